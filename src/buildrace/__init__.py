@@ -1,0 +1,7 @@
+"""buildrace: simulate and plan industrial policy in strategic supply chains."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""Command-line interface: parse, call one :mod:`buildrace.api` function, render."""
