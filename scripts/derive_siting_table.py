@@ -415,7 +415,7 @@ def write_provenance(data: Path, out: Path, files: dict[str, int]) -> None:
         "|---|---|---|",
     ]
     what = {
-        "states.csv": "state id, FIPS, name, centroid (largest polygon), CBP 2021 total employment",
+        "states.csv": "state id, FIPS, name, centroid (largest polygon; lon/lat and map x/y), CBP 2021 total employment",
         "industry_employment.csv": f"CBP {CBP_YEAR} March employment by state x 3-digit NAICS (public domain)",
         "state_distances.csv": "nearest-county miles (<=100, NBER via EconData), centroid miles, shared border",
         "mineral_deposits.csv": "USGS deposit records by state, commodity group, dataset (point-in-polygon)",
@@ -458,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
             "name": [names[f] for f in sorted(STATE_ABBR)],
             "lon": [round(centroids[f][0], 3) for f in sorted(STATE_ABBR)],
             "lat": [round(centroids[f][1], 3) for f in sorted(STATE_ABBR)],
+            "svg_x": [round(float(project(f, np.array([centroids[f]]))[0, 0]), 1) for f in sorted(STATE_ABBR)],
+            "svg_y": [round(float(project(f, np.array([centroids[f]]))[0, 1]), 1) for f in sorted(STATE_ABBR)],
         }
     ).merge(tot, on="fips", how="left")
     tables = {
