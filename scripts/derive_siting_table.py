@@ -52,14 +52,57 @@ DEFAULT_OUT = REPO / "src" / "buildrace" / "data" / "siting"
 CBP_YEAR = 2021
 
 STATE_ABBR = {
-    "01": "AL", "02": "AK", "04": "AZ", "05": "AR", "06": "CA", "08": "CO", "09": "CT",
-    "10": "DE", "11": "DC", "12": "FL", "13": "GA", "15": "HI", "16": "ID", "17": "IL",
-    "18": "IN", "19": "IA", "20": "KS", "21": "KY", "22": "LA", "23": "ME", "24": "MD",
-    "25": "MA", "26": "MI", "27": "MN", "28": "MS", "29": "MO", "30": "MT", "31": "NE",
-    "32": "NV", "33": "NH", "34": "NJ", "35": "NM", "36": "NY", "37": "NC", "38": "ND",
-    "39": "OH", "40": "OK", "41": "OR", "42": "PA", "44": "RI", "45": "SC", "46": "SD",
-    "47": "TN", "48": "TX", "49": "UT", "50": "VT", "51": "VA", "53": "WA", "54": "WV",
-    "55": "WI", "56": "WY",
+    "01": "AL",
+    "02": "AK",
+    "04": "AZ",
+    "05": "AR",
+    "06": "CA",
+    "08": "CO",
+    "09": "CT",
+    "10": "DE",
+    "11": "DC",
+    "12": "FL",
+    "13": "GA",
+    "15": "HI",
+    "16": "ID",
+    "17": "IL",
+    "18": "IN",
+    "19": "IA",
+    "20": "KS",
+    "21": "KY",
+    "22": "LA",
+    "23": "ME",
+    "24": "MD",
+    "25": "MA",
+    "26": "MI",
+    "27": "MN",
+    "28": "MS",
+    "29": "MO",
+    "30": "MT",
+    "31": "NE",
+    "32": "NV",
+    "33": "NH",
+    "34": "NJ",
+    "35": "NM",
+    "36": "NY",
+    "37": "NC",
+    "38": "ND",
+    "39": "OH",
+    "40": "OK",
+    "41": "OR",
+    "42": "PA",
+    "44": "RI",
+    "45": "SC",
+    "46": "SD",
+    "47": "TN",
+    "48": "TX",
+    "49": "UT",
+    "50": "VT",
+    "51": "VA",
+    "53": "WA",
+    "54": "WV",
+    "55": "WI",
+    "56": "WY",
 }
 
 # Commodity groups of the deposit counts; rare earths are every MinMod commodity whose
@@ -201,9 +244,7 @@ def state_geometry(topo_path: Path, tol: float = 0.6):
                 if abs((px[:-1] * py[1:] - px[1:] * py[:-1]).sum()) / 2 < 1.0:
                     continue
                 q = np.round(pts, 1)
-                d_parts.append(
-                    "M" + "L".join(f"{v[0]:g},{v[1]:g}" for v in q[:-1]) + "Z"
-                )
+                d_parts.append("M" + "L".join(f"{v[0]:g},{v[1]:g}" for v in q[:-1]) + "Z")
         svg[fips] = "".join(d_parts)
         centroids[fips] = best_c
         lonlat_polys[fips] = polys
@@ -212,7 +253,13 @@ def state_geometry(topo_path: Path, tol: float = 0.6):
         if len(fipss) == 2:
             a, b = sorted(fipss)
             adjacency.add((a, b))
-    return svg, centroids, adjacency, lonlat_polys, {g["id"]: g["properties"]["name"] for g in geoms}
+    return (
+        svg,
+        centroids,
+        adjacency,
+        lonlat_polys,
+        {g["id"]: g["properties"]["name"] for g in geoms},
+    )
 
 
 def locate_points(lon: np.ndarray, lat: np.ndarray, polys: dict) -> np.ndarray:
@@ -232,7 +279,10 @@ def locate_points(lon: np.ndarray, lat: np.ndarray, polys: dict) -> np.ndarray:
 
 def haversine_miles(lon1, lat1, lon2, lat2):
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 3958.8 * np.arcsin(np.sqrt(a))
 
 
@@ -309,20 +359,41 @@ def derive_minerals(data: Path, polys: dict) -> pd.DataFrame:
         sub = mm[hit]
         counts = sub.groupby(["fips", "dataset"]).size()
         for (fips, dataset), n in counts.items():
-            rows.append({"site": site_of(fips), "commodity": group, "dataset": dataset, "deposits": int(n)})
+            rows.append(
+                {"site": site_of(fips), "commodity": group, "dataset": dataset, "deposits": int(n)}
+            )
     li = pd.read_csv(folder / "usgs_lithium_us_2019" / "Site.csv", encoding="cp1252")
     li = li[li["Commodity"].str.contains("lithium", case=False, na=False)]
-    li["fips"] = locate_points(li["Approx_Lon"].to_numpy(float), li["Approx_Lat"].to_numpy(float), polys)
+    li["fips"] = locate_points(
+        li["Approx_Lon"].to_numpy(float), li["Approx_Lat"].to_numpy(float), polys
+    )
     for fips, n in li[li["fips"] != ""].groupby("fips").size().items():
-        rows.append({"site": site_of(fips), "commodity": "lithium", "dataset": "usgs_lithium_us_2019", "deposits": int(n)})
+        rows.append(
+            {
+                "site": site_of(fips),
+                "commodity": "lithium",
+                "dataset": "usgs_lithium_us_2019",
+                "deposits": int(n),
+            }
+        )
     return pd.DataFrame(rows).sort_values(["site", "commodity", "dataset"])
 
 
 FUEL_GROUPS = {
-    "Solar": "solar", "Wind": "wind", "Hydro": "hydro", "Nuclear": "nuclear",
-    "Geothermal": "geothermal", "Biomass": "biomass", "Waste": "biomass",
-    "Gas": "gas", "Coal": "coal", "Oil": "oil", "Petcoke": "oil",
-    "Storage": "storage", "Cogeneration": "other", "Other": "other",
+    "Solar": "solar",
+    "Wind": "wind",
+    "Hydro": "hydro",
+    "Nuclear": "nuclear",
+    "Geothermal": "geothermal",
+    "Biomass": "biomass",
+    "Waste": "biomass",
+    "Gas": "gas",
+    "Coal": "coal",
+    "Oil": "oil",
+    "Petcoke": "oil",
+    "Storage": "storage",
+    "Cogeneration": "other",
+    "Other": "other",
 }
 
 
@@ -338,23 +409,40 @@ def derive_power(data: Path) -> pd.DataFrame:
     j["fuel"] = j["primary_fuel"].map(FUEL_GROUPS).fillna("other")
     abbrs = set(STATE_ABBR.values())
     j = j[j["abbr"].isin(abbrs)]
-    out = j.groupby(["abbr", "fuel"]).agg(capacity_mw=("capacity_mw", "sum"), plants=("capacity_mw", "size"))
+    out = j.groupby(["abbr", "fuel"]).agg(
+        capacity_mw=("capacity_mw", "sum"), plants=("capacity_mw", "size")
+    )
     out = out.reset_index()
     out["site"] = "US:" + out["abbr"]
     out["capacity_mw"] = out["capacity_mw"].round(1)
     return out[["site", "fuel", "capacity_mw", "plants"]].sort_values(["site", "fuel"])
 
 
-STATUS_CLASSES = ("cancelled", "suspended", "delayed", "operating", "ramping", "commissioning",
-                  "under construction", "construction", "permitting", "planned", "target")
+STATUS_CLASSES = (
+    "cancelled",
+    "suspended",
+    "delayed",
+    "operating",
+    "ramping",
+    "commissioning",
+    "under construction",
+    "construction",
+    "permitting",
+    "planned",
+    "target",
+)
 
 
 def status_class(text: str) -> str:
     t = str(text).lower()
     for key in STATUS_CLASSES:
         if key in t:
-            return {"under construction": "construction", "commissioning": "ramping",
-                    "target": "planned", "permitting": "planned"}.get(key, key)
+            return {
+                "under construction": "construction",
+                "commissioning": "ramping",
+                "target": "planned",
+                "permitting": "planned",
+            }.get(key, key)
     return "planned"
 
 
@@ -404,7 +492,11 @@ def write_provenance(data: Path, out: Path, files: dict[str, int]) -> None:
         "|---|---|---|",
     ]
     for folder, names in srcs.items():
-        sm = data / folder / ("SOURCE.md" if (data / folder / "SOURCE.md").exists() else "SOURCES.md")
+        sm = (
+            data
+            / folder
+            / ("SOURCE.md" if (data / folder / "SOURCE.md").exists() else "SOURCES.md")
+        )
         ver = source_commit(sm) if sm.exists() else "n/a"
         if folder == "baseline":
             ver = "project baseline 2024 (sources S1-S4x in SOURCES.md)"
@@ -448,7 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     data, out = args.data, args.out
     out.mkdir(parents=True, exist_ok=True)
 
-    svg, centroids, adjacency, polys, names = state_geometry(data / "us-atlas-topojson" / "states-10m.json")
+    svg, centroids, adjacency, polys, names = state_geometry(
+        data / "us-atlas-topojson" / "states-10m.json"
+    )
     ind, tot = derive_industry(data)
     states = pd.DataFrame(
         {
@@ -458,8 +552,14 @@ def main(argv: list[str] | None = None) -> int:
             "name": [names[f] for f in sorted(STATE_ABBR)],
             "lon": [round(centroids[f][0], 3) for f in sorted(STATE_ABBR)],
             "lat": [round(centroids[f][1], 3) for f in sorted(STATE_ABBR)],
-            "svg_x": [round(float(project(f, np.array([centroids[f]]))[0, 0]), 1) for f in sorted(STATE_ABBR)],
-            "svg_y": [round(float(project(f, np.array([centroids[f]]))[0, 1]), 1) for f in sorted(STATE_ABBR)],
+            "svg_x": [
+                round(float(project(f, np.array([centroids[f]]))[0, 0]), 1)
+                for f in sorted(STATE_ABBR)
+            ],
+            "svg_y": [
+                round(float(project(f, np.array([centroids[f]]))[0, 1]), 1)
+                for f in sorted(STATE_ABBR)
+            ],
         }
     ).merge(tot, on="fips", how="left")
     tables = {

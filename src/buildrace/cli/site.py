@@ -24,13 +24,37 @@ def register(subparsers) -> None:
     )
     p.add_argument("--chain", required=True, help=f"one of: {', '.join(sorted(CHAINS))}")
     p.add_argument("--k", type=int, default=5, help="most sites to designate (default 5)")
-    p.add_argument("--budget", type=float, default=3000.0, help="infrastructure budget, million USD (default 3000)")
-    p.add_argument("--within", type=float, default=100.0, help="co-location distance, miles (default 100)")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=3000.0,
+        help="infrastructure budget, million USD (default 3000)",
+    )
+    p.add_argument(
+        "--within", type=float, default=100.0, help="co-location distance, miles (default 100)"
+    )
     p.add_argument("--weights", default=None, help="component weights, e.g. rca=0.3,minerals=0.2")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--out", type=Path, default=None, help="folder for site.html (default ./buildrace-out/site-CHAIN)")
-    p.add_argument("--write-scenario", type=Path, default=None, metavar="FILE", help="write the designations as a scenario YAML")
-    p.add_argument("--verify-random", type=int, default=0, metavar="N", help="simulate N random designations of the same budget and rank the chosen one")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for site.html (default ./buildrace-out/site-CHAIN)",
+    )
+    p.add_argument(
+        "--write-scenario",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the designations as a scenario YAML",
+    )
+    p.add_argument(
+        "--verify-random",
+        type=int,
+        default=0,
+        metavar="N",
+        help="simulate N random designations of the same budget and rank the chosen one",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of verification (default 0)")
     p.add_argument("--top", type=int, default=15, help="rows of the terminal table (default 15)")
     p.set_defaults(func=run)
@@ -52,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     )
     out_dir = args.out or Path("buildrace-out") / f"site-{args.chain}"
     html_path = write_html(result, out_dir)
-    scenario_path = write_scenario(result.levers, args.write_scenario) if args.write_scenario else None
+    scenario_path = (
+        write_scenario(result.levers, args.write_scenario) if args.write_scenario else None
+    )
     if args.json:
         doc = result.to_json()
         doc["html"] = str(html_path)
@@ -70,18 +96,42 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_table(result, top: int) -> None:
     chosen = {d.site: d for d in result.designation.designations}
-    head = ["rank", "site", "composite", "upstream", "mfg", "rca_m", "density", "cmplx", "minerals", "power", "facil_m", "labour", "designated"]
+    head = [
+        "rank",
+        "site",
+        "composite",
+        "upstream",
+        "mfg",
+        "rca_m",
+        "density",
+        "cmplx",
+        "minerals",
+        "power",
+        "facil_m",
+        "labour",
+        "designated",
+    ]
     rows = []
     for s in result.sites[:top]:
         c = s.components
         d = chosen.get(s.site)
-        rows.append([
-            str(s.rank), s.site, f"{s.composite:.3f}", f"{s.score_upstream:.3f}",
-            f"{s.score_manufacturing:.3f}", f"{c['rca_manufacturing']:.2f}", f"{c['density']:.2f}",
-            f"{c['complexity']:.2f}", f"{c['minerals']:.2f}", f"{c['power']:.2f}",
-            f"{c['facilities_manufacturing']:.2f}", f"{c['labour']:.2f}",
-            "+".join(r.value for r in d.roles) if d else "",
-        ])
+        rows.append(
+            [
+                str(s.rank),
+                s.site,
+                f"{s.composite:.3f}",
+                f"{s.score_upstream:.3f}",
+                f"{s.score_manufacturing:.3f}",
+                f"{c['rca_manufacturing']:.2f}",
+                f"{c['density']:.2f}",
+                f"{c['complexity']:.2f}",
+                f"{c['minerals']:.2f}",
+                f"{c['power']:.2f}",
+                f"{c['facilities_manufacturing']:.2f}",
+                f"{c['labour']:.2f}",
+                "+".join(r.value for r in d.roles) if d else "",
+            ]
+        )
     d = result.designation
     lines = [
         f"status {d.status.value}; objective {d.objective:.3f}; "
@@ -104,7 +154,9 @@ def _print_table(result, top: int) -> None:
         return
     table = Table(title=f"Cluster siting: {result.chain}")
     for h in head:
-        table.add_column(h, justify="left" if h in ("site", "designated") else "right", no_wrap=True)
+        table.add_column(
+            h, justify="left" if h in ("site", "designated") else "right", no_wrap=True
+        )
     for r in rows:
         table.add_row(*r, style="bold" if r[-1] else None)
     console = Console()

@@ -23,7 +23,13 @@ from buildrace.siting.optimise import (
     DesignationStatus,
     solve_designation,
 )
-from buildrace.siting.score import COMPONENTS, ROLE_COMPONENTS, ScoreWeights, parse_weights, score_chain
+from buildrace.siting.score import (
+    COMPONENTS,
+    ROLE_COMPONENTS,
+    ScoreWeights,
+    parse_weights,
+    score_chain,
+)
 from buildrace.siting.verify import VerificationResult
 
 
@@ -79,7 +85,11 @@ class SitingResult(BaseModel):
         out = {
             "chain": self.chain,
             "weights": self.weights,
-            "request": {"k": self.k, "budget_musd": self.budget_musd, "within_miles": self.within_miles},
+            "request": {
+                "k": self.k,
+                "budget_musd": self.budget_musd,
+                "within_miles": self.within_miles,
+            },
             "costs": self.costs.model_dump(),
             "status": d.status.value,
             "objective": round(d.objective, 6),
@@ -87,7 +97,11 @@ class SitingResult(BaseModel):
             "solve_seconds": round(d.solve_seconds, 4),
             "binding_constraints": list(d.binding_constraints),
             "chosen": [
-                {**x.model_dump(mode="json"), "benefit": round(x.benefit, 6), "cost_musd": round(x.cost_musd, 1)}
+                {
+                    **x.model_dump(mode="json"),
+                    "benefit": round(x.benefit, 6),
+                    "cost_musd": round(x.cost_musd, 1),
+                }
                 for x in d.designations
             ],
             "designations": [lv.to_policy() for lv in self.levers],
@@ -107,8 +121,14 @@ def _round(obj):
 
 
 _FIGURES = (
-    "lq_upstream", "lq_manufacturing", "eci", "deposits_in_reach", "capacity_gw",
-    "low_carbon_share", "facilities_weighted_upstream", "facilities_weighted_manufacturing",
+    "lq_upstream",
+    "lq_manufacturing",
+    "eci",
+    "deposits_in_reach",
+    "capacity_gw",
+    "low_carbon_share",
+    "facilities_weighted_upstream",
+    "facilities_weighted_manufacturing",
     "manufacturing_jobs",
 )
 
@@ -127,9 +147,14 @@ def designation_problem(scores: pd.DataFrame, chain: str, costs: CostModel) -> D
     s = scores.reindex(list(sites))
     benefit = np.stack([s["score_upstream"], s["score_manufacturing"]], axis=-1)[:, None, :]
     factor = 1.0 + costs.grid_premium * (1.0 - s["power"].to_numpy())
-    cost = np.stack([costs.upstream_musd * factor, costs.manufacturing_musd * factor], axis=-1)[:, None, :]
+    cost = np.stack([costs.upstream_musd * factor, costs.manufacturing_musd * factor], axis=-1)[
+        :, None, :
+    ]
     return DesignationProblem(
-        sites=sites, chains=(chain,), benefit=benefit.astype(float), cost_musd=cost.astype(float),
+        sites=sites,
+        chains=(chain,),
+        benefit=benefit.astype(float),
+        cost_musd=cost.astype(float),
         distance_miles=dist.to_numpy(),
     )
 
@@ -205,7 +230,9 @@ def site_clusters(
     if verify_random > 0:
         from buildrace.siting.verify import verify_designations
 
-        verification = verify_designations(levers, problem, request, n_random=verify_random, seed=seed)
+        verification = verify_designations(
+            levers, problem, request, n_random=verify_random, seed=seed
+        )
     return SitingResult(
         chain=chain,
         weights=weights.as_dict(),

@@ -62,7 +62,9 @@ def load_tables() -> SitingTables:
     """Read every embedded siting table once per process."""
     states = _read_csv("states.csv", dtype={"fips": str}).set_index("site")
     states.index.name = dims.SITE
-    outlines = json.loads(resources.files("buildrace").joinpath(*_FOLDER, "us_states_svg.json").read_text("utf-8"))
+    outlines = json.loads(
+        resources.files("buildrace").joinpath(*_FOLDER, "us_states_svg.json").read_text("utf-8")
+    )
     return SitingTables(
         states=states,
         industry=_read_csv("industry_employment.csv"),

@@ -40,7 +40,9 @@ class ClusterLever(BaseModel):
         }
 
 
-def levers_from(result: DesignationResult, start: int = 2026, end: int = 2050) -> tuple[ClusterLever, ...]:
+def levers_from(
+    result: DesignationResult, start: int = 2026, end: int = 2050
+) -> tuple[ClusterLever, ...]:
     """One lever per chain, listing its designated sites and their total infrastructure."""
     chains = dict.fromkeys(d.chain for d in result.designations)
     out = []

@@ -67,7 +67,9 @@ def choropleth_svg(values: dict[str, float], title: str, marked: dict[str, str])
     for i, c in enumerate(_PALETTE):
         parts.append(f'<rect x="{640 + i * w}" y="560" width="{w}" height="12" fill="{c}"/>')
     parts.append(f'<text x="640" y="588" font-size="11">{lo:.2f}</text>')
-    parts.append(f'<text x="{640 + len(_PALETTE) * w}" y="588" font-size="11" text-anchor="end">{hi:.2f}</text>')
+    parts.append(
+        f'<text x="{640 + len(_PALETTE) * w}" y="588" font-size="11" text-anchor="end">{hi:.2f}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -83,7 +85,7 @@ def render_html(result) -> str:
     for c in comp_names:
         maps.append((c.replace("_", " "), {s.site: s.components[c] for s in result.sites}))
     figures = "".join(
-        f'<figure><figcaption>{html.escape(title)}</figcaption>{choropleth_svg(vals, title, marked)}</figure>'
+        f"<figure><figcaption>{html.escape(title)}</figcaption>{choropleth_svg(vals, title, marked)}</figure>"
         for title, vals in maps
     )
     head = ["rank", "site", "state", "composite", "upstream", "manufacturing", *comp_names]
@@ -91,8 +93,15 @@ def render_html(result) -> str:
     rows = []
     for s in result.sites:
         cls = ' class="chosen"' if s.site in chosen else ""
-        cells = [str(s.rank), s.site, s.name, f"{s.composite:.3f}", f"{s.score_upstream:.3f}",
-                 f"{s.score_manufacturing:.3f}", *(f"{s.components[c]:.3f}" for c in comp_names)]
+        cells = [
+            str(s.rank),
+            s.site,
+            s.name,
+            f"{s.composite:.3f}",
+            f"{s.score_upstream:.3f}",
+            f"{s.score_manufacturing:.3f}",
+            *(f"{s.components[c]:.3f}" for c in comp_names),
+        ]
         rows.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     d = result.designation
     weights = ", ".join(f"{k} {v:g}" for k, v in result.weights.items())
@@ -110,12 +119,14 @@ def render_html(result) -> str:
         "tr.chosen{background:#fde0dd}"
     )
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>buildrace site: {html.escape(result.chain)}</title><style>{style}</style></head><body>"
         f"{outline_defs()}<h1>Cluster siting: {html.escape(result.chain)}</h1>{summary}{figures}"
         "<h2>Ranked sites</h2><table><thead><tr>"
         + "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
         "<p>Sources: see buildrace/data/siting/PROVENANCE.md.</p></body></html>"
     )
 

@@ -143,8 +143,13 @@ class _Model:
         starts = np.cumsum([0, *(len(i) for i in idx[:-1])]).astype(np.int32)
         flat_idx = np.concatenate(idx).astype(np.int32)
         self.highs.addRows(
-            len(lo), np.array(lo, float), np.array(hi, float), len(flat_idx),
-            starts, flat_idx, np.concatenate(vals),
+            len(lo),
+            np.array(lo, float),
+            np.array(hi, float),
+            len(flat_idx),
+            starts,
+            flat_idx,
+            np.concatenate(vals),
         )
         self._pending.clear()
 
@@ -193,7 +198,9 @@ def check_request(problem: DesignationProblem, request: DesignationRequest) -> N
     if request.k < 1:
         raise InputError(f"--k is {request.k}; designate at least 1 site (use --k 1 or more)")
     if not np.isfinite(request.budget_musd) or request.budget_musd < 0:
-        raise InputError(f"--budget is {request.budget_musd}; give a budget of 0 or more (million USD)")
+        raise InputError(
+            f"--budget is {request.budget_musd}; give a budget of 0 or more (million USD)"
+        )
     if not np.isfinite(request.within_miles) or request.within_miles < 0:
         raise InputError(f"--within is {request.within_miles}; give a distance of 0 or more miles")
     if not problem.sites or not problem.chains:
@@ -204,7 +211,7 @@ def check_request(problem: DesignationProblem, request: DesignationRequest) -> N
         )
     near = problem.distance_miles <= request.within_miles + _TOL
     need = 0.0
-    for c, chain in enumerate(problem.chains):
+    for c, _chain in enumerate(problem.chains):
         up = problem.cost_musd[:, c, 0]
         mfg = problem.cost_musd[:, c, 1]
         pair = np.where(near, up[:, None] + mfg[None, :], np.inf)
@@ -223,10 +230,21 @@ def define_designation_variables(model: _Model, problem: DesignationProblem) -> 
     n_x, n_y = n_s * n_c * 2, n_s * n_c
     obj = np.concatenate([problem.benefit.reshape(-1), np.zeros(n_y)])
     n = n_x + n_y
-    h.addCols(n, obj, np.zeros(n), np.ones(n), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    h.addCols(
+        n,
+        obj,
+        np.zeros(n),
+        np.ones(n),
+        0,
+        np.zeros(0, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+    )
     import highspy
 
-    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger))
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
+    )
     model.x = np.arange(n_x).reshape(n_s, n_c, 2)
     model.y = n_x + np.arange(n_y).reshape(n_s, n_c)
     model.n_cols = n
@@ -238,7 +256,9 @@ def define_link_constraints(model: _Model, problem: DesignationProblem) -> None:
         for c, chain in enumerate(problem.chains):
             y = model.y[s, c]
             for r, role in enumerate(ROLES):
-                model.add_row(f"link[{site},{chain},{role}]", -np.inf, 0.0, [model.x[s, c, r], y], [1, -1])
+                model.add_row(
+                    f"link[{site},{chain},{role}]", -np.inf, 0.0, [model.x[s, c, r], y], [1, -1]
+                )
             model.add_row(f"used[{site},{chain}]", -np.inf, 0.0, [y, *model.x[s, c]], [1, -1, -1])
 
 
@@ -248,12 +268,18 @@ def define_count_constraint(model: _Model, problem: DesignationProblem, k: int) 
     model.add_row("count", -np.inf, float(k), idx, np.ones(len(idx)))
 
 
-def define_budget_constraint(model: _Model, problem: DesignationProblem, budget_musd: float) -> None:
+def define_budget_constraint(
+    model: _Model, problem: DesignationProblem, budget_musd: float
+) -> None:
     """Infrastructure of the chosen roles within the budget."""
-    model.add_row("budget", -np.inf, float(budget_musd), model.x.reshape(-1), problem.cost_musd.reshape(-1))
+    model.add_row(
+        "budget", -np.inf, float(budget_musd), model.x.reshape(-1), problem.cost_musd.reshape(-1)
+    )
 
 
-def define_colocation_constraints(model: _Model, problem: DesignationProblem, within_miles: float) -> None:
+def define_colocation_constraints(
+    model: _Model, problem: DesignationProblem, within_miles: float
+) -> None:
     """Every manufacturing site has an upstream site within reach, and vice versa."""
     near = problem.distance_miles <= within_miles + _TOL
     for c, chain in enumerate(problem.chains):
@@ -309,7 +335,9 @@ def _binding(
     return tuple(out)
 
 
-def solve_designation(problem: DesignationProblem, request: DesignationRequest) -> DesignationResult:
+def solve_designation(
+    problem: DesignationProblem, request: DesignationRequest
+) -> DesignationResult:
     """Check, build, solve and write back the designation MILP.
 
     Raises
@@ -340,8 +368,12 @@ def solve_designation(problem: DesignationProblem, request: DesignationRequest) 
         st = DesignationStatus.TIME_LIMIT
     else:
         return DesignationResult(
-            status=DesignationStatus.ERROR, objective=float("nan"), designations=(),
-            total_cost_musd=0.0, binding_constraints=(), solve_seconds=seconds,
+            status=DesignationStatus.ERROR,
+            objective=float("nan"),
+            designations=(),
+            total_cost_musd=0.0,
+            binding_constraints=(),
+            solve_seconds=seconds,
         )
     col = np.asarray(sol.col_value)
     xv = np.rint(col[model.x]).astype(bool)

@@ -37,7 +37,6 @@ from fnmatch import fnmatch
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from buildrace import dims
@@ -133,7 +132,9 @@ def industry_components(tables: SitingTables, chain: ChainProfile) -> pd.DataFra
     out["density"] = dens[list(chain.all_naics)].mean(axis=1)
     out["eci"] = eci
     out["complexity"] = (eci - eci.min()) / (eci.max() - eci.min())
-    out["manufacturing_jobs"] = emp[[c for c in emp.columns if c in MANUFACTURING_NAICS]].sum(axis=1)
+    out["manufacturing_jobs"] = emp[[c for c in emp.columns if c in MANUFACTURING_NAICS]].sum(
+        axis=1
+    )
     return out
 
 
@@ -176,7 +177,8 @@ def facility_components(tables: SitingTables, chain: ChainProfile) -> pd.DataFra
     weight = f["status_class"].map(STATUS_WEIGHTS).fillna(0.5)
     out = pd.DataFrame(index=tables.states.index)
     for role in Role:
-        hit = key.map(lambda k, pats=chain.stages(role): any(fnmatch(k, p) for p in pats))
+        pats = chain.stages(role)
+        hit = key.map(lambda k, pats=pats: any(fnmatch(k, p) for p in pats))
         # A plant listed with several stages of one role counts once for that role.
         sub = pd.DataFrame({"site": f["site"], "name": f["name"], "w": weight})[hit]
         w = sub.drop_duplicates(["site", "name"]).groupby("site")["w"].sum()
@@ -233,26 +235,13 @@ def score_chain(
     df["labour"] = np.sqrt(df["manufacturing_jobs"] / df["manufacturing_jobs"].max())
     total = sum(w.values())
     for role in Role:
-        parts = [
-            w[k] * df[f"{k}_{role}" if k in ROLE_COMPONENTS else k] for k in COMPONENTS
-        ]
+        parts = [w[k] * df[f"{k}_{role}" if k in ROLE_COMPONENTS else k] for k in COMPONENTS]
         df[f"score_{role}"] = sum(parts) / total
     df["composite"] = (df["score_upstream"] + df["score_manufacturing"]) / 2.0
     df = df.sort_values(["composite", "name"], ascending=[False, True])
     df["rank"] = np.arange(1, len(df) + 1)
     df.index.name = dims.SITE
     return df
-
-
-def score_dataset(frames: dict[str, pd.DataFrame]) -> xr.Dataset:
-    """Stack per-chain score tables into a Dataset with dims (site, chain)."""
-    sites = sorted(next(iter(frames.values())).index)
-    cols = [c for c in next(iter(frames.values())).columns if c != "name"]
-    data = {
-        c: ((dims.SITE, dims.CHAIN), np.column_stack([frames[ch].loc[sites, c].to_numpy(float) for ch in frames]))
-        for c in cols
-    }
-    return xr.Dataset(data, coords={dims.SITE: sites, dims.CHAIN: list(frames)})
 
 
 __all__ = [
@@ -262,5 +251,4 @@ __all__ = [
     "ScoreWeights",
     "parse_weights",
     "score_chain",
-    "score_dataset",
 ]

@@ -91,7 +91,15 @@ def random_plans(
         spent, chosen = 0.0, set()
         sites: set[int] = set()
         first = int(rng.integers(n_sites))
-        order = [(first, 1), *[(int(s), int(r)) for s, r in zip(*np.unravel_index(rng.permutation(n_sites * 2), (n_sites, 2)), strict=True)]]
+        order = [
+            (first, 1),
+            *[
+                (int(s), int(r))
+                for s, r in zip(
+                    *np.unravel_index(rng.permutation(n_sites * 2), (n_sites, 2)), strict=True
+                )
+            ],
+        ]
         for s, r in order:
             if (s, r) in chosen or spent + cost[s, r] > request.budget_musd:
                 continue
