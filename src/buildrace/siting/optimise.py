@@ -31,6 +31,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,7 +72,7 @@ class DesignationRequest(BaseModel):
     k: int = 5
     budget_musd: float = 3000.0
     within_miles: float = 100.0
-    time_limit_s: float = Field(60.0, gt=0)
+    time_limit_s: float = Field(default=60.0, gt=0)
 
 
 class Designation(BaseModel):
@@ -124,7 +125,7 @@ class DesignationProblem:
 class _Model:
     """A HiGHS model under construction, with the names of its rows."""
 
-    highs: object
+    highs: Any
     x: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     y: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     row_names: list[str] = field(default_factory=list)

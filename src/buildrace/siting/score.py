@@ -75,13 +75,13 @@ class ScoreWeights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rca: float = Field(0.20, ge=0)
-    density: float = Field(0.15, ge=0)
-    complexity: float = Field(0.10, ge=0)
-    minerals: float = Field(0.15, ge=0)
-    power: float = Field(0.10, ge=0)
-    facilities: float = Field(0.20, ge=0)
-    labour: float = Field(0.10, ge=0)
+    rca: float = Field(default=0.20, ge=0)
+    density: float = Field(default=0.15, ge=0)
+    complexity: float = Field(default=0.10, ge=0)
+    minerals: float = Field(default=0.15, ge=0)
+    power: float = Field(default=0.10, ge=0)
+    facilities: float = Field(default=0.20, ge=0)
+    labour: float = Field(default=0.10, ge=0)
 
     @model_validator(mode="after")
     def _not_all_zero(self) -> ScoreWeights:

@@ -86,7 +86,7 @@ def random_plans(
     chain = problem.chains[0]
     cost = problem.cost_musd[:, 0, :]
     n_sites = len(problem.sites)
-    plans = []
+    plans: list[tuple[ClusterLever, ...]] = []
     for _ in range(n):
         spent, chosen = 0.0, set()
         sites: set[int] = set()
