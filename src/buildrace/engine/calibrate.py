@@ -1,0 +1,198 @@
+"""Base-year calibration: the first simulated year reproduces the base-year data.
+
+1. Demand from uses outside the modelled chains is the residual between each stage's
+   world production and what final uses and modelled consumers need. Where the data
+   say consumers need more than was produced, the intensities into that stage are scaled
+   down to match (the factor is recorded in the results' attrs).
+2. Factor cost F is what remains of the base-year unit cost after inputs (at base-year
+   prices) and energy, floored at 15% of the unit cost.
+3. Supplier preferences theta (per economy and stage, then per site within an economy)
+   are fitted by a multiplicative fixed point (as in iterative proportional fitting) so
+   that the trade and site logits reproduce base-year production exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from buildrace.engine import cost as costk
+from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+from buildrace.engine.structure import Structure, cluster_mass
+from buildrace.engine.trade import allocate_with_local_content, delivered_cost, logit_preference, split_to_sites
+from buildrace.model.compile import Compiled
+
+FIT_ITERATIONS = 200
+FACTOR_COST_FLOOR = 0.15
+
+
+@dataclass(frozen=True)
+class Calibration:
+    intensity: np.ndarray  # (S, S) calibrated
+    use_intensity: np.ndarray  # (U, S) calibrated
+    intensity_scale: np.ndarray  # (S,) factor applied to inputs into each stage
+    other_demand0: np.ndarray  # (M, S)
+    factor_cost: np.ndarray  # (N, P)
+    theta_econ: np.ndarray  # (N, E, S)
+    theta_pair: np.ndarray  # (N, P)
+    utilisation: np.ndarray  # (N, P)
+    avail_mask0: np.ndarray  # (P,) 1 where base-year capacity produces
+    price0: np.ndarray  # (N, M, S)
+    own_share0: np.ndarray  # (N, E, S)
+    xeff0: np.ndarray  # (N, P)
+    world_capacity0: np.ndarray  # (S,)
+    fit_error: float  # max relative error of the production fit
+
+
+def input_cost(price, intensity, pair_economy, pair_stage):
+    """(N, M, S) prices -> (N, P) input bill per unit at each pair."""
+    bill = price @ intensity.T  # (N, E, S): sum_u a(s, u) * P(e, u)
+    return bill[:, pair_economy, pair_stage]
+
+
+def local_input_share(price, intensity, own_share):
+    """Share of each (economy, stage)'s input bill bought at home (1 where no inputs)."""
+    bill = price @ intensity.T
+    home = (price * own_share) @ intensity.T
+    return np.where(bill > 0, safe_divide(home, bill, 1.0), 1.0)
+
+
+def pair_cost(c: Compiled, st: Structure, intensity, world_capacity0, factor, learn, capacity, price, own_share, t):
+    """Unit cost (N, P) of every pair at year index t, and the A x V multiplier."""
+    ix, m, pol = c.index, c.model, c.policy
+    mass = cluster_mass(capacity, world_capacity0, ix.pair_stage, st)
+    agglo = costk.agglomeration(mass, m.cluster_mass_ref, m.agglomeration_alpha)
+    lis = local_input_share(price, intensity, own_share)[:, ix.pair_economy, ix.pair_stage]
+    integ = costk.integration(lis, m.kappa * pol.kappa_mult[t][None])
+    inputs = input_cost(price, intensity, ix.pair_economy, ix.pair_stage)
+    energy = c.stage["electricity_mwh_per_unit"][:, ix.pair_stage] * c.elec_price[ix.pair_economy]
+    return costk.unit_cost(factor, learn, agglo, integ, pol.cost_mult[t][None], inputs, energy), agglo * integ
+
+
+def world_capacity0(c: Compiled) -> np.ndarray:
+    """World base-year capacity per stage (1 where none, to normalise cluster mass)."""
+    w = np.bincount(c.index.pair_stage, weights=c.capacity0, minlength=len(c.index.stages))
+    return np.where(w > 0, w, 1.0)
+
+
+def economy_cost(cost_pair, avail_pair, theta_pair, lam_within, ix, st):
+    """Within-logit-weighted mean cost (N, E, S) of each economy's sites; plain mean where
+    the economy has no capacity at the stage (what a first plant would face)."""
+    E, S = st.E, st.S
+    w = avail_pair * theta_pair + 1e-12
+    return safe_divide(group_sum(w * cost_pair, ix.group_start, E, S), group_sum(w, ix.group_start, E, S), 1.0)
+
+
+def effective_cost(cost_econ, credit, credit_share):
+    """Producer cost net of production credits, floored at 10% of cost."""
+    return np.maximum(cost_econ * (1.0 - credit_share) - credit, 0.1 * cost_econ)
+
+
+def calibrate(c: Compiled, st: Structure) -> Calibration:
+    ix, pol, N = c.index, c.policy, c.draws
+    E, S = st.E, st.S
+    starts, pg = ix.group_start, ix.pair_group
+    q0_pair = np.repeat(c.production0[None], N, axis=0)
+    k0_pair = c.capacity0
+    q0 = group_sum(q0_pair, starts, E, S)  # (N, E, S)
+
+    # 1. residual demand and intensity scaling
+    intensity, use_int = c.intensity.copy(), c.use_intensity.copy()
+    need = (q0[0] @ intensity).sum(axis=0) + (c.demand0 @ use_int).sum(axis=0)
+    prod = q0[0].sum(axis=0)
+    scale = np.where(need > prod * (1 + 1e-9), safe_divide(prod, need, 1.0), 1.0)
+    intensity *= scale[None, :]
+    use_int *= scale[None, :]
+    residual = np.maximum(prod - (q0[0] @ intensity).sum(axis=0) - (c.demand0 @ use_int).sum(axis=0), 0.0)
+    where = safe_divide(q0[0], prod[None, :])  # other uses sit where the stage is produced
+    other0 = residual[None, :] * where
+    d_final = (c.demand0 @ use_int + other0)[None].repeat(N, axis=0)
+    demand = d_final + q0 @ intensity
+
+    # availability: base-year capacity that produced nothing is commissioning (ramping)
+    util_s = c.stage["utilisation_max"][:, ix.pair_stage]
+    ratio = safe_divide(c.production0, k0_pair)
+    util = np.maximum(util_s, ratio[None])
+    mask0 = (c.production0 > 0).astype(float)
+    avail_pair = util * k0_pair[None] * mask0[None]
+    avail = group_sum(avail_pair, starts, E, S)
+
+    lam = c.stage["trade_lambda"]
+    transport = c.stage["transport_usd_per_unit"]
+    credit, credit_share = pol.credit[0][None], pol.credit_share[0][None]
+
+    def fit_theta(cost_econ):
+        dlv = delivered_cost(effective_cost(cost_econ, credit, credit_share), pol.tariff[0], np.zeros((E, E)), transport, st.offdiag)
+        theta = np.ones((N, E, S))
+        pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], theta)
+        err = np.inf
+        for _ in range(FIT_ITERATIONS):
+            flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None], pol.local_share[0], pol.local_members[0])
+            q = flows.sum(axis=1)
+            adj = np.where((q > 0) & (q0 > 0), safe_divide(q0, q, 1.0), 1.0)
+            err = float(np.max(np.abs(adj - 1.0))) if adj.size else 0.0
+            theta = theta * adj
+            if err < 1e-10:
+                break
+        producing = q0 > 0
+        # normalise: producers' output-weighted mean theta is 1; entrants get 1
+        mean = safe_divide((theta * q0).sum(axis=1, keepdims=True), q0.sum(axis=1, keepdims=True), 1.0)
+        theta = np.where(producing, safe_divide(theta, mean, 1.0), 1.0)
+        flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None], pol.local_share[0], pol.local_members[0])
+        return theta, flows, dlv, err
+
+    # 2. prices from the data's unit costs, then factor costs
+    uc0 = np.repeat(c.unit_cost0[None], N, axis=0)
+    theta, flows, dlv, _ = fit_theta(uc0)
+    served = flows.sum(axis=2)
+    price0 = safe_divide((flows * dlv).sum(axis=2), served, 0.0)
+    price0 = np.where(served > 0, price0, uc0.mean(axis=1, keepdims=True).repeat(E, axis=1))
+    own0 = safe_divide(np.diagonal(flows, axis1=1, axis2=2).transpose(0, 2, 1), served, 1.0)
+    inputs_e = price0 @ intensity.T
+    energy_e = c.stage["electricity_mwh_per_unit"][:, None, :] * c.elec_price[None, :, None]
+    factor_e = np.maximum(uc0 - inputs_e - energy_e, FACTOR_COST_FLOOR * uc0)
+
+    m = c.model
+    wc0 = world_capacity0(c)
+    mass = cluster_mass(np.repeat(k0_pair[None], N, axis=0), wc0, ix.pair_stage, st)
+    agglo = costk.agglomeration(mass, m.cluster_mass_ref, m.agglomeration_alpha)
+    lis = local_input_share(price0, intensity, own0)[:, ix.pair_economy, ix.pair_stage]
+    integ = costk.integration(lis, m.kappa * pol.kappa_mult[0][None])
+    av_w = k0_pair[None] + 1e-12
+    mean_av = safe_divide(group_sum(av_w * agglo * integ, starts, E, S), group_sum(av_w + 0 * agglo, starts, E, S), 1.0)
+    factor_pair = to_pairs(factor_e, pg) / to_pairs(mean_av, pg)
+
+    # 3. engine's own base-year costs -> theta per economy, then per site
+    x0 = c.model.experience_years * q0_pair
+    xeff0 = _xeff(c, st, x0)
+    cost0, _ = pair_cost(c, st, intensity, wc0, factor_pair, np.ones((N, st.P)), np.repeat(k0_pair[None], N, axis=0), price0, own0, 0)
+    theta_pair = np.ones((N, st.P))
+    lam_w = c.model.within_economy_lambda
+    for _ in range(FIT_ITERATIONS):
+        q = split_to_sites(q0, avail_pair, cost0, theta_pair, lam_w, ix)
+        adj = np.where((q > 0) & (q0_pair > 0), safe_divide(q0_pair, q, 1.0), 1.0)
+        theta_pair *= adj
+        if np.max(np.abs(adj - 1.0)) < 1e-10:
+            break
+    mean_tp = safe_divide(group_sum(theta_pair * q0_pair, starts, E, S), q0, 1.0)
+    theta_pair = np.where(q0_pair > 0, theta_pair / to_pairs(mean_tp, pg), 1.0)
+    cost_e = economy_cost(cost0, avail_pair, theta_pair, lam_w, ix, st)
+    theta, flows, _, err = fit_theta(cost_e)
+    q = split_to_sites(flows.sum(axis=1), avail_pair, cost0, theta_pair, lam_w, ix)
+    fit_error = float(np.max(np.abs(q - q0_pair) / np.maximum(q0_pair, 1e-9 * q0_pair.max())))
+    return Calibration(
+        intensity=intensity, use_intensity=use_int, intensity_scale=scale, other_demand0=other0,
+        factor_cost=factor_pair, theta_econ=theta, theta_pair=theta_pair, utilisation=util,
+        avail_mask0=mask0, price0=price0, own_share0=own0, xeff0=xeff0, world_capacity0=wc0,
+        fit_error=fit_error,
+    )
+
+
+def _xeff(c: Compiled, st: Structure, x_pair):
+    ix, m = c.index, c.model
+    x_econ = to_pairs(group_sum(x_pair, ix.group_start, st.E, st.S), ix.pair_group)
+    x_world = group_sum(x_pair, ix.group_start, st.E, st.S).sum(axis=1)[:, ix.pair_stage]
+    xe = costk.experience(x_pair, x_econ, x_world, m.spillover_economy, m.spillover_world)
+    floor = 1e-6 * np.maximum(x_world, 1.0)
+    return np.maximum(xe, floor)

@@ -1,0 +1,41 @@
+"""Pipeline kernel (MODEL.md step 5): permit, build, ramp-up, retirement.
+
+A project announced in year t waits ``permit_years`` then ``build_years`` (both cut by
+green lanes and clusters in force at announcement), surviving each phase with
+probability ``(1 - cancel_prob) ** years`` (expected values: the draw axis carries
+parameter uncertainty, cancellations are not sampled). A fractional lead time splits the
+project between two arrival years, so a shorter lead time never delays any capacity.
+New capacity ramps up: a share ``1 / ramp_years`` of ramping capacity matures per year
+and ramping capacity produces at half rate. Operating capacity retires at ``1 / lifetime``
+per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def schedule(buffer, t, lead, amount, n_idx, p_idx):
+    """Add ``amount`` (N, P) to ``buffer`` (N, P, T+H) at years t + lead (fractional split)."""
+    lead = np.maximum(lead, 1.0)
+    lo = np.floor(lead)
+    frac = lead - lo
+    h = buffer.shape[2]
+    i_lo = np.minimum(t + lo.astype(int), h - 1)
+    i_hi = np.minimum(i_lo + 1, h - 1)
+    buffer[n_idx, p_idx, i_lo] += amount * (1.0 - frac)
+    buffer[n_idx, p_idx, i_hi] += amount * frac
+
+
+def available_capacity(capacity, ramping, utilisation_max):
+    """Output cap (N, P): mature capacity at full rate, ramping capacity at half rate."""
+    return utilisation_max * (capacity - 0.5 * ramping)
+
+
+def advance(capacity, ramping, arriving, lifetime, ramp_years):
+    """Next year's (capacity, ramping) after retirement, maturing and arrivals."""
+    retire = capacity / np.maximum(lifetime, 1.0)
+    matured = ramping / np.maximum(ramp_years, 1.0)
+    ramping = np.maximum(ramping - matured - np.minimum(retire, ramping), 0.0) + arriving
+    capacity = np.maximum(capacity - retire, 0.0) + arriving
+    return capacity, np.minimum(ramping, capacity)

@@ -1,0 +1,272 @@
+"""The year loop: ``step(state, t) -> state`` for every year of the horizon.
+
+All arrays carry the draw axis N first; nothing loops over draws, sites or stages (the
+only Python loops are over years and over the handful of chain depth levels).
+The pipeline buffer is updated in place: a private fast path, since copying a
+(draws x pairs x years) buffer every year would dominate the run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from buildrace.engine import investment as inv
+from buildrace.engine import pipeline as pipe
+from buildrace.engine.calibrate import (
+    Calibration,
+    calibrate,
+    economy_cost,
+    effective_cost,
+    pair_cost,
+)
+from buildrace.engine.cost import learning_exponent, learning_factor
+from buildrace.engine.demand import final_use_demand, stage_demand
+from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+from buildrace.engine.market import clear_markets
+from buildrace.engine.structure import Structure, build_structure
+from buildrace.engine.trade import delivered_cost, logit_preference, split_to_sites
+from buildrace.model.compile import Compiled
+
+LEAD_HORIZON = 45  # years of pipeline buffer beyond the horizon (longest mine lead times)
+
+
+@dataclass(frozen=True)
+class State:
+    """Engine state at the start of a year (all arrays lead with the draw axis)."""
+
+    capacity: np.ndarray  # (N, P) operating capacity
+    ramping: np.ndarray  # (N, P) part of capacity still ramping up
+    experience: np.ndarray  # (N, P) cumulative production
+    price: np.ndarray  # (N, M, S) last year's market price
+    own_share: np.ndarray  # (N, E, S) share of e's purchases of s bought at home
+    stock: np.ndarray  # (N, E, S) stocks (inventories and strategic reserves)
+    pipeline: np.ndarray  # (N, P) capacity announced, not yet operating (expected)
+    arrivals: np.ndarray  # (N, P, T + H) expected arrivals by calendar-year index
+    fund_capacity: np.ndarray  # (N, P) capacity financed by a sovereign fund
+    fund_capital: np.ndarray  # (N, E) public capital deployed (cumulative, USD)
+    world_demand: np.ndarray  # (N, S) last year's world demand per stage
+
+
+@dataclass(frozen=True)
+class Context:
+    c: Compiled
+    st: Structure
+    cal: Calibration
+    b_pair: np.ndarray  # (N, P) learning exponents
+    leontief: np.ndarray  # (S, S) total (direct + indirect) input per unit of final demand
+    n_idx: np.ndarray
+    p_idx: np.ndarray
+
+
+def initial_state(ctx: Context) -> State:
+    c, st, cal = ctx.c, ctx.st, ctx.cal
+    N, P = st.N, st.P
+    k0 = np.repeat(c.capacity0[None], N, axis=0)
+    ramping0 = k0 * (1.0 - cal.avail_mask0)[None]
+    arrivals = np.zeros((N, P, st.T + LEAD_HORIZON))
+    h = min(arrivals.shape[2], c.pipeline.shape[1])
+    arrivals[:, :, :h] = c.pipeline[None, :, :h]
+    q0 = np.repeat(c.production0[None], N, axis=0)
+    wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
+    return State(
+        capacity=k0, ramping=ramping0, experience=c.model.experience_years * q0,
+        price=cal.price0.copy(), own_share=cal.own_share0.copy(), stock=np.zeros((N, st.E, st.S)),
+        pipeline=arrivals[:, :, 1:].sum(axis=2), arrivals=arrivals,
+        fund_capacity=np.zeros((N, P)), fund_capital=np.zeros((N, st.E)),
+        world_demand=np.repeat(wd[None], N, axis=0),
+    )
+
+
+def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
+    """Advance one year (index t). Returns the next state and the year's outputs."""
+    c, st, cal = ctx.c, ctx.st, ctx.cal
+    ix, m, pol = c.index, c.model, c.policy
+    E, S = st.E, st.S
+    starts, pg = ix.group_start, ix.pair_group
+
+    # --- 3. cost (inputs at last year's prices) ---
+    x_pair = state.experience
+    x_econ = to_pairs(group_sum(x_pair, starts, E, S), pg)
+    x_world = group_sum(x_pair, starts, E, S).sum(axis=1)[:, ix.pair_stage]
+    from buildrace.engine.cost import experience as _exp
+
+    xeff = np.maximum(_exp(x_pair, x_econ, x_world, m.spillover_economy, m.spillover_world), cal.xeff0 * 1e-12)
+    learn = learning_factor(xeff, cal.xeff0, ctx.b_pair)
+    cost_pair, _ = pair_cost(c, st, cal.intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
+    util = cal.utilisation
+    avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
+    if t == 0:
+        avail_pair = util * state.capacity * cal.avail_mask0[None]
+    avail_pair = np.maximum(avail_pair, 0.0)
+    avail = group_sum(avail_pair, starts, E, S)
+    lam_w = m.within_economy_lambda
+    cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
+    credit_unit = pol.credit[t][None] + pol.credit_share[t][None] * cost_e
+    cost_eff = effective_cost(cost_e, pol.credit[t][None], pol.credit_share[t][None])
+
+    # --- 1. demand ---
+    use_price = state.price[:, :, np.maximum(c.use_price_stage, 0)]
+    use_price0 = cal.price0[:, :, np.maximum(c.use_price_stage, 0)]
+    final = np.maximum(final_use_demand(c.demand0, c.growth[t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
+    other = cal.other_demand0[None] * (1.0 + m.other_demand_growth) ** t
+    d_final = stage_demand(final, cal.use_intensity, other)
+    # strategic stockpiles: buy a quarter of the gap to the target each year
+    target = pol.stock_months[t][None] / 12.0 * d_final
+    purchase = np.maximum(target - state.stock, 0.0) * 0.25
+    d_final = d_final + purchase
+
+    # --- 2. trade and production ---
+    lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]
+    zero_prem = np.zeros((E, E))
+    dlv = delivered_cost(cost_eff, pol.tariff[t], zero_prem, transport, st.offdiag)
+    pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ)
+    cl = clear_markets(d_final, avail, pref, cal.intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock)
+    q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
+
+    # prices: what buyers pay on average, marked up by scarcity
+    served = cl.served
+    unmet_share = safe_divide(cl.unmet, cl.demand)
+    pref_w = pref * (avail[:, None] + 1e-12)
+    fallback = safe_divide((pref_w * dlv).sum(axis=2), pref_w.sum(axis=2), 0.0)
+    paid = np.where(served > 0, safe_divide((cl.flows * dlv).sum(axis=2), served), fallback)
+    price = np.where(paid > 0, paid, state.price) * (1.0 + m.scarcity_markup * unmet_share)
+    own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
+    own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
+
+    # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
+    used = cl.output @ cal.intensity  # (N, E, S) inputs consumed by producers in e
+    received = cl.fill * cl.derived
+    to_stock = np.maximum(received - used, 0.0)
+    stock = np.maximum(state.stock + to_stock + cl.fill * purchase - cl.stock_draw, 0.0)
+
+    # --- 6. accounts ---
+    tariff_rev = (cl.flows * cost_eff[:, None] * pol.tariff[t][None]).sum(axis=2)
+    subsidies = credit_unit * cl.output
+    capacity_e = group_sum(state.capacity, starts, E, S)
+    jobs = c.stage["jobs_per_unit"][:, None, :] * capacity_e
+    electricity = c.stage["electricity_mwh_per_unit"][:, None, :] * cl.output
+
+    # --- 4. investment ---
+    # potential demand: what final demand would need of each stage if the whole chain
+    # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
+    # investors look through it
+    potential = (d_final @ ctx.leontief).sum(axis=1)  # (N, S)
+    growth = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, 0.4)
+    latent = np.maximum(potential - cl.demand.sum(axis=1), 0.0)
+    output_share = safe_divide(cl.output, cl.output.sum(axis=1, keepdims=True))
+    allowed = pol.trade_factor[t] > 0
+    entry = pref * (1.0 + pol.pool_member[t][None, :, :, None])  # allies plan for each other's gaps
+    entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
+    won = (cl.unmet[:, :, None, :] * entry_share).sum(axis=1)
+    expected = cl.output + won + output_share * latent[:, None, :]
+    lead_pair = c.permit_years[ix.pair_economy, ix.pair_stage] * pol.permit_mult[t] + c.build_years[ix.pair_economy, ix.pair_stage] * pol.build_mult[t]
+    lead_e = safe_divide(group_sum(lead_pair[None], starts, E, S), st.pair_count[None].astype(float), 1.0)
+    pipeline_e = group_sum(state.pipeline, starts, E, S)
+    life_e = c.stage["lifetime_years"][:, None, :]
+    surviving = capacity_e * (1.0 - 1.0 / life_e) ** lead_e
+    gap = inv.capacity_gap(expected, growth[:, None, :], lead_e, m.target_utilisation, surviving, pipeline_e)
+    netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + pol.tariff[t][None])
+    w_m = cl.demand[:, :, None, :] * allowed[None]
+    netback = safe_divide((w_m * netback_m).sum(axis=1), w_m.sum(axis=1), 0.0)
+    netback = np.where(w_m.sum(axis=1) > 0, netback, cost_e)
+    capex_eff = c.capex[None] * (1.0 - pol.itc[t][None])
+    z = inv.margin_signal(netback, cost_eff, capex_eff, m.target_utilisation, (c.hurdle - m.reference_hurdle)[None, :, None])
+    private = m.invest_response * gap * inv.logistic(z, m.invest_beta)
+    z_fund = z + (c.hurdle - pol.fund_hurdle)[None, :, None]
+    fund_extra = m.invest_response * gap * np.maximum(inv.logistic(z_fund, m.invest_beta) - inv.logistic(z, m.invest_beta), 0.0)
+    target_any = group_sum(pol.fund_target[t][None], starts, E, S) > 0
+    fund_extra = fund_extra * target_any
+    fund_cost = (fund_extra * c.capex[None] * pol.fund_equity[None, :, None]).sum(axis=2)
+    fund_scale = np.minimum(1.0, safe_divide(pol.fund_budget[t][None], fund_cost, 0.0))
+    fund_extra = fund_extra * fund_scale[:, :, None]
+
+    mean_cost = to_pairs(safe_divide(group_sum(cost_pair, starts, E, S), st.pair_count[None].astype(float), 1.0), pg)
+    w_site = np.exp(-m.siting_beta * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + pol.attract[t][None])
+    share_site = safe_divide(w_site, to_pairs(group_sum(w_site, starts, E, S), pg))
+    w_fund = w_site * pol.fund_target[t][None]
+    share_fund = safe_divide(w_fund, to_pairs(group_sum(w_fund, starts, E, S), pg))
+    fund_pair = to_pairs(fund_extra, pg) * share_fund
+    announce = to_pairs(private, pg) * share_site + fund_pair
+    itc_paid = (pol.itc[t][None] * c.capex[None] * group_sum(announce, starts, E, S))
+
+    # --- 5. pipeline ---
+    permit = c.permit_years[ix.pair_economy, ix.pair_stage] * pol.permit_mult[t]
+    build = c.build_years[ix.pair_economy, ix.pair_stage] * pol.build_mult[t]
+    cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
+    survive = (1.0 - cp) ** permit[None] * (1.0 - cb) ** build[None]
+    arrivals = state.arrivals
+    expected_new = announce * survive
+    pipe.schedule(arrivals, t, np.broadcast_to(permit + build, announce.shape), expected_new, ctx.n_idx, ctx.p_idx)
+    arriving = arrivals[:, :, t + 1] if t + 1 < arrivals.shape[2] else np.zeros_like(announce)
+    ramp_years = c.stage["ramp_years"][:, ix.pair_stage] * pol.ramp_mult[t][None]
+    lifetime = c.stage["lifetime_years"][:, ix.pair_stage]
+    capacity, ramping = pipe.advance(state.capacity, state.ramping, arriving, lifetime, ramp_years)
+    pipeline_pair = np.maximum(state.pipeline + expected_new - arriving, 0.0)
+
+    fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[ix.pair_economy, ix.pair_stage][None], starts, E, S).sum(axis=2) * pol.fund_equity[None]
+    fund_capacity = state.fund_capacity * (1.0 - 1.0 / lifetime) + fund_pair * survive
+    fund_share = safe_divide(fund_capacity, state.capacity + 1e-12)
+    margin_pair = to_pairs(netback - cost_eff, pg)
+    fund_returns = group_sum(np.minimum(fund_share, 1.0) * q_pair * margin_pair, starts, E, S).sum(axis=2) * pol.fund_equity[None]
+
+    out = {
+        "site_capacity": state.capacity, "site_production": q_pair, "site_unit_cost": cost_pair,
+        "site_pipeline": state.pipeline,
+        "capacity": capacity_e, "production": cl.output, "unit_cost": cost_e, "effective_cost": cost_eff,
+        "pipeline": pipeline_e,
+        "demand": cl.demand, "final_stage_demand": d_final, "served": served, "unmet": cl.unmet,
+        "stock_draw": cl.stock_draw, "price": price, "flows": cl.flows, "final_demand": final,
+        "tariff_revenue": tariff_rev, "subsidies": subsidies + itc_paid, "jobs": jobs,
+        "electricity_mwh": electricity, "announced": group_sum(announce, starts, E, S),
+        "stock": stock, "input_used": used, "input_received": received, "to_stock": to_stock,
+        "public_capital": fund_capital, "public_returns": fund_returns,
+        "margin_signal": z,
+    }
+    new_state = replace(
+        state, capacity=capacity, ramping=ramping, experience=state.experience + q_pair,
+        price=price, own_share=own_share, stock=stock, pipeline=pipeline_pair,
+        arrivals=arrivals, fund_capacity=fund_capacity, fund_capital=fund_capital,
+        world_demand=potential,
+    )
+    return new_state, out
+
+
+def prepare(c: Compiled) -> Context:
+    st = build_structure(c)
+    cal = calibrate(c, st)
+    b_pair = learning_exponent(c.stage["learning_rate"])[:, c.index.pair_stage]
+    n_idx, p_idx = np.indices((st.N, st.P))
+    leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)
+    return Context(c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx)
+
+
+def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple[dict[str, np.ndarray], Context]:
+    """Run the compiled scenario over its horizon.
+
+    Parameters
+    ----------
+    c : the compiled scenario
+    keep : names of outputs to keep (default: all); each is stacked as (N, T, ...)
+    progress : optional callable ``progress(done_years, total_years)``
+
+    Returns
+    -------
+    outputs, context
+    """
+    ctx = prepare(c)
+    state = initial_state(ctx)
+    T = ctx.st.T
+    stacked: dict[str, np.ndarray] = {}
+    for t in range(T):
+        state, out = step(state, t, ctx)
+        for name, arr in out.items():
+            if keep is not None and name not in keep:
+                continue
+            if name not in stacked:
+                stacked[name] = np.empty((arr.shape[0], T) + arr.shape[1:], dtype=arr.dtype)
+            stacked[name][:, t] = arr
+        if progress is not None:
+            progress(t + 1, T)
+    return stacked, ctx

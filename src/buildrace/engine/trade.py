@@ -1,0 +1,120 @@
+"""Trade kernel (MODEL.md step 2): capacity-weighted logit on delivered cost, with spill.
+
+Each market m buys stage s from economies e by a nested logit:
+
+``w(e | m, s) = Kavail(e, s) * theta(e, s) * factor(m, e, s) * exp(-lambda_s * delivered / mean_delivered)``
+
+with ``delivered = Ceff(e, s) * (1 + tariff(m <- e, s) + premium(m, e)) + transport_s * [m != e]``.
+Demand an economy cannot serve (its capacity is shared by all markets) spills to the
+next suppliers in further rounds; what nobody can serve is unmet demand. Within an
+economy, its output goes to its sites by a second logit on unit cost (see
+:func:`split_to_sites`). The nest replaces MODEL.md's site-level logit: sites of one
+economy face the same tariffs and freight, so this is the same choice, at a fraction of
+the arithmetic (markets x economies instead of markets x sites). A *local-content*
+share of a market's demand is allocated first among local suppliers only.
+
+References: McFadden (1974) for the logit; Anderson, de Palma & Thisse (1992), *Discrete
+Choice Theory of Product Differentiation*, for the capacity-weighted form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+
+SPILL_ROUNDS = 4
+
+
+def delivered_cost(cost_eff, tariff, premium, transport, offdiag):
+    """(N, E, S) cost, (M, E, S) tariff, (M, E) premium, (N, S) transport, (M, E) 1 if m != e
+    -> (N, M, E, S) delivered cost."""
+    return (
+        cost_eff[:, None, :, :] * (1.0 + tariff[None] + premium[None, :, :, None])
+        + transport[:, None, None, :] * offdiag[None, :, :, None]
+    )
+
+
+def logit_preference(delivered, avail, lam, factor, theta):
+    """Capacity-independent part of the weights: theta * factor * exp(-lambda d / mean d).
+
+    The mean is capacity-weighted over the suppliers a market may buy from; where none
+    has capacity, the plain mean over allowed suppliers is used.
+    """
+    allowed = factor[None] > 0
+    cap = avail[:, None, :, :] * allowed
+    capsum = cap.sum(axis=2, keepdims=True)
+    plain = np.where(allowed, delivered, 0.0).sum(axis=2, keepdims=True) / np.maximum(
+        allowed.sum(axis=2, keepdims=True), 1
+    )
+    mean = np.where(capsum > 0, (cap * delivered).sum(axis=2, keepdims=True) / np.where(capsum > 0, capsum, 1.0), plain)
+    mean = np.where(mean > 0, mean, 1.0)
+    return theta[:, None, :, :] * factor[None] * np.exp(-lam[:, None, None, :] * delivered / mean)
+
+
+def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
+    """Allocate demand (N, M, S) over supplier headroom (N, E, S) by preference (N, M, E, S).
+
+    Returns flows (N, M, E, S), the unserved demand (N, M, S) and the headroom left.
+    Capacity binds: an economy's load over all markets never exceeds its headroom.
+    """
+    flows = np.zeros_like(preference)
+    remaining = demand.copy()
+    headroom = headroom.copy()
+    for _ in range(rounds):
+        w = preference * headroom[:, None, :, :]
+        total = w.sum(axis=2, keepdims=True)
+        share = safe_divide(w, total)
+        alloc = remaining[:, :, None, :] * share
+        load = alloc.sum(axis=1)
+        scale = np.minimum(1.0, safe_divide(headroom, load, fill=1.0))
+        alloc *= scale[:, None, :, :]
+        flows += alloc
+        served = alloc.sum(axis=2)
+        remaining = np.maximum(remaining - served, 0.0)
+        headroom = np.maximum(headroom - alloc.sum(axis=1), 0.0)
+        if not remaining.any():
+            break
+    return flows, remaining, headroom
+
+
+def allocate_with_local_content(demand, headroom, preference, local_share, local_members):
+    """:func:`allocate` with a local-content reservation.
+
+    ``local_share`` (M, S) of each market's demand is first offered to local suppliers
+    (``local_members`` (M, E)); what they cannot serve joins the open part.
+    """
+    if not local_share.any():
+        return allocate(demand, headroom, preference)
+    reserved = demand * local_share[None]
+    local_pref = preference * local_members[None, :, :, None]
+    f_local, left, headroom = allocate(reserved, headroom, local_pref)
+    f_open, unmet, headroom = allocate(demand - reserved + left, headroom, preference)
+    return f_local + f_open, unmet, headroom
+
+
+def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, rounds: int = 3):
+    """Split each economy's output (N, E, S) over its sites (pairs) by a logit on unit cost.
+
+    Returns (N, P) production, never above ``avail_pair``.
+    """
+    E, S = len(ix.economies), len(ix.stages)
+    starts, pg = ix.group_start, ix.pair_group
+    mean_cost = to_pairs(safe_divide(group_sum(avail_pair * cost_pair, starts, E, S), group_sum(avail_pair, starts, E, S), 1.0), pg)
+    pref = theta_pair * np.exp(-lam_within * safe_divide(cost_pair, mean_cost, 1.0))
+    q = np.zeros_like(avail_pair)
+    remaining = q_group
+    head = avail_pair.copy()
+    for _ in range(rounds):
+        w = pref * head
+        share = safe_divide(w, to_pairs(group_sum(w, starts, E, S), pg))
+        alloc = np.minimum(to_pairs(remaining, pg) * share, head)
+        q += alloc
+        head -= alloc
+        remaining = np.maximum(remaining - group_sum(alloc, starts, E, S), 0.0)
+        if not (remaining > 1e-9 * np.maximum(q_group, 1e-30)).any():
+            break
+    # rounding residue (capacity binds exactly): give it where headroom remains, pro rata
+    share = safe_divide(head, to_pairs(group_sum(head, starts, E, S), pg))
+    q += np.minimum(to_pairs(remaining, pg) * share, head)
+    return q

@@ -1,0 +1,91 @@
+"""Semantic checks of a scenario against its world: every identifier resolves.
+
+pydantic checks shape, type and range; these ``check_*`` functions check what needs the
+world: economies, sites, stages and chains named by levers and overrides exist. Each
+message names the field (``policies[2].sites[0]``) and lists valid values.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from buildrace.errors import InputError
+from buildrace.model.parameters import ModelParameters
+from buildrace.model.scenario import Scenario
+from buildrace.model.world import STAGE_PARAMETERS, World
+
+
+def _fail(where: str, what: str, value, valid) -> None:
+    shown = ", ".join(valid) if len(valid) <= 30 else ", ".join(list(valid)[:30]) + ", ..."
+    raise InputError(f"{where}: unknown {what} {value!r}; valid: {shown}")
+
+
+def check_economy(world: World, code: str, where: str, allow_all: bool = False) -> None:
+    if allow_all and code in ("ALL", "all"):
+        return
+    if code not in world.economy_codes:
+        _fail(where, "economy", code, world.economy_codes + (("ALL",) if allow_all else ()))
+
+
+def check_stages(world: World, names, where: str) -> None:
+    for i, n in enumerate(names):
+        if n not in world.stage_codes and n not in world.chains and n not in ("ALL", "all"):
+            _fail(f"{where}[{i}]", "stage or chain", n, world.chains + world.stage_codes)
+
+
+def check_chains(world: World, names, where: str) -> None:
+    for i, n in enumerate(names):
+        if n not in world.chains:
+            _fail(f"{where}[{i}]", "chain", n, world.chains)
+
+
+def check_sites(world: World, names, where: str, economy: str | None = None) -> None:
+    for i, n in enumerate(names):
+        if n not in world.site_codes:
+            _fail(f"{where}[{i}]", "site", n, world.site_codes)
+        if economy and world.sites.loc[n, "economy"] != economy:
+            raise InputError(f"{where}[{i}]: site {n!r} is not in economy {economy!r}")
+
+
+def check_scenario(scenario: Scenario, world: World) -> None:
+    """Raise :class:`InputError` if any identifier in ``scenario`` is unknown to ``world``."""
+    try:
+        ModelParameters(**{**ModelParameters().model_dump(), **scenario.parameters.model})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(
+            f"parameters.model.{'.'.join(map(str, err['loc']))}: {err['msg']}"
+            f"; valid names: {', '.join(ModelParameters.model_fields)}"
+        ) from None
+    for param, targets in scenario.parameters.stages.items():
+        if param not in STAGE_PARAMETERS + ("price_elasticity",):
+            _fail("parameters.stages", "stage parameter", param, STAGE_PARAMETERS)
+        check_stages(world, list(targets), f"parameters.stages.{param}")
+        for target, value in targets.items():
+            if not value == value or value < 0:  # NaN or negative
+                raise InputError(f"parameters.stages.{param}.{target}: must be a number >= 0 (got {value})")
+    for i, lever in enumerate(scenario.policies):
+        where = f"policies[{i}] ({lever.lever})"
+        if lever.start < world.base_year - 30:
+            raise InputError(f"{where}.start: {lever.start} is long before the base year {world.base_year}")
+        for fld in ("importer", "exporter", "economy", "market"):
+            if hasattr(lever, fld):
+                check_economy(world, getattr(lever, fld), f"{where}.{fld}", allow_all=fld == "exporter")
+        for fld in ("targets", "members", "local"):
+            for j, code in enumerate(getattr(lever, fld, ()) or ()):
+                check_economy(world, code, f"{where}.{fld}[{j}]", allow_all=fld == "targets")
+        if hasattr(lever, "stages"):
+            check_stages(world, lever.stages, f"{where}.stages")
+        if hasattr(lever, "chains"):
+            check_chains(world, lever.chains, f"{where}.chains")
+        if hasattr(lever, "chain"):
+            check_chains(world, [lever.chain], f"{where}.chain")
+        if hasattr(lever, "sites"):
+            check_sites(world, lever.sites, f"{where}.sites", getattr(lever, "economy", None))
+        if lever.lever == "designate_cluster" and not lever.sites:
+            raise InputError(f"{where}.sites: name at least one site to designate")
+        if lever.lever in ("import_ban", "tariff", "decoupling") and lever.importer == lever.exporter:
+            raise InputError(f"{where}: importer and exporter are both {lever.importer!r}")
+
+
+__all__ = ["check_chains", "check_economy", "check_scenario", "check_sites", "check_stages"]

@@ -1,0 +1,295 @@
+"""The ONE place a Scenario becomes arrays.
+
+:func:`compile_scenario` turns a :class:`~buildrace.model.world.World` and a
+:class:`~buildrace.model.scenario.Scenario` into a :class:`Compiled` bundle of NumPy
+arrays whose axis order is fixed here and documented field by field. The engine reads
+only this bundle.
+
+Pairs
+-----
+Capacity stands at *pairs* (site, stage). A pair exists where the base year has capacity
+or a project, where the site already holds capacity in the same chain (a cluster can
+grow), or where the economy has a single site. Every (economy, stage) has at least one
+pair, so every economy can build every stage. Pairs are sorted by (economy, stage), so
+that per-(economy, stage) sums are contiguous segments (``np.add.reduceat``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from buildrace.errors import InputError
+from buildrace.model.parameters import ModelParameters
+from buildrace.model.scenario import Scenario
+from buildrace.model.world import FINAL_USES, GROWTH_PERIODS, STAGE_PARAMETERS, World, load_world
+
+# Stage parameters the engine reads, as (N, S) arrays (the draw axis is for uncertainty).
+ENGINE_STAGE_PARAMETERS = STAGE_PARAMETERS + ("price_elasticity",)
+PHASE_SURVIVAL = {"announced": 0.5, "permitting": 0.7, "construction": 0.9, "ramping": 1.0}
+"""Probability a base-year pipeline project is completed, by phase (ASM; cancellations
+of announced US battery plants in 2024-25 ran at roughly a third to a half, S38/S39)."""
+
+
+@dataclass(frozen=True)
+class Index:
+    """Identifiers and the integer maps between them."""
+
+    economies: tuple[str, ...]
+    sites: tuple[str, ...]
+    stages: tuple[str, ...]
+    uses: tuple[str, ...]
+    chains: tuple[str, ...]
+    years: np.ndarray  # (T,) calendar years, base year first
+    site_economy: np.ndarray  # (R,) economy index of each site
+    stage_chain: np.ndarray  # (S,) chain index of each stage
+    pair_site: np.ndarray  # (P,)
+    pair_stage: np.ndarray  # (P,)
+    pair_economy: np.ndarray  # (P,)
+    group_start: np.ndarray  # (E*S,) first pair of each (economy, stage) group
+    depth: np.ndarray  # (S,) longest path from a final use (0 = most downstream)
+
+    @property
+    def pair_group(self) -> np.ndarray:
+        return self.pair_economy * len(self.stages) + self.pair_stage
+
+    def economy(self, code: str) -> int:
+        return self.economies.index(code)
+
+    def stage(self, code: str) -> int:
+        return self.stages.index(code)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Policy arrays, all with a leading year axis T. Defaults mean 'no policy'."""
+
+    tariff: np.ndarray  # (T, M, E, S) ad valorem, importer m from exporter e
+    trade_factor: np.ndarray  # (T, M, E, S) 1 = free, 0 = banned, in between = export cap
+    credit: np.ndarray  # (T, E, S) production credit, USD per unit
+    credit_share: np.ndarray  # (T, E, S) production credit as share of unit cost
+    itc: np.ndarray  # (T, E, S) investment credit, share of capex
+    local_share: np.ndarray  # (T, M, S) share of market demand reserved for local sites
+    local_members: np.ndarray  # (T, M, E) 1 if economy e counts as local for market m
+    permit_mult: np.ndarray  # (T, P) multiplier on permit years (<= 1)
+    build_mult: np.ndarray  # (T, P) multiplier on build years (<= 1)
+    cost_mult: np.ndarray  # (T, P) cluster infrastructure effect on factor cost (<= 1)
+    attract: np.ndarray  # (T, P) extra investment-siting weight (>= 0)
+    ramp_mult: np.ndarray  # (T, P) multiplier on ramp-up years (<= 1)
+    kappa_mult: np.ndarray  # (T, P) multiplier on the integration penalty (<= 1)
+    fund_budget: np.ndarray  # (T, E) sovereign-fund budget, USD per year
+    fund_target: np.ndarray  # (T, P) 1 where the fund may invest
+    fund_hurdle: np.ndarray  # (E,) fund hurdle rate
+    fund_equity: np.ndarray  # (E,) fund's equity share
+    pool_member: np.ndarray  # (T, E, E) 1 if e2's capacity counts for e1's bloc
+    pool_premium: np.ndarray  # (T, M, E) cost premium on pooled flows
+    stock_months: np.ndarray  # (T, E, S) strategic stock target, months of demand
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Everything the engine needs, as arrays. Axis letters: N draws, T years, E economies
+    (= M markets), R sites, S stages, U final uses, P pairs."""
+
+    scenario: Scenario
+    world_name: str
+    index: Index
+    model: ModelParameters
+    stage: dict[str, np.ndarray]  # name -> (N, S)
+    unit_cost0: np.ndarray  # (E, S) base-year unit cost, USD per unit
+    capex: np.ndarray  # (E, S) USD per unit of annual capacity
+    permit_years: np.ndarray  # (E, S)
+    build_years: np.ndarray  # (E, S)
+    hurdle: np.ndarray  # (E,)
+    elec_price: np.ndarray  # (E,) USD/MWh
+    intensity: np.ndarray  # (S, S) units of input (col) per unit of consumer (row)
+    use_intensity: np.ndarray  # (U, S) units of stage per unit of final use
+    use_price_stage: np.ndarray  # (U,) stage whose price a final use responds to (-1: none)
+    demand0: np.ndarray  # (M, U) base-year final demand
+    growth: np.ndarray  # (T, M, U) cumulative growth factor from the base year
+    capacity0: np.ndarray  # (P,)
+    production0: np.ndarray  # (P,)
+    pipeline: np.ndarray  # (P, H) expected capacity arriving h years after the base year
+    policy: Policy
+    draws: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _depths(stages: tuple[str, ...], inputs: pd.DataFrame) -> np.ndarray:
+    """Longest path from a final use to each stage (0 = consumed by final uses only)."""
+    pos = {s: i for i, s in enumerate(stages)}
+    depth = np.zeros(len(stages), dtype=int)
+    links = [(pos[c], pos[i]) for c, i in zip(inputs["consumer"], inputs["input"], strict=True) if c in pos]
+    for _ in range(len(stages) + 1):
+        changed = False
+        for c, i in links:
+            if depth[i] < depth[c] + 1:
+                depth[i] = depth[c] + 1
+                changed = True
+        if not changed:
+            return depth
+    raise InputError("inputs.csv: the stages form a cycle; a stage cannot be its own input")
+
+
+def _pairs(world: World, economies, sites, stages, chain_of_stage):
+    site_econ = world.sites["economy"].to_dict()
+    cap = world.capacity
+    present = set(zip(cap["site"], cap["stage"], strict=True)) | set(
+        zip(world.pipeline["site"], world.pipeline["stage"], strict=True)
+    )
+    chain_sites: dict[str, set[str]] = {}
+    for site, stage in present:
+        chain_sites.setdefault(chain_of_stage[stage], set()).add(site)
+    sites_by_econ: dict[str, list[str]] = {e: [] for e in economies}
+    for s in sites:
+        sites_by_econ[site_econ[s]].append(s)
+    mass = cap.groupby("site")["capacity"].count()
+    pairs = []
+    for e in economies:
+        esites = sites_by_econ[e]
+        for st in stages:
+            chosen = [
+                r for r in esites
+                if len(esites) == 1 or (r, st) in present or r in chain_sites.get(chain_of_stage[st], ())
+            ]
+            if not chosen:
+                # no site of e has anything in this chain: the busiest site may start it
+                chosen = [max(esites, key=lambda r: (mass.get(r, 0), r))] if esites else []
+            if not chosen:
+                raise InputError(f"sites.csv: economy {e!r} has no site")
+            pairs.extend((r, st) for r in sorted(chosen))
+    return pairs
+
+
+def _growth_path(world: World, economies, uses, years) -> np.ndarray:
+    fd = world.final_demand
+    g = np.ones((len(years), len(economies), len(uses)))
+    for ui, u in enumerate(uses):
+        for ei, e in enumerate(economies):
+            if (e, u) not in fd.index:
+                continue
+            row = fd.loc[(e, u)]
+            level = 1.0
+            for ti, y in enumerate(years):
+                if ti > 0:
+                    rate = next(float(row[c]) for c, last in GROWTH_PERIODS if y <= last)
+                    level *= 1.0 + (0.0 if np.isnan(rate) else rate)
+                g[ti, ei, ui] = level
+    return g
+
+
+def compile_scenario(scenario: Scenario, draws: int = 1, world: World | None = None) -> Compiled:
+    """Compile a scenario into engine arrays for ``draws`` draws."""
+    from buildrace.model.checks import check_scenario
+    from buildrace.policies import apply_policies
+
+    world = world or load_world(scenario.world)
+    check_scenario(scenario, world)
+    if draws < 1:
+        raise InputError(f"draws must be >= 1 (got {draws})")
+    economies, sites, stages = world.economy_codes, world.site_codes, world.stage_codes
+    uses = FINAL_USES
+    chains = world.chains
+    if scenario.end_year <= world.base_year:
+        raise InputError(
+            f"end_year {scenario.end_year} must be after the base year {world.base_year} of {world.name}"
+        )
+    years = np.arange(world.base_year, scenario.end_year + 1)
+    chain_of_stage = world.stages["sector"].to_dict()
+    pairs = _pairs(world, economies, sites, stages, chain_of_stage)
+    site_pos = {s: i for i, s in enumerate(sites)}
+    stage_pos = {s: i for i, s in enumerate(stages)}
+    econ_pos = {e: i for i, e in enumerate(economies)}
+    site_economy = np.array([econ_pos[world.sites.loc[s, "economy"]] for s in sites])
+    pair_site = np.array([site_pos[r] for r, _ in pairs])
+    pair_stage = np.array([stage_pos[s] for _, s in pairs])
+    pair_economy = site_economy[pair_site]
+    group = pair_economy * len(stages) + pair_stage
+    assert np.all(np.diff(group) >= 0)
+    group_start = np.searchsorted(group, np.arange(len(economies) * len(stages)))
+    index = Index(
+        economies=economies, sites=sites, stages=stages, uses=uses, chains=chains, years=years,
+        site_economy=site_economy,
+        stage_chain=np.array([chains.index(chain_of_stage[s]) for s in stages]),
+        pair_site=pair_site, pair_stage=pair_stage, pair_economy=pair_economy,
+        group_start=group_start, depth=_depths(stages, world.inputs),
+    )
+
+    model = ModelParameters(**{**ModelParameters().model_dump(), **scenario.parameters.model})
+    sp = world.stage_parameters.copy()
+    if "price_elasticity" not in sp.columns:
+        sp["price_elasticity"] = 0.0
+    sp["price_elasticity"] = sp["price_elasticity"].fillna(0.0)
+    for param, targets in scenario.parameters.stages.items():
+        for target, value in targets.items():
+            for st in _expand_stage_names(world, [target], f"parameters.stages.{param}"):
+                sp.loc[st, param] = value
+    stage = {p: np.repeat(sp[p].to_numpy(float)[None, :], draws, axis=0) for p in ENGINE_STAGE_PARAMETERS}
+
+    esp = world.economy_stage_parameters
+    def es(p):
+        return esp[p].unstack().reindex(index=list(economies), columns=list(stages)).to_numpy(float)
+
+    inten = np.zeros((len(stages), len(stages)))
+    use_int = np.zeros((len(uses), len(stages)))
+    for c, i, a in world.inputs[["consumer", "input", "intensity"]].itertuples(index=False):
+        if c in stage_pos:
+            inten[stage_pos[c], stage_pos[i]] += a
+        else:
+            use_int[uses.index(c), stage_pos[i]] += a
+    use_price_stage = np.array([int(np.argmax(use_int[u])) if use_int[u].any() else -1 for u in range(len(uses))])
+
+    fd = world.final_demand
+    demand0 = np.zeros((len(economies), len(uses)))
+    for (e, u), v in fd["value"].items():
+        if e in econ_pos and u in uses:
+            demand0[econ_pos[e], uses.index(u)] = v
+
+    cap = world.capacity.set_index(["site", "stage"])
+    key = pd.MultiIndex.from_tuples(pairs)
+    capacity0 = cap["capacity"].reindex(key).fillna(0.0).to_numpy(float)
+    production0 = cap["production"].reindex(key).fillna(0.0).to_numpy(float)
+
+    horizon = len(years) + 40
+    pipeline = np.zeros((len(pairs), horizon))
+    pair_pos = {p: i for i, p in enumerate(pairs)}
+    for row in world.pipeline.itertuples(index=False):
+        h = int(row.online_year) - world.base_year
+        if 0 < h < horizon and (row.site, row.stage) in pair_pos:
+            pipeline[pair_pos[(row.site, row.stage)], h] += float(row.capacity) * PHASE_SURVIVAL.get(row.phase, 0.5)
+
+    policy = apply_policies(scenario, world, index, model)
+    return Compiled(
+        scenario=scenario, world_name=world.name, index=index, model=model, stage=stage,
+        unit_cost0=es("unit_cost"), capex=es("capex"), permit_years=es("permit_years"),
+        build_years=es("build_years"),
+        hurdle=world.economies["hurdle_rate"].reindex(list(economies)).to_numpy(float),
+        elec_price=world.economies["electricity_price_usd_per_mwh"].reindex(list(economies)).to_numpy(float),
+        intensity=inten, use_intensity=use_int, use_price_stage=use_price_stage,
+        demand0=demand0, growth=_growth_path(world, economies, uses, years),
+        capacity0=capacity0, production0=production0, pipeline=pipeline,
+        policy=policy, draws=draws,
+    )
+
+
+def _expand_stage_names(world: World, names: list[str], where: str) -> list[str]:
+    """Stage ids and chain names -> stage ids (chain names expand to all their stages)."""
+    out: list[str] = []
+    for n in names:
+        if n in world.stages.index:
+            out.append(n)
+        elif n in world.chains:
+            out.extend(world.stages_of(n))
+        elif n in ("ALL", "all"):
+            out.extend(world.stage_codes)
+        else:
+            raise InputError(
+                f"{where}: unknown stage or chain {n!r}; chains: {', '.join(world.chains)};"
+                " stages: see `buildrace stages`"
+            )
+    return list(dict.fromkeys(out))
+
+
+__all__ = ["Compiled", "Index", "Policy", "compile_scenario"]

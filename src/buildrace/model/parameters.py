@@ -1,0 +1,113 @@
+"""Model-wide behavioural parameters, their defaults and where each default comes from.
+
+Stage-level parameters (learning rates, lead times ...) live in the world's tables;
+these are the switches of the mechanisms themselves. A scenario overrides any of them
+under ``parameters:``; per-stage overrides use ``stage_overrides``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Positive = Annotated[float, Field(ge=0.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ModelParameters(BaseModel):
+    """Behavioural parameters (defaults documented in ``docs/model.md``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spillover_economy: Share = Field(
+        0.5,
+        description="phi_econ: weight of the rest of the economy's experience in a site's learning "
+        "(knowledge spills within borders more than across; ASM after Irwin & Klenow 1994, doi 10.1086/261863)",
+    )
+    spillover_world: Share = Field(
+        0.1, description="phi_world: weight of the world's experience (ASM, same source)"
+    )
+    experience_years: Annotated[float, Field(gt=0.0, le=50.0)] = Field(
+        5.0,
+        description="base-year cumulative production as years of base-year output "
+        "(ASM: cumulative/annual ~ 1/g + 1 for an industry growing ~25%/yr)",
+    )
+    agglomeration_alpha: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        0.05,
+        description="elasticity of unit cost to cluster mass (Rosenthal & Strange 2004, "
+        "doi 10.1016/S1574-0080(04)80006-3: doubling scale raises productivity 3-8%)",
+    )
+    cluster_mass_ref: Annotated[float, Field(gt=0.0)] = Field(
+        0.05, description="M_ref: cluster mass (sum over chain stages of the site's share of world capacity) at which A halves its log-distance (ASM)"
+    )
+    cluster_infrastructure_effect: Share = Field(
+        0.03, description="extra unit-cost cut at a designated cluster per USD 1bn of infrastructure, capped at 3x (ASM)"
+    )
+    cluster_permit_cut: Share = Field(0.3, description="permit-time cut at a designated cluster (ASM)")
+    cluster_build_cut: Share = Field(0.1, description="build-time cut at a designated cluster (ASM)")
+    cluster_attractiveness: Positive = Field(
+        1.0, description="investment-siting weight multiplier added at a designated cluster (ASM)"
+    )
+    kappa: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.08,
+        description="vertical-integration penalty: unit-cost mark-up when all inputs come from abroad "
+        "(transaction and coordination costs; ASM after Williamson 1971)",
+    )
+    invest_response: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.6, description="share of the expected capacity gap announced per year when margins clear the hurdle (ASM)"
+    )
+    invest_beta: Annotated[float, Field(ge=0.0, le=200.0)] = Field(
+        15.0, description="steepness of the investment response to margin above hurdle (ASM)"
+    )
+    siting_beta: Annotated[float, Field(ge=0.0, le=50.0)] = Field(
+        5.0, description="beta: how strongly new capacity goes to the cheaper sites of an economy (ASM)"
+    )
+    target_utilisation: Annotated[float, Field(gt=0.1, le=1.0)] = Field(
+        0.85, description="utilisation producers plan capacity for (ASM; IEA S20 reports ~50% in PV 2023)"
+    )
+    reference_hurdle: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        0.08, description="cost of capital already inside base-year unit costs (ASM)"
+    )
+    scarcity_markup: Positive = Field(
+        1.0, description="price rises by this times the unmet share of demand (ASM)"
+    )
+    other_demand_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = Field(
+        0.02, description="annual growth of demand from uses outside the modelled chains (ASM)"
+    )
+    electrification_coupling: Share = Field(
+        0.3,
+        description="share of extra EV electricity demand met by new solar with storage (ASM); couples EV sales to PV and storage demand",
+    )
+    ev_mwh_per_vehicle_year: Positive = Field(
+        2.5, description="electricity use of one EV per year, MWh (ASM: 15,000 km x 0.17 kWh/km)"
+    )
+    pv_mwh_per_gw_year: Annotated[float, Field(gt=0.0)] = Field(
+        1.5e6, description="yield of 1 GW of PV per year, MWh (capacity factor ~17%; ASM)"
+    )
+    storage_gwh_per_gw_pv: Positive = Field(0.5, description="storage paired with each GW of coupled PV (ASM)")
+    stock_carrying_cost: Share = Field(0.1, description="annual carrying cost of strategic stocks, share of value (ASM)")
+    pooling_investment_share: Share = Field(
+        0.5, description="share of a pooled bloc's unmet demand that allied members' producers plan to serve (ASM)"
+    )
+    within_economy_lambda: Positive = Field(
+        3.0, description="logit cost sensitivity among an economy's own sites (ASM)"
+    )
+
+
+class ParameterOverrides(BaseModel):
+    """Scenario-level changes to parameters.
+
+    ``model`` overrides :class:`ModelParameters` fields; ``stages`` overrides a stage
+    parameter (``learning_rate``, ``trade_lambda`` ...) for named stages.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: dict[str, float] = Field(default_factory=dict)
+    stages: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="parameter -> {stage or chain -> value}"
+    )
+
+
+__all__ = ["ModelParameters", "ParameterOverrides"]

@@ -1,0 +1,78 @@
+"""A scenario: a base world, the policies of every economy, parameter changes and a horizon."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from buildrace.model.levers import Lever, is_shock
+from buildrace.model.parameters import ParameterOverrides
+
+_LEVER_ADAPTER: TypeAdapter = TypeAdapter(Lever)
+
+
+class Scenario(BaseModel):
+    """A fully resolved scenario (``extends`` already applied by the loader).
+
+    Attributes
+    ----------
+    name, description
+        Identifier and one paragraph for users.
+    world
+        Name of the embedded base world.
+    end_year
+        Last simulated year (the horizon); the first is the world's base year.
+    seed
+        Root seed of the ensemble (explicit randomness: same seed, same bits).
+    threshold
+        theta of the race metrics (share of the counterfactual to reach).
+    policies
+        Levers, in any order.
+    parameters
+        Overrides of model and stage parameters.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = ""
+    world: str = "world_2024"
+    end_year: int = Field(2050, ge=2000, le=2150)
+    seed: int = Field(0, ge=0)
+    threshold: float = Field(0.95, gt=0.0, le=1.0)
+    policies: tuple[Lever, ...] = ()
+    parameters: ParameterOverrides = ParameterOverrides()
+
+    @model_validator(mode="after")
+    def _years_in_horizon(self):
+        for i, lever in enumerate(self.policies):
+            if lever.start > self.end_year:
+                raise ValueError(
+                    f"policies[{i}] ({lever.lever}) starts in {lever.start}, after the horizon end_year {self.end_year}"
+                )
+        return self
+
+    @property
+    def shocks(self) -> tuple:
+        return tuple(p for p in self.policies if is_shock(p))
+
+    def with_policies(self, extra: Iterable[Mapping[str, Any] | BaseModel]) -> Scenario:
+        """Return a copy with ``extra`` levers appended (dicts are validated)."""
+        new = tuple(
+            p if isinstance(p, BaseModel) else _LEVER_ADAPTER.validate_python(dict(p)) for p in extra
+        )
+        return self.model_copy(update={"policies": self.policies + new})
+
+    def without_shocks(self) -> Scenario:
+        """The counterfactual: the same scenario with every shock lever removed."""
+        kept = tuple(p for p in self.policies if not is_shock(p))
+        return self.model_copy(update={"policies": kept, "name": f"{self.name}-counterfactual"})
+
+    def without_policy(self, index: int) -> Scenario:
+        kept = tuple(p for i, p in enumerate(self.policies) if i != index)
+        return self.model_copy(update={"policies": kept})
+
+
+__all__ = ["Scenario"]

@@ -1,0 +1,73 @@
+"""Engine outputs -> a labelled :class:`xarray.Dataset` (labelled at the edges).
+
+Variables (units: the stage's unit per year unless said):
+
+- per (draw, year, economy, stage): ``capacity``, ``production``, ``unit_cost`` (USD per
+  unit, capacity-weighted over the economy's sites), ``pipeline``, ``announced``,
+  ``subsidies`` (USD), ``jobs``, ``electricity_mwh``, ``stock``;
+- per (draw, year, market, stage): ``demand``, ``served``, ``unmet``, ``price`` (USD per
+  unit), ``tariff_revenue`` (USD), ``stock_draw``;
+- per (draw, year, market, use): ``final_demand``;
+- per (draw, year, economy): ``public_capital``, ``public_returns`` (USD);
+- with site detail: ``site_capacity``, ``site_production``, ``site_unit_cost`` per
+  (draw, year, site, stage), and ``flows`` per (draw, year, market, economy, stage).
+
+Attributes record the scenario (as YAML text), seed, base year, shock year and the
+calibration diagnostics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from buildrace.dims import DRAW, ECONOMY, MARKET, SITE, STAGE, USE, YEAR
+
+ECONOMY_VARS = ("capacity", "production", "unit_cost", "pipeline", "announced", "subsidies", "jobs", "electricity_mwh", "stock")
+MARKET_VARS = ("demand", "served", "unmet", "price", "tariff_revenue", "stock_draw")
+SITE_VARS = ("site_capacity", "site_production", "site_unit_cost")
+SITE_DETAIL_MAX_DRAWS = 64
+"""Above this many draws, site-level arrays and bilateral flows are left out of results
+to bound memory; economy-level results are always complete."""
+
+
+def kept_outputs(draws: int) -> frozenset[str]:
+    base = set(ECONOMY_VARS + MARKET_VARS) | {"final_demand", "public_capital", "public_returns"}
+    if draws <= SITE_DETAIL_MAX_DRAWS:
+        base |= set(SITE_VARS) | {"flows"}
+    return frozenset(base)
+
+
+def to_dataset(outputs: dict[str, np.ndarray], ctx, attrs: dict) -> xr.Dataset:
+    c = ctx.c
+    ix = c.index
+    N, T = c.draws, len(ix.years)
+    coords = {
+        DRAW: np.arange(N), YEAR: ix.years, ECONOMY: list(ix.economies), MARKET: list(ix.economies),
+        STAGE: list(ix.stages), SITE: list(ix.sites), USE: list(ix.uses),
+    }
+    data = {}
+    for v in ECONOMY_VARS:
+        if v in outputs:
+            data[v] = ((DRAW, YEAR, ECONOMY, STAGE), outputs[v])
+    for v in MARKET_VARS:
+        if v in outputs:
+            data[v] = ((DRAW, YEAR, MARKET, STAGE), outputs[v])
+    if "final_demand" in outputs:
+        data["final_demand"] = ((DRAW, YEAR, MARKET, USE), outputs["final_demand"])
+    for v in ("public_capital", "public_returns"):
+        data[v] = ((DRAW, YEAR, ECONOMY), outputs[v])
+    if "site_capacity" in outputs:
+        R, S = len(ix.sites), len(ix.stages)
+        for v in SITE_VARS:
+            dense = np.zeros((N, T, R, S)) if v != "site_unit_cost" else np.full((N, T, R, S), np.nan)
+            dense[:, :, ix.pair_site, ix.pair_stage] = outputs[v]
+            data[v] = ((DRAW, YEAR, SITE, STAGE), dense)
+        data["flows"] = ((DRAW, YEAR, MARKET, ECONOMY, STAGE), outputs["flows"])
+    ds = xr.Dataset(data, coords=coords)
+    ds = ds.assign_coords(
+        site_economy=(SITE, [ix.economies[e] for e in ix.site_economy]),
+        chain=(STAGE, [ix.chains[k] for k in ix.stage_chain]),
+    )
+    ds.attrs.update(attrs)
+    return ds

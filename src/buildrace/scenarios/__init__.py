@@ -1,0 +1,1 @@
+"""Built-in scenarios, one YAML file each (listed by `buildrace scenarios`)."""
