@@ -31,7 +31,7 @@ class Clearing:
     fill: np.ndarray  # (N, M, S) share of demand met (incl. stock draws)
 
 
-def clear_markets(final_demand, avail, preference, intensity, levels, local_share, local_members, stock) -> Clearing:
+def clear_markets(final_demand, avail, preference, intensity, levels, local_share, local_members, stock, substitutes=None) -> Clearing:
     """Clear all stages for one year.
 
     Parameters
@@ -43,6 +43,9 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     levels : stage indices by depth, most downstream first
     local_share, local_members : local-content rules at t, (M, S) and (M, E)
     stock : (N, E, S) stocks that can be drawn in a shortage
+    substitutes : (S, S) bool, inputs of a consumer that substitute for each other
+        (LFP and NMC cells in a pack): their fills count as one input, weighted by
+        intensity, instead of each binding on its own
     """
     N, M, E, S = preference.shape
     planned = np.zeros((N, E, S))
@@ -64,7 +67,13 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     for lvl in reversed(levels):
         mask = has_input[lvl]  # (Sl, S)
         if mask.any():
-            g = np.where(mask[None, None], fill[:, :, None, :], 1.0).min(axis=-1)  # (N, E, Sl)
+            sub = substitutes[lvl] if substitutes is not None else np.zeros_like(mask)
+            comp = mask & ~sub
+            g = np.where(comp[None, None], fill[:, :, None, :], 1.0).min(axis=-1)  # (N, E, Sl)
+            if sub.any():
+                w = np.where(sub, intensity[lvl], 0.0)  # (Sl, S)
+                avg = safe_divide((fill[:, :, None, :] * w[None, None]).sum(-1), w.sum(-1)[None, None], 1.0)
+                g = np.minimum(g, np.where(sub.any(-1)[None, None], avg, 1.0))
             output[..., lvl] *= g
             flows[..., lvl] *= g[:, None, :, :]
         served = flows[..., lvl].sum(axis=2)

@@ -29,6 +29,9 @@ from buildrace.engine.structure import Structure, build_structure
 from buildrace.engine.trade import delivered_cost, logit_preference, split_to_sites
 from buildrace.model.compile import Compiled
 
+ENTRY_SEED = 0.05
+"""Share of the average economy's presence credited to every economy when unmet demand
+is divided among would-be suppliers (lets an economy with no capacity plan an entry)."""
 LEAD_HORIZON = 45  # years of pipeline buffer beyond the horizon (longest mine lead times)
 
 
@@ -67,7 +70,7 @@ def initial_state(ctx: Context) -> State:
     ramping0 = k0 * (1.0 - cal.avail_mask0)[None]
     arrivals = np.zeros((N, P, st.T + LEAD_HORIZON))
     h = min(arrivals.shape[2], c.pipeline.shape[1])
-    arrivals[:, :, :h] = c.pipeline[None, :, :h]
+    arrivals[:, :, :h] = np.maximum(c.pipeline[None, :, :h], implied_pipeline(ctx)[:, :, :h])
     q0 = np.repeat(c.production0[None], N, axis=0)
     wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
     return State(
@@ -77,6 +80,30 @@ def initial_state(ctx: Context) -> State:
         fund_capacity=np.zeros((N, P)), fund_capital=np.zeros((N, st.E)),
         world_demand=np.repeat(wd[None], N, axis=0),
     )
+
+
+def implied_pipeline(ctx: Context) -> np.ndarray:
+    """Projects already in flight in the base year, implied by base-year growth.
+
+    Producers at the base year have been building for the growth they saw: capacity
+    arriving h years later (h up to the pair's lead time) is what keeps base capacity
+    growing at the base-year growth of potential demand, plus replacement of
+    retirements. Named projects in ``pipeline.csv`` count where they are larger.
+    """
+    c, st, cal = ctx.c, ctx.st, ctx.cal
+    ix = c.index
+    d0 = cal.other_demand0 + c.demand0 @ cal.use_intensity
+    d1 = cal.other_demand0 * (1.0 + c.model.other_demand_growth) + (c.demand0 * c.growth[1]) @ cal.use_intensity
+    pot0, pot1 = (d0 @ ctx.leontief).sum(axis=0), (d1 @ ctx.leontief).sum(axis=0)
+    g = np.clip(safe_divide(pot1, pot0, 1.0) - 1.0, 0.0, 0.25)[ix.pair_stage]  # (P,)
+    lead = c.permit_years[ix.pair_economy, ix.pair_stage] + c.build_years[ix.pair_economy, ix.pair_stage]
+    life = c.stage["lifetime_years"][:, ix.pair_stage]  # (N, P)
+    H = st.T + LEAD_HORIZON
+    h = np.arange(H)[None, None, :]
+    grow = (1.0 + g[None, :, None]) ** h - (1.0 + g[None, :, None]) ** np.maximum(h - 1, 0)
+    per_year = c.capacity0[None, :, None] * (grow + 1.0 / life[:, :, None])
+    inflight = (h >= 1) & (h <= np.ceil(lead)[None, :, None])
+    return per_year * inflight
 
 
 def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
@@ -122,7 +149,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     zero_prem = np.zeros((E, E))
     dlv = delivered_cost(cost_eff, pol.tariff[t], zero_prem, transport, st.offdiag)
     pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ)
-    cl = clear_markets(d_final, avail, pref, cal.intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock)
+    cl = clear_markets(d_final, avail, pref, cal.intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes)
     q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
 
     # prices: what buyers pay on average, marked up by scarcity
@@ -157,7 +184,12 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     latent = np.maximum(potential - cl.demand.sum(axis=1), 0.0)
     output_share = safe_divide(cl.output, cl.output.sum(axis=1, keepdims=True))
     allowed = pol.trade_factor[t] > 0
-    entry = pref * (1.0 + pol.pool_member[t][None, :, :, None])  # allies plan for each other's gaps
+    # unmet demand is won in proportion to preference and presence (capacity and pipeline),
+    # with a seed so an economy without capacity can still enter; allies in a pool plan
+    # for each other's gaps
+    presence = avail + group_sum(state.pipeline, starts, E, S)
+    presence = presence + ENTRY_SEED * presence.mean(axis=1, keepdims=True)
+    entry = pref * presence[:, None] * (1.0 + pol.pool_member[t][None, :, :, None])
     entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
     won = (cl.unmet[:, :, None, :] * entry_share).sum(axis=1)
     expected = cl.output + won + output_share * latent[:, None, :]
@@ -168,7 +200,11 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     surviving = capacity_e * (1.0 - 1.0 / life_e) ** lead_e
     gap = inv.capacity_gap(expected, growth[:, None, :], lead_e, m.target_utilisation, surviving, pipeline_e)
     netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + pol.tariff[t][None])
-    w_m = cl.demand[:, :, None, :] * allowed[None]
+    # producers value capacity at the prices of the markets they expect to sell in:
+    # today's flows plus the unmet demand they could win
+    w_m = (cl.flows + cl.unmet[:, :, None, :] * entry_share) * allowed[None]
+    fallback_w = cl.demand[:, :, None, :] * allowed[None]
+    w_m = np.where(w_m.sum(axis=1, keepdims=True) > 0, w_m, fallback_w)
     netback = safe_divide((w_m * netback_m).sum(axis=1), w_m.sum(axis=1), 0.0)
     netback = np.where(w_m.sum(axis=1) > 0, netback, cost_e)
     capex_eff = c.capex[None] * (1.0 - pol.itc[t][None])
@@ -182,20 +218,22 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     fund_scale = np.minimum(1.0, safe_divide(pol.fund_budget[t][None], fund_cost, 0.0))
     fund_extra = fund_extra * fund_scale[:, :, None]
 
+    permit = c.permit_years[ix.pair_economy, ix.pair_stage] * pol.permit_mult[t]
+    build = c.build_years[ix.pair_economy, ix.pair_stage] * pol.build_mult[t]
+    cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
+    survive = (1.0 - cp) ** permit[None] * (1.0 - cb) ** build[None]
     mean_cost = to_pairs(safe_divide(group_sum(cost_pair, starts, E, S), st.pair_count[None].astype(float), 1.0), pg)
     w_site = np.exp(-m.siting_beta * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + pol.attract[t][None])
     share_site = safe_divide(w_site, to_pairs(group_sum(w_site, starts, E, S), pg))
     w_fund = w_site * pol.fund_target[t][None]
     share_fund = safe_divide(w_fund, to_pairs(group_sum(w_fund, starts, E, S), pg))
     fund_pair = to_pairs(fund_extra, pg) * share_fund
-    announce = to_pairs(private, pg) * share_site + fund_pair
+    # producers announce enough that, after the cancellations they expect, the gap closes
+    announce = (to_pairs(private, pg) * share_site + fund_pair) / np.maximum(survive, 0.05)
+    fund_pair = fund_pair / np.maximum(survive, 0.05)
     itc_paid = (pol.itc[t][None] * c.capex[None] * group_sum(announce, starts, E, S))
 
     # --- 5. pipeline ---
-    permit = c.permit_years[ix.pair_economy, ix.pair_stage] * pol.permit_mult[t]
-    build = c.build_years[ix.pair_economy, ix.pair_stage] * pol.build_mult[t]
-    cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
-    survive = (1.0 - cp) ** permit[None] * (1.0 - cb) ** build[None]
     arrivals = state.arrivals
     expected_new = announce * survive
     pipe.schedule(arrivals, t, np.broadcast_to(permit + build, announce.shape), expected_new, ctx.n_idx, ctx.p_idx)

@@ -23,7 +23,8 @@ import numpy as np
 
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 
-SPILL_ROUNDS = 4
+SPILL_ROUNDS = 10
+"""Upper bound on spill rounds; each round saturates at least one supplier or serves all."""
 
 
 def delivered_cost(cost_eff, tariff, premium, transport, offdiag):
@@ -55,14 +56,20 @@ def logit_preference(delivered, avail, lam, factor, theta):
 def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
     """Allocate demand (N, M, S) over supplier headroom (N, E, S) by preference (N, M, E, S).
 
-    Returns flows (N, M, E, S), the unserved demand (N, M, S) and the headroom left.
-    Capacity binds: an economy's load over all markets never exceeds its headroom.
+    Round one shares each market's demand by ``preference x headroom``; a supplier whose
+    total load over all markets exceeds its headroom is scaled back to it (pro rata over
+    markets) and drops out; what it could not take spills to the suppliers still free, in
+    proportion to their original weights. Returns flows (N, M, E, S), the unserved demand
+    (N, M, S) and the headroom left. Capacity binds exactly: an economy's load over all
+    markets never exceeds its headroom.
     """
     flows = np.zeros_like(preference)
     remaining = demand.copy()
     headroom = headroom.copy()
+    weight0 = preference * headroom[:, None, :, :]
     for _ in range(rounds):
-        w = preference * headroom[:, None, :, :]
+        free = headroom > 1e-12 * np.maximum(headroom.max(axis=1, keepdims=True), 1e-300)
+        w = weight0 * free[:, None, :, :]
         total = w.sum(axis=2, keepdims=True)
         share = safe_divide(w, total)
         alloc = remaining[:, :, None, :] * share
@@ -73,7 +80,7 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
         served = alloc.sum(axis=2)
         remaining = np.maximum(remaining - served, 0.0)
         headroom = np.maximum(headroom - alloc.sum(axis=1), 0.0)
-        if not remaining.any():
+        if not (remaining > 1e-9 * np.maximum(demand, 1e-300)).any():
             break
     return flows, remaining, headroom
 

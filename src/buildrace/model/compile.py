@@ -28,6 +28,11 @@ from buildrace.model.world import FINAL_USES, GROWTH_PERIODS, STAGE_PARAMETERS, 
 
 # Stage parameters the engine reads, as (N, S) arrays (the draw axis is for uncertainty).
 ENGINE_STAGE_PARAMETERS = STAGE_PARAMETERS + ("price_elasticity",)
+SUBSTITUTE_INPUTS = {
+    "li_ion_battery.pack": ("li_ion_battery.cell_lfp", "li_ion_battery.cell_nmc811"),
+}
+"""Inputs that substitute for each other in a consumer (a pack is made of LFP or of
+nickel-based cells): a shortage of one is made up by the other, in proportion."""
 PHASE_SURVIVAL = {"announced": 0.5, "permitting": 0.7, "construction": 0.9, "ramping": 1.0}
 """Probability a base-year pipeline project is completed, by phase (ASM; cancellations
 of announced US battery plants in 2024-25 ran at roughly a third to a half, S38/S39)."""
@@ -106,6 +111,7 @@ class Compiled:
     elec_price: np.ndarray  # (E,) USD/MWh
     intensity: np.ndarray  # (S, S) units of input (col) per unit of consumer (row)
     use_intensity: np.ndarray  # (U, S) units of stage per unit of final use
+    substitutes: np.ndarray  # (S, S) bool: inputs (col) of a consumer (row) that substitute
     use_price_stage: np.ndarray  # (U,) stage whose price a final use responds to (-1: none)
     demand0: np.ndarray  # (M, U) base-year final demand
     growth: np.ndarray  # (T, M, U) cumulative growth factor from the base year
@@ -239,6 +245,12 @@ def compile_scenario(scenario: Scenario, draws: int = 1, world: World | None = N
             inten[stage_pos[c], stage_pos[i]] += a
         else:
             use_int[uses.index(c), stage_pos[i]] += a
+    substitutes = np.zeros((len(stages), len(stages)), dtype=bool)
+    for consumer, subs in SUBSTITUTE_INPUTS.items():
+        if consumer in stage_pos:
+            for u in subs:
+                if u in stage_pos:
+                    substitutes[stage_pos[consumer], stage_pos[u]] = True
     use_price_stage = np.array([int(np.argmax(use_int[u])) if use_int[u].any() else -1 for u in range(len(uses))])
 
     fd = world.final_demand
@@ -267,7 +279,7 @@ def compile_scenario(scenario: Scenario, draws: int = 1, world: World | None = N
         build_years=es("build_years"),
         hurdle=world.economies["hurdle_rate"].reindex(list(economies)).to_numpy(float),
         elec_price=world.economies["electricity_price_usd_per_mwh"].reindex(list(economies)).to_numpy(float),
-        intensity=inten, use_intensity=use_int, use_price_stage=use_price_stage,
+        intensity=inten, use_intensity=use_int, substitutes=substitutes, use_price_stage=use_price_stage,
         demand0=demand0, growth=_growth_path(world, economies, uses, years),
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws,

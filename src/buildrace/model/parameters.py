@@ -55,7 +55,7 @@ class ModelParameters(BaseModel):
         "(transaction and coordination costs; ASM after Williamson 1971)",
     )
     invest_response: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
-        0.6, description="share of the expected capacity gap announced per year when margins clear the hurdle (ASM)"
+        1.0, description="share of the expected capacity gap announced per year when margins clear the hurdle (ASM)"
     )
     invest_beta: Annotated[float, Field(ge=0.0, le=200.0)] = Field(
         15.0, description="steepness of the investment response to margin above hurdle (ASM)"
