@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,9 +67,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         ``path``.
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    # A fresh unique name that ``write`` creates itself, so the file gets the usual
+    # permissions (umask) rather than the owner-only mode of tempfile.mkstemp.
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -140,16 +140,22 @@ def _restore_attrs(attrs: dict) -> dict:
     return attrs
 
 
-def _need(module: str, extra: str):
+def _need(module: str, extra: str) -> None:
     try:
-        return __import__(module)
+        __import__(module)
     except ImportError as exc:
-        raise InputError(f"writing results needs {module}: pip install 'buildrace[{extra}]'") from exc
+        raise InputError(f"results files need {module}: pip install 'buildrace[{extra}]' {module}") from exc
+
+
+def _need_netcdf() -> None:
+    # h5netcdf >= 1.5 no longer pulls in h5py, its HDF5 backend: ask for both by name.
+    _need("h5netcdf", "cli")
+    _need("h5py", "cli")
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     """Write a results Dataset to NetCDF4 (h5netcdf engine, compressed), atomically."""
-    _need("h5netcdf", "cli")
+    _need_netcdf()
     ready = netcdf_ready(ds)
     # Results are mostly zeros and repeated values: deflate shrinks them several-fold.
     encoding = {v: {"zlib": True, "complevel": 4} for v in ready.data_vars if ready[v].ndim}
@@ -171,7 +177,7 @@ def read_results(path: str | Path) -> xr.Dataset:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such results file; write one with buildrace.api.write_results")
-    _need("h5netcdf", "cli")
+    _need_netcdf()
     # Load and close, so that the file can be replaced (by the next run) while the data is in use.
     with xr.open_dataset(path, engine="h5netcdf") as ds:
         out = ds.load()
