@@ -203,7 +203,7 @@ def _num(da) -> float | None:
     return None if not np.isfinite(v) else round(v, 6)
 
 
-def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = True) -> dict[str, Path]:
+def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = True, lang: str = "en") -> dict[str, Path]:
     """Write results (NetCDF and tidy Parquet), the summary (JSON) and ``report.html``.
 
     Files are written to a temporary name and renamed, so an interrupted run never
@@ -211,7 +211,7 @@ def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = T
     """
     from buildrace.io.results_store import write_all
 
-    return write_all(race_result, Path(out_dir), report=report)
+    return write_all(race_result, Path(out_dir), report=report, lang=lang)
 
 
 __all__ = [

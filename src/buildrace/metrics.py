@@ -95,7 +95,9 @@ def verdict(
         sv, rv = s.sel(chain=ch).values, r.sel(chain=ch).values
         imp_first = float(np.mean(sv < rv))
         exp_first = float(np.mean(rv < sv))
-        diff = np.where(np.isfinite(sv) & np.isfinite(rv), sv - rv, np.nan)
+        both = np.isfinite(sv) & np.isfinite(rv)
+        diff = np.full(sv.shape, np.nan)
+        np.subtract(sv, rv, out=diff, where=both)
         if imp_first > exp_first:
             winner = importer
         elif exp_first > imp_first:

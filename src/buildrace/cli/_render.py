@@ -1,0 +1,63 @@
+"""Shared rendering helpers for the CLI: JSON out, tables with rich when installed."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def print_json(obj) -> None:
+    try:
+        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `buildrace ... --json | head`
+        sys.stderr.close()
+
+
+def table(title: str, columns: list[str], rows: list[list]) -> None:
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ModuleNotFoundError:
+        print(title)
+        print("  ".join(columns))
+        for r in rows:
+            print("  ".join("" if v is None else str(v) for v in r))
+        return
+    t = Table(title=title, show_lines=False)
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="left" if i == 0 else "right")
+    for r in rows:
+        t.add_row(*["—" if v is None else str(v) for v in r])
+    Console().print(t)
+
+
+class Progress:
+    """A progress bar (rich) for long runs; silent when not a terminal or with --json."""
+
+    def __init__(self, enabled: bool, description: str):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.description = description
+        self._bar = None
+        self._task = None
+
+    def __enter__(self):
+        if self.enabled:
+            try:
+                from rich.progress import Progress as RichProgress
+
+                self._bar = RichProgress(transient=True)
+                self._bar.__enter__()
+                self._task = self._bar.add_task(self.description, total=1)
+            except ModuleNotFoundError:
+                self.enabled = False
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+        return False
