@@ -37,7 +37,7 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
         if isinstance(node, yaml.MappingNode):
             match = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
             if match is None:
-                break
+                continue  # the union tag (e.g. 'tariff') or a missing key: stay on this node
             node = match
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             node = node.value[key]

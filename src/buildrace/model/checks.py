@@ -68,6 +68,11 @@ def check_scenario(scenario: Scenario, world: World) -> None:
         where = f"policies[{i}] ({lever.lever})"
         if lever.start < world.base_year - 30:
             raise InputError(f"{where}.start: {lever.start} is long before the base year {world.base_year}")
+        if lever.start > scenario.end_year:  # also for levers added by with_policies/model_copy
+            raise InputError(
+                f"{where}.start: {lever.start} is after the horizon end_year {scenario.end_year}; "
+                "the lever would never act"
+            )
         for fld in ("importer", "exporter", "economy", "market"):
             if hasattr(lever, fld):
                 check_economy(world, getattr(lever, fld), f"{where}.{fld}", allow_all=fld == "exporter")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
 from buildrace.model.levers import Lever, is_shock
 from buildrace.model.parameters import ParameterOverrides
@@ -45,14 +45,17 @@ class Scenario(BaseModel):
     policies: tuple[Lever, ...] = ()
     parameters: ParameterOverrides = ParameterOverrides()
 
-    @model_validator(mode="after")
-    def _years_in_horizon(self):
-        for i, lever in enumerate(self.policies):
-            if lever.start > self.end_year:
+    @field_validator("policies")
+    @classmethod
+    def _years_in_horizon(cls, policies, info: ValidationInfo):
+        # a field validator, so the error is located at `policies` (key and file line)
+        end_year = info.data.get("end_year")
+        for i, lever in enumerate(policies):
+            if end_year is not None and lever.start > end_year:
                 raise ValueError(
-                    f"policies[{i}] ({lever.lever}) starts in {lever.start}, after the horizon end_year {self.end_year}"
+                    f"policies[{i}] ({lever.lever}) starts in {lever.start}, after the horizon end_year {end_year}"
                 )
-        return self
+        return policies
 
     @property
     def shocks(self) -> tuple:
