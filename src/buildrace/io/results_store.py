@@ -244,7 +244,7 @@ def _jsonable(value):
     return value
 
 
-def write_all(race_result, out_dir: Path, report: bool = True) -> dict[str, Path]:
+def write_all(race_result, out_dir: Path, report: bool = True, lang: str = "en") -> dict[str, Path]:
     """Write a race's results, summary, scenario and report into ``out_dir``.
 
     Parameters
@@ -252,6 +252,7 @@ def write_all(race_result, out_dir: Path, report: bool = True) -> dict[str, Path
     race_result : :class:`buildrace.api.RaceResult`
     out_dir : folder to write into; created if missing
     report : also write ``report.html`` (needs the ``viz`` extra)
+    lang : language of the report (``en`` or ``vi``)
 
     Returns
     -------
@@ -275,7 +276,7 @@ def write_all(race_result, out_dir: Path, report: bool = True) -> dict[str, Path
     if report:
         from buildrace.reports import build_report
 
-        paths["report"] = build_report(race_result, out_dir / REPORT_HTML)
+        paths["report"] = build_report(race_result, out_dir / REPORT_HTML, lang=lang)
     return paths
 
 
