@@ -144,7 +144,9 @@ def _need(module: str, extra: str) -> None:
     try:
         __import__(module)
     except ImportError as exc:
-        raise InputError(f"results files need {module}: pip install 'buildrace[{extra}]' {module}") from exc
+        raise InputError(
+            f"results files need {module}: pip install 'buildrace[{extra}]' {module}"
+        ) from exc
 
 
 def _need_netcdf() -> None:
@@ -159,7 +161,9 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     ready = netcdf_ready(ds)
     # Results are mostly zeros and repeated values: deflate shrinks them several-fold.
     encoding = {v: {"zlib": True, "complevel": 4} for v in ready.data_vars if ready[v].ndim}
-    return atomic_write(path, lambda tmp: ready.to_netcdf(tmp, engine="h5netcdf", encoding=encoding))
+    return atomic_write(
+        path, lambda tmp: ready.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+    )
 
 
 def read_results(path: str | Path) -> xr.Dataset:
@@ -176,7 +180,9 @@ def read_results(path: str | Path) -> xr.Dataset:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such results file; write one with buildrace.api.write_results")
+        raise InputError(
+            f"{path}: no such results file; write one with buildrace.api.write_results"
+        )
     _need_netcdf()
     # Load and close, so that the file can be replaced (by the next run) while the data is in use.
     with xr.open_dataset(path, engine="h5netcdf") as ds:
@@ -202,12 +208,23 @@ def tidy(ds: xr.Dataset) -> pd.DataFrame:
     for name, da in ds.data_vars.items():
         dims = set(da.dims)
         where = dims & {ECONOMY, MARKET}
-        if len(where) != 1 or not {DRAW, YEAR} <= dims or dims - {DRAW, YEAR, ECONOMY, MARKET, STAGE}:
+        if (
+            len(where) != 1
+            or not {DRAW, YEAR} <= dims
+            or dims - {DRAW, YEAR, ECONOMY, MARKET, STAGE}
+        ):
             continue
-        df = da.reset_coords(drop=True).to_dataframe(name="value").reset_index().dropna(subset=["value"])
+        df = (
+            da.reset_coords(drop=True)
+            .to_dataframe(name="value")
+            .reset_index()
+            .dropna(subset=["value"])
+        )
         df.insert(0, "variable", name)
         frames.append(df)
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TIDY_COLUMNS))
+    table = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TIDY_COLUMNS))
+    )
     table = table.reindex(columns=list(TIDY_COLUMNS))
     for col in ("variable", ECONOMY, MARKET, STAGE):
         table[col] = table[col].astype("category")
@@ -269,9 +286,14 @@ def write_all(race_result, out_dir: Path, report: bool = True, lang: str = "en")
         "parquet": write_parquet(res, out_dir / RESULTS_PARQUET),
         "summary": atomic_write_text(
             out_dir / SUMMARY_JSON,
-            json.dumps(_jsonable(race_result.summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            json.dumps(
+                _jsonable(race_result.summary), indent=2, ensure_ascii=False, allow_nan=False
+            )
+            + "\n",
         ),
-        "scenario": atomic_write_text(out_dir / SCENARIO_YAML, str(res.attrs.get("scenario_yaml", ""))),
+        "scenario": atomic_write_text(
+            out_dir / SCENARIO_YAML, str(res.attrs.get("scenario_yaml", ""))
+        ),
     }
     if report:
         from buildrace.reports import build_report
