@@ -185,3 +185,20 @@ def test_split_to_sites_never_exceeds_site_capacity_and_conserves_output(avail, 
     assert (q >= 0).all()
     assert (q <= avail * (1 + 1e-9) + 1e-12).all()
     np.testing.assert_allclose(q.sum(axis=1), q_group.ravel(), rtol=1e-7, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cost=arrays(float, (3,), elements=st.floats(50.0, 200.0)),
+    cap=arrays(float, (3,), elements=st.floats(1.0, 100.0)),
+    tariff=st.floats(0.0, 2.0),
+    more=st.floats(0.01, 2.0),
+)
+def test_a_higher_tariff_never_raises_the_taxed_suppliers_share_when_capacity_is_ample(cost, cap, tariff, more):
+    def share(rate):
+        dlv = cost.reshape(1, 1, 3, 1) * np.array([1.0, 1.0, 1.0 + rate]).reshape(1, 1, 3, 1)
+        pref = logit_preference(dlv, cap.reshape(1, 3, 1), np.array([[4.0]]), np.ones((1, 3, 1)), np.ones((1, 3, 1)))
+        flows, _, _ = allocate(np.array([[[0.5]]]), cap.reshape(1, 3, 1), pref)
+        return flows[0, 0, 2, 0] / flows[0, 0, :, 0].sum()
+
+    assert share(tariff + more) <= share(tariff) + 1e-12
