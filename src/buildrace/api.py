@@ -62,8 +62,8 @@ def simulate(
     keep = kept_outputs(draws)
     parts = []
     done = 0
-    for n in chunks:
-        c = compile_scenario(sc, draws=n, world=world)
+    for i, n in enumerate(chunks):
+        c = compile_scenario(sc, draws=n, world=world, seed=seed, draw_offset=i * CHUNK_DRAWS)
         total = len(c.index.years) * draws
 
         def tick(t, T, _done=done, _n=n):

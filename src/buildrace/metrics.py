@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
+from buildrace.dims import ECONOMY, MARKET, STAGE, YEAR
 
 
 def _first_year_reached(ratio: xr.DataArray, threshold: float, t0: int) -> xr.DataArray:

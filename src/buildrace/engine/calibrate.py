@@ -24,6 +24,7 @@ from buildrace.engine.trade import allocate_with_local_content, delivered_cost, 
 from buildrace.model.compile import Compiled
 
 FIT_ITERATIONS = 200
+FIT_TOLERANCE = 1e-10
 FACTOR_COST_FLOOR = 0.15
 
 
@@ -60,11 +61,11 @@ def local_input_share(price, intensity, own_share):
 
 def pair_cost(c: Compiled, st: Structure, intensity, world_capacity0, factor, learn, capacity, price, own_share, t):
     """Unit cost (N, P) of every pair at year index t, and the A x V multiplier."""
-    ix, m, pol = c.index, c.model, c.policy
+    ix, pol = c.index, c.policy
     mass = cluster_mass(capacity, world_capacity0, ix.pair_stage, st)
-    agglo = costk.agglomeration(mass, m.cluster_mass_ref, m.agglomeration_alpha)
+    agglo = costk.agglomeration(mass, c.mp("cluster_mass_ref", 2), c.mp("agglomeration_alpha", 2))
     lis = local_input_share(price, intensity, own_share)[:, ix.pair_economy, ix.pair_stage]
-    integ = costk.integration(lis, m.kappa * pol.kappa_mult[t][None])
+    integ = costk.integration(lis, c.mp("kappa", 2) * pol.kappa_mult[t][None])
     inputs = input_cost(price, intensity, ix.pair_economy, ix.pair_stage)
     energy = c.stage["electricity_mwh_per_unit"][:, ix.pair_stage] * c.elec_price[ix.pair_economy]
     return costk.unit_cost(factor, learn, agglo, integ, pol.cost_mult[t][None], inputs, energy), agglo * integ
@@ -127,14 +128,17 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
         theta = np.ones((N, E, S))
         pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], theta)
         err = np.inf
+        active = np.ones(N, dtype=bool)  # per-draw convergence: a draw's fit ignores the batch
         for _ in range(FIT_ITERATIONS):
             flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None], pol.local_share[0], pol.local_members[0])
             q = flows.sum(axis=1)
             adj = np.where((q > 0) & (q0 > 0), safe_divide(q0, q, 1.0), 1.0)
-            err = float(np.max(np.abs(adj - 1.0))) if adj.size else 0.0
-            theta = theta * adj
-            if err < 1e-10:
+            dev = np.abs(adj - 1.0).reshape(N, -1).max(axis=1)
+            err = float(dev.max()) if dev.size else 0.0
+            active &= dev >= FIT_TOLERANCE
+            if not active.any():
                 break
+            theta = np.where(active[:, None, None], theta * adj, theta)
         producing = q0 > 0
         # normalise: producers' output-weighted mean theta is 1; entrants get 1
         mean = safe_divide((theta * q0).sum(axis=1, keepdims=True), q0.sum(axis=1, keepdims=True), 1.0)
@@ -143,7 +147,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
         return theta, flows, dlv, err
 
     # 2. prices from the data's unit costs, then factor costs
-    uc0 = np.repeat(c.unit_cost0[None], N, axis=0)
+    uc0 = c.unit_cost0
     theta, flows, dlv, _ = fit_theta(uc0)
     served = flows.sum(axis=2)
     price0 = safe_divide((flows * dlv).sum(axis=2), served, 0.0)
@@ -153,28 +157,29 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     energy_e = c.stage["electricity_mwh_per_unit"][:, None, :] * c.elec_price[None, :, None]
     factor_e = np.maximum(uc0 - inputs_e - energy_e, FACTOR_COST_FLOOR * uc0)
 
-    m = c.model
     wc0 = world_capacity0(c)
     mass = cluster_mass(np.repeat(k0_pair[None], N, axis=0), wc0, ix.pair_stage, st)
-    agglo = costk.agglomeration(mass, m.cluster_mass_ref, m.agglomeration_alpha)
+    agglo = costk.agglomeration(mass, c.mp("cluster_mass_ref", 2), c.mp("agglomeration_alpha", 2))
     lis = local_input_share(price0, intensity, own0)[:, ix.pair_economy, ix.pair_stage]
-    integ = costk.integration(lis, m.kappa * pol.kappa_mult[0][None])
+    integ = costk.integration(lis, c.mp("kappa", 2) * pol.kappa_mult[0][None])
     av_w = k0_pair[None] + 1e-12
     mean_av = safe_divide(group_sum(av_w * agglo * integ, starts, E, S), group_sum(av_w + 0 * agglo, starts, E, S), 1.0)
     factor_pair = to_pairs(factor_e, pg) / to_pairs(mean_av, pg)
 
     # 3. engine's own base-year costs -> theta per economy, then per site
-    x0 = c.model.experience_years * q0_pair
+    x0 = c.mp("experience_years", 2) * q0_pair
     xeff0 = _xeff(c, st, x0)
     cost0, _ = pair_cost(c, st, intensity, wc0, factor_pair, np.ones((N, st.P)), np.repeat(k0_pair[None], N, axis=0), price0, own0, 0)
     theta_pair = np.ones((N, st.P))
-    lam_w = c.model.within_economy_lambda
+    lam_w = c.mp("within_economy_lambda", 2)
+    active = np.ones(N, dtype=bool)
     for _ in range(FIT_ITERATIONS):
         q = split_to_sites(q0, avail_pair, cost0, theta_pair, lam_w, ix)
         adj = np.where((q > 0) & (q0_pair > 0), safe_divide(q0_pair, q, 1.0), 1.0)
-        theta_pair *= adj
-        if np.max(np.abs(adj - 1.0)) < 1e-10:
+        active &= np.abs(adj - 1.0).max(axis=1) >= FIT_TOLERANCE
+        if not active.any():
             break
+        theta_pair = np.where(active[:, None], theta_pair * adj, theta_pair)
     mean_tp = safe_divide(group_sum(theta_pair * q0_pair, starts, E, S), q0, 1.0)
     theta_pair = np.where(q0_pair > 0, theta_pair / to_pairs(mean_tp, pg), 1.0)
     cost_e = economy_cost(cost0, avail_pair, theta_pair, lam_w, ix, st)
@@ -190,9 +195,9 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
 
 
 def _xeff(c: Compiled, st: Structure, x_pair):
-    ix, m = c.index, c.model
+    ix, _m = c.index, c.model
     x_econ = to_pairs(group_sum(x_pair, ix.group_start, st.E, st.S), ix.pair_group)
     x_world = group_sum(x_pair, ix.group_start, st.E, st.S).sum(axis=1)[:, ix.pair_stage]
-    xe = costk.experience(x_pair, x_econ, x_world, m.spillover_economy, m.spillover_world)
+    xe = costk.experience(x_pair, x_econ, x_world, c.mp("spillover_economy", 2), c.mp("spillover_world", 2))
     floor = 1e-6 * np.maximum(x_world, 1.0)
     return np.maximum(xe, floor)

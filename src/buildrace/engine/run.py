@@ -74,7 +74,7 @@ def initial_state(ctx: Context) -> State:
     q0 = np.repeat(c.production0[None], N, axis=0)
     wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
     return State(
-        capacity=k0, ramping=ramping0, experience=c.model.experience_years * q0,
+        capacity=k0, ramping=ramping0, experience=c.mp("experience_years", 2) * q0,
         price=cal.price0.copy(), own_share=cal.own_share0.copy(), stock=np.zeros((N, st.E, st.S)),
         pipeline=arrivals[:, :, 1:].sum(axis=2), arrivals=arrivals,
         fund_capacity=np.zeros((N, P)), fund_capital=np.zeros((N, st.E)),
@@ -93,23 +93,23 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     c, st, cal = ctx.c, ctx.st, ctx.cal
     ix = c.index
     d0 = cal.other_demand0 + c.demand0 @ cal.use_intensity
-    d1 = cal.other_demand0 * (1.0 + c.model.other_demand_growth) + (c.demand0 * c.growth[1]) @ cal.use_intensity
-    pot0, pot1 = (d0 @ ctx.leontief).sum(axis=0), (d1 @ ctx.leontief).sum(axis=0)
-    g = np.clip(safe_divide(pot1, pot0, 1.0) - 1.0, 0.0, 0.25)[ix.pair_stage]  # (P,)
-    lead = c.permit_years[ix.pair_economy, ix.pair_stage] + c.build_years[ix.pair_economy, ix.pair_stage]
+    d1 = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) + ((c.demand0 * c.growth[1]) @ cal.use_intensity)[None]
+    pot0, pot1 = (d0 @ ctx.leontief).sum(axis=0), (d1 @ ctx.leontief).sum(axis=1)
+    g = np.clip(safe_divide(pot1, pot0[None], 1.0) - 1.0, 0.0, 0.25)[:, ix.pair_stage]  # (N, P)
+    lead = c.permit_years[:, ix.pair_economy, ix.pair_stage] + c.build_years[:, ix.pair_economy, ix.pair_stage]
     life = c.stage["lifetime_years"][:, ix.pair_stage]  # (N, P)
     H = st.T + LEAD_HORIZON
     h = np.arange(H)[None, None, :]
-    grow = (1.0 + g[None, :, None]) ** h - (1.0 + g[None, :, None]) ** np.maximum(h - 1, 0)
+    grow = (1.0 + g[:, :, None]) ** h - (1.0 + g[:, :, None]) ** np.maximum(h - 1, 0)
     per_year = c.capacity0[None, :, None] * (grow + 1.0 / life[:, :, None])
-    inflight = (h >= 1) & (h <= np.ceil(lead)[None, :, None])
+    inflight = (h >= 1) & (h <= np.ceil(lead)[:, :, None])
     return per_year * inflight
 
 
 def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
     """Advance one year (index t). Returns the next state and the year's outputs."""
     c, st, cal = ctx.c, ctx.st, ctx.cal
-    ix, m, pol = c.index, c.model, c.policy
+    ix, pol = c.index, c.policy
     E, S = st.E, st.S
     starts, pg = ix.group_start, ix.pair_group
 
@@ -119,7 +119,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     x_world = group_sum(x_pair, starts, E, S).sum(axis=1)[:, ix.pair_stage]
     from buildrace.engine.cost import experience as _exp
 
-    xeff = np.maximum(_exp(x_pair, x_econ, x_world, m.spillover_economy, m.spillover_world), cal.xeff0 * 1e-12)
+    xeff = np.maximum(_exp(x_pair, x_econ, x_world, c.mp("spillover_economy", 2), c.mp("spillover_world", 2)), cal.xeff0 * 1e-12)
     learn = learning_factor(xeff, cal.xeff0, ctx.b_pair)
     cost_pair, _ = pair_cost(c, st, cal.intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     util = cal.utilisation
@@ -128,7 +128,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         avail_pair = util * state.capacity * cal.avail_mask0[None]
     avail_pair = np.maximum(avail_pair, 0.0)
     avail = group_sum(avail_pair, starts, E, S)
-    lam_w = m.within_economy_lambda
+    lam_w = c.mp("within_economy_lambda", 2)
     cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
     credit_unit = pol.credit[t][None] + pol.credit_share[t][None] * cost_e
     cost_eff = effective_cost(cost_e, pol.credit[t][None], pol.credit_share[t][None])
@@ -137,7 +137,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     use_price = state.price[:, :, np.maximum(c.use_price_stage, 0)]
     use_price0 = cal.price0[:, :, np.maximum(c.use_price_stage, 0)]
     final = np.maximum(final_use_demand(c.demand0, c.growth[t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
-    other = cal.other_demand0[None] * (1.0 + m.other_demand_growth) ** t
+    other = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) ** t
     d_final = stage_demand(final, cal.use_intensity, other)
     # strategic stockpiles: buy a quarter of the gap to the target each year
     target = pol.stock_months[t][None] / 12.0 * d_final
@@ -158,7 +158,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     pref_w = pref * (avail[:, None] + 1e-12)
     fallback = safe_divide((pref_w * dlv).sum(axis=2), pref_w.sum(axis=2), 0.0)
     paid = np.where(served > 0, safe_divide((cl.flows * dlv).sum(axis=2), served), fallback)
-    price = np.where(paid > 0, paid, state.price) * (1.0 + m.scarcity_markup * unmet_share)
+    price = np.where(paid > 0, paid, state.price) * (1.0 + c.mp("scarcity_markup", 3) * unmet_share)
     own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
     own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
 
@@ -193,12 +193,12 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
     won = (cl.unmet[:, :, None, :] * entry_share).sum(axis=1)
     expected = cl.output + won + output_share * latent[:, None, :]
-    lead_pair = c.permit_years[ix.pair_economy, ix.pair_stage] * pol.permit_mult[t] + c.build_years[ix.pair_economy, ix.pair_stage] * pol.build_mult[t]
-    lead_e = safe_divide(group_sum(lead_pair[None], starts, E, S), st.pair_count[None].astype(float), 1.0)
+    lead_pair = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None] + c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
+    lead_e = safe_divide(group_sum(lead_pair, starts, E, S), st.pair_count[None].astype(float), 1.0)
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     life_e = c.stage["lifetime_years"][:, None, :]
     surviving = capacity_e * (1.0 - 1.0 / life_e) ** lead_e
-    gap = inv.capacity_gap(expected, growth[:, None, :], lead_e, m.target_utilisation, surviving, pipeline_e)
+    gap = inv.capacity_gap(expected, growth[:, None, :], lead_e, c.mp("target_utilisation", 3), surviving, pipeline_e)
     netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + pol.tariff[t][None])
     # producers value capacity at the prices of the markets they expect to sell in:
     # today's flows plus the unmet demand they could win
@@ -207,23 +207,24 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     w_m = np.where(w_m.sum(axis=1, keepdims=True) > 0, w_m, fallback_w)
     netback = safe_divide((w_m * netback_m).sum(axis=1), w_m.sum(axis=1), 0.0)
     netback = np.where(w_m.sum(axis=1) > 0, netback, cost_e)
-    capex_eff = c.capex[None] * (1.0 - pol.itc[t][None])
-    z = inv.margin_signal(netback, cost_eff, capex_eff, m.target_utilisation, (c.hurdle - m.reference_hurdle)[None, :, None])
-    private = m.invest_response * gap * inv.logistic(z, m.invest_beta)
+    capex_eff = c.capex * (1.0 - pol.itc[t][None])
+    z = inv.margin_signal(netback, cost_eff, capex_eff, c.mp("target_utilisation", 3), c.hurdle[None, :, None] - c.mp("reference_hurdle", 3))
+    beta, response = c.mp("invest_beta", 3), c.mp("invest_response", 3)
+    private = response * gap * inv.logistic(z, beta)
     z_fund = z + (c.hurdle - pol.fund_hurdle)[None, :, None]
-    fund_extra = m.invest_response * gap * np.maximum(inv.logistic(z_fund, m.invest_beta) - inv.logistic(z, m.invest_beta), 0.0)
+    fund_extra = response * gap * np.maximum(inv.logistic(z_fund, beta) - inv.logistic(z, beta), 0.0)
     target_any = group_sum(pol.fund_target[t][None], starts, E, S) > 0
     fund_extra = fund_extra * target_any
-    fund_cost = (fund_extra * c.capex[None] * pol.fund_equity[None, :, None]).sum(axis=2)
+    fund_cost = (fund_extra * c.capex * pol.fund_equity[None, :, None]).sum(axis=2)
     fund_scale = np.minimum(1.0, safe_divide(pol.fund_budget[t][None], fund_cost, 0.0))
     fund_extra = fund_extra * fund_scale[:, :, None]
 
-    permit = c.permit_years[ix.pair_economy, ix.pair_stage] * pol.permit_mult[t]
-    build = c.build_years[ix.pair_economy, ix.pair_stage] * pol.build_mult[t]
+    permit = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None]
+    build = c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
     cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
-    survive = (1.0 - cp) ** permit[None] * (1.0 - cb) ** build[None]
+    survive = (1.0 - cp) ** permit * (1.0 - cb) ** build
     mean_cost = to_pairs(safe_divide(group_sum(cost_pair, starts, E, S), st.pair_count[None].astype(float), 1.0), pg)
-    w_site = np.exp(-m.siting_beta * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + pol.attract[t][None])
+    w_site = np.exp(-c.mp("siting_beta", 2) * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + pol.attract[t][None])
     share_site = safe_divide(w_site, to_pairs(group_sum(w_site, starts, E, S), pg))
     w_fund = w_site * pol.fund_target[t][None]
     share_fund = safe_divide(w_fund, to_pairs(group_sum(w_fund, starts, E, S), pg))
@@ -231,19 +232,19 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # producers announce enough that, after the cancellations they expect, the gap closes
     announce = (to_pairs(private, pg) * share_site + fund_pair) / np.maximum(survive, 0.05)
     fund_pair = fund_pair / np.maximum(survive, 0.05)
-    itc_paid = (pol.itc[t][None] * c.capex[None] * group_sum(announce, starts, E, S))
+    itc_paid = (pol.itc[t][None] * c.capex * group_sum(announce, starts, E, S))
 
     # --- 5. pipeline ---
     arrivals = state.arrivals
     expected_new = announce * survive
-    pipe.schedule(arrivals, t, np.broadcast_to(permit + build, announce.shape), expected_new, ctx.n_idx, ctx.p_idx)
+    pipe.schedule(arrivals, t, permit + build, expected_new, ctx.n_idx, ctx.p_idx)
     arriving = arrivals[:, :, t + 1] if t + 1 < arrivals.shape[2] else np.zeros_like(announce)
     ramp_years = c.stage["ramp_years"][:, ix.pair_stage] * pol.ramp_mult[t][None]
     lifetime = c.stage["lifetime_years"][:, ix.pair_stage]
     capacity, ramping = pipe.advance(state.capacity, state.ramping, arriving, lifetime, ramp_years)
     pipeline_pair = np.maximum(state.pipeline + expected_new - arriving, 0.0)
 
-    fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[ix.pair_economy, ix.pair_stage][None], starts, E, S).sum(axis=2) * pol.fund_equity[None]
+    fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[:, ix.pair_economy, ix.pair_stage], starts, E, S).sum(axis=2) * pol.fund_equity[None]
     fund_capacity = state.fund_capacity * (1.0 - 1.0 / lifetime) + fund_pair * survive
     fund_share = safe_divide(fund_capacity, state.capacity + 1e-12)
     margin_pair = to_pairs(netback - cost_eff, pg)

@@ -25,7 +25,7 @@ class Structure:
     sc_starts: np.ndarray  # start of each (site, chain) segment in sc_order
     sc_of_pair: np.ndarray  # (P,) segment of each pair
     pair_count: np.ndarray  # (E, S) pairs per group
-    coupling: np.ndarray  # (U, U)
+    coupling: np.ndarray  # (N, U, U)
     use_elasticity: np.ndarray  # (N, U)
 
 
@@ -41,13 +41,12 @@ def build_structure(c: Compiled) -> Structure:
     sc_of_pair = np.empty(P, dtype=int)
     sc_of_pair[order] = seg
     counts = np.bincount(ix.pair_group, minlength=E * S).reshape(E, S)
-    m = c.model
-    per_ev = m.ev_mwh_per_vehicle_year * m.electrification_coupling / m.pv_mwh_per_gw_year
-    coupling = np.zeros((U, U))
+    per_ev = c.mp("ev_mwh_per_vehicle_year") * c.mp("electrification_coupling") / c.mp("pv_mwh_per_gw_year")
+    coupling = np.zeros((c.draws, U, U))
     uses = list(ix.uses)
     ev, pv, st = uses.index("use.ev_sales"), uses.index("use.pv_installations"), uses.index("use.storage_installations")
-    coupling[ev, pv] = per_ev
-    coupling[ev, st] = per_ev * m.storage_gwh_per_gw_pv
+    coupling[:, ev, pv] = per_ev
+    coupling[:, ev, st] = per_ev * c.mp("storage_gwh_per_gw_pv")
     ps = c.use_price_stage
     el = np.where(ps >= 0, c.stage["price_elasticity"][:, np.maximum(ps, 0)], 0.0)
     return Structure(

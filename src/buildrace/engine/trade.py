@@ -23,6 +23,8 @@ import numpy as np
 
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 
+SETTLED = 1e-12
+"""Relative residue of demand treated as served (floating-point dust)."""
 SPILL_ROUNDS = 10
 """Upper bound on spill rounds; each round saturates at least one supplier or serves all."""
 
@@ -79,8 +81,11 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
         flows += alloc
         served = alloc.sum(axis=2)
         remaining = np.maximum(remaining - served, 0.0)
+        # settle residues exactly, element by element: later rounds then add exact zeros,
+        # so each draw's bits do not depend on the other draws in the batch
+        remaining[remaining <= SETTLED * demand] = 0.0
         headroom = np.maximum(headroom - alloc.sum(axis=1), 0.0)
-        if not (remaining > 1e-9 * np.maximum(demand, 1e-300)).any():
+        if not remaining.any():
             break
     return flows, remaining, headroom
 
@@ -119,7 +124,8 @@ def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, r
         q += alloc
         head -= alloc
         remaining = np.maximum(remaining - group_sum(alloc, starts, E, S), 0.0)
-        if not (remaining > 1e-9 * np.maximum(q_group, 1e-30)).any():
+        remaining[remaining <= SETTLED * q_group] = 0.0
+        if not remaining.any():
             break
     # rounding residue (capacity binds exactly): give it where headroom remains, pro rata
     share = safe_divide(head, to_pairs(group_sum(head, starts, E, S), pg))

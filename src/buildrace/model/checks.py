@@ -49,8 +49,14 @@ def check_sites(world: World, names, where: str, economy: str | None = None) -> 
 
 def check_scenario(scenario: Scenario, world: World) -> None:
     """Raise :class:`InputError` if any identifier in ``scenario`` is unknown to ``world``."""
+    from buildrace.model.distributions import point
+
+    params = scenario.parameters
+    for name in params.model:
+        if name not in ModelParameters.model_fields:
+            _fail("parameters.model", "model parameter", name, tuple(ModelParameters.model_fields))
     try:
-        ModelParameters(**{**ModelParameters().model_dump(), **scenario.parameters.model})
+        ModelParameters(**{**ModelParameters().model_dump(), **{k: point(v) for k, v in params.model.items()}})
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(
@@ -62,8 +68,19 @@ def check_scenario(scenario: Scenario, world: World) -> None:
             _fail("parameters.stages", "stage parameter", param, STAGE_PARAMETERS)
         check_stages(world, list(targets), f"parameters.stages.{param}")
         for target, value in targets.items():
-            if not value == value or value < 0:  # NaN or negative
-                raise InputError(f"parameters.stages.{param}.{target}: must be a number >= 0 (got {value})")
+            v = point(value)
+            if not v == v or v < 0:  # NaN or negative
+                raise InputError(f"parameters.stages.{param}.{target}: must be a number >= 0 (got {v})")
+    for param, econs in params.economy_stages.items():
+        if param not in ("unit_cost", "capex", "permit_years", "build_years"):
+            _fail("parameters.economy_stages", "economy-stage parameter", param, ("unit_cost", "capex", "permit_years", "build_years"))
+        for e, targets in econs.items():
+            check_economy(world, e, f"parameters.economy_stages.{param}", allow_all=True)
+            check_stages(world, list(targets), f"parameters.economy_stages.{param}.{e}")
+            for target, value in targets.items():
+                v = point(value)
+                if not v == v or v < 0:
+                    raise InputError(f"parameters.economy_stages.{param}.{e}.{target}: a multiplier >= 0 (got {v})")
     for i, lever in enumerate(scenario.policies):
         where = f"policies[{i}] ({lever.lever})"
         if lever.start < world.base_year - 30:

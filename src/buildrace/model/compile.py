@@ -101,12 +101,13 @@ class Compiled:
     scenario: Scenario
     world_name: str
     index: Index
-    model: ModelParameters
+    model: ModelParameters  # point values (the policy compilers use these)
+    model_draws: dict[str, np.ndarray]  # name -> (N,) value of every model parameter per draw
     stage: dict[str, np.ndarray]  # name -> (N, S)
-    unit_cost0: np.ndarray  # (E, S) base-year unit cost, USD per unit
-    capex: np.ndarray  # (E, S) USD per unit of annual capacity
-    permit_years: np.ndarray  # (E, S)
-    build_years: np.ndarray  # (E, S)
+    unit_cost0: np.ndarray  # (N, E, S) base-year unit cost, USD per unit
+    capex: np.ndarray  # (N, E, S) USD per unit of annual capacity
+    permit_years: np.ndarray  # (N, E, S)
+    build_years: np.ndarray  # (N, E, S)
     hurdle: np.ndarray  # (E,)
     elec_price: np.ndarray  # (E,) USD/MWh
     intensity: np.ndarray  # (S, S) units of input (col) per unit of consumer (row)
@@ -120,7 +121,13 @@ class Compiled:
     pipeline: np.ndarray  # (P, H) expected capacity arriving h years after the base year
     policy: Policy
     draws: int
+    seed: int = 0
+    draw_offset: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def mp(self, name: str, ndim: int = 1) -> np.ndarray:
+        """Model parameter ``name`` per draw, shaped (N, 1, ...) to broadcast over ``ndim`` axes."""
+        return self.model_draws[name].reshape((-1,) + (1,) * (ndim - 1))
 
 
 def _depths(stages: tuple[str, ...], inputs: pd.DataFrame) -> np.ndarray:
@@ -186,8 +193,16 @@ def _growth_path(world: World, economies, uses, years) -> np.ndarray:
     return g
 
 
-def compile_scenario(scenario: Scenario, draws: int = 1, world: World | None = None) -> Compiled:
-    """Compile a scenario into engine arrays for ``draws`` draws."""
+def compile_scenario(
+    scenario: Scenario, draws: int = 1, world: World | None = None, seed: int | None = None, draw_offset: int = 0
+) -> Compiled:
+    """Compile a scenario into engine arrays for draws ``draw_offset .. draw_offset + draws - 1``.
+
+    Uncertain parameters are drawn from per-draw streams of ``seed`` (default: the
+    scenario's), so a draw's values do not depend on the chunk it is compiled in.
+    """
+    from buildrace.ensemble.samplers import sample_leaves
+    from buildrace.model.priors import with_priors
     from buildrace.model.checks import check_scenario
     from buildrace.policies import apply_policies
 
@@ -223,20 +238,37 @@ def compile_scenario(scenario: Scenario, draws: int = 1, world: World | None = N
         group_start=group_start, depth=_depths(stages, world.inputs),
     )
 
-    model = ModelParameters(**{**ModelParameters().model_dump(), **scenario.parameters.model})
+    seed = scenario.seed if seed is None else seed
+    params = with_priors(scenario.parameters, world)
+    values = sample_leaves(params, seed, draw_offset, draws)
+    model_draws = {k: np.full(draws, float(v)) for k, v in ModelParameters().model_dump().items()}
+    for path, v in values.items():
+        if path[0] == "model":
+            model_draws[path[1]] = _clip_to_field(path[1], v)
+    from buildrace.model.distributions import point
+
+    model = ModelParameters(**{k: point(v) for k, v in {**ModelParameters().model_dump(), **params.model}.items()})
     sp = world.stage_parameters.copy()
     if "price_elasticity" not in sp.columns:
         sp["price_elasticity"] = 0.0
     sp["price_elasticity"] = sp["price_elasticity"].fillna(0.0)
-    for param, targets in scenario.parameters.stages.items():
-        for target, value in targets.items():
-            for st in _expand_stage_names(world, [target], f"parameters.stages.{param}"):
-                sp.loc[st, param] = value
     stage = {p: np.repeat(sp[p].to_numpy(float)[None, :], draws, axis=0) for p in ENGINE_STAGE_PARAMETERS}
+    mult = {p: np.ones((draws, len(economies), len(stages))) for p in ("unit_cost", "capex", "permit_years", "build_years")}
+    for path, v in values.items():
+        if path[0] == "stages":
+            cols = [stage_pos[st] for st in _expand_stage_names(world, [path[2]], f"parameters.stages.{path[1]}")]
+            stage[path[1]][:, cols] = np.maximum(v, 0.0)[:, None]
+        elif path[0] == "economy_stages":
+            cols = [stage_pos[st] for st in _expand_stage_names(world, [path[3]], f"parameters.economy_stages.{path[1]}")]
+            rows = list(range(len(economies))) if path[2] in ("ALL", "all") else [econ_pos[path[2]]]
+            mult[path[1]][np.ix_(np.arange(draws), rows, cols)] = np.maximum(v, 0.0)[:, None, None]
+    stage["learning_rate"] = np.clip(stage["learning_rate"], 0.0, 0.9)
 
     esp = world.economy_stage_parameters
+
     def es(p):
-        return esp[p].unstack().reindex(index=list(economies), columns=list(stages)).to_numpy(float)
+        base = esp[p].unstack().reindex(index=list(economies), columns=list(stages)).to_numpy(float)
+        return base[None] * mult[p]
 
     inten = np.zeros((len(stages), len(stages)))
     use_int = np.zeros((len(uses), len(stages)))
@@ -282,8 +314,18 @@ def compile_scenario(scenario: Scenario, draws: int = 1, world: World | None = N
         intensity=inten, use_intensity=use_int, substitutes=substitutes, use_price_stage=use_price_stage,
         demand0=demand0, growth=_growth_path(world, economies, uses, years),
         capacity0=capacity0, production0=production0, pipeline=pipeline,
-        policy=policy, draws=draws,
+        policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
     )
+
+
+def _clip_to_field(name: str, values: np.ndarray) -> np.ndarray:
+    """Clip sampled values of a model parameter to the field's valid range."""
+    lo, hi = -np.inf, np.inf
+    for meta in ModelParameters.model_fields[name].metadata:
+        lo = max(lo, getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo)
+        lo = max(lo, getattr(meta, "gt", None) + 1e-12 if getattr(meta, "gt", None) is not None else lo)
+        hi = min(hi, getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi)
+    return np.clip(np.asarray(values, dtype=float), lo, hi)
 
 
 def _expand_stage_names(world: World, names: list[str], where: str) -> list[str]:

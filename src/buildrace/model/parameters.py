@@ -8,8 +8,11 @@ under ``parameters:``; per-stage overrides use ``stage_overrides``.
 from __future__ import annotations
 
 from typing import Annotated
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from buildrace.model.distributions import Value
 
 Positive = Annotated[float, Field(ge=0.0)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -96,17 +99,26 @@ class ModelParameters(BaseModel):
 
 
 class ParameterOverrides(BaseModel):
-    """Scenario-level changes to parameters.
+    """Scenario-level changes to parameters; any value may be a distribution.
 
     ``model`` overrides :class:`ModelParameters` fields; ``stages`` overrides a stage
-    parameter (``learning_rate``, ``trade_lambda`` ...) for named stages.
+    parameter (``learning_rate``, ``trade_lambda`` ...) for named stages or chains;
+    ``economy_stages`` overrides an economy-stage parameter (``permit_years``,
+    ``build_years``, ``capex``, ``unit_cost``) as a *multiplier* of the world's value, per
+    economy and stage or chain (so one distribution can scale a whole chain's lead times).
+    ``priors`` switches on a built-in set of distributions (``default``: see
+    ``docs/parameters.md``); explicit entries take precedence over it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    model: dict[str, float] = Field(default_factory=dict)
-    stages: dict[str, dict[str, float]] = Field(
+    priors: Literal["none", "default"] = "none"
+    model: dict[str, Value] = Field(default_factory=dict)
+    stages: dict[str, dict[str, Value]] = Field(
         default_factory=dict, description="parameter -> {stage or chain -> value}"
+    )
+    economy_stages: dict[str, dict[str, dict[str, Value]]] = Field(
+        default_factory=dict, description="parameter -> {economy -> {stage or chain -> multiplier}}"
     )
 
 

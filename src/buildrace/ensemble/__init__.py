@@ -1,0 +1,1 @@
+"""Ensembles: parameter samplers and executors (serial by default; Dask imported lazily)."""

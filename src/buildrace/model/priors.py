@@ -1,0 +1,78 @@
+"""Default priors: distributions for the uncertain parameters, each with its source.
+
+``parameters: {priors: default}`` in a scenario switches them on; explicit entries in
+the scenario take precedence. Stage-level priors are centred on the world's own values.
+Documented in ``docs/parameters.md``.
+"""
+
+from __future__ import annotations
+
+from buildrace.model.distributions import LogNormal, Normal, Triangular, Uniform
+from buildrace.model.parameters import ParameterOverrides
+from buildrace.model.world import World
+
+MODEL_PRIORS = {
+    # Irwin & Klenow 1994 (doi 10.1086/261863): national spillovers exceed international ones
+    "spillover_economy": Uniform(dist="uniform", low=0.3, high=0.8),
+    "spillover_world": Uniform(dist="uniform", low=0.02, high=0.25),
+    # Rosenthal & Strange 2004 (doi 10.1016/S1574-0080(04)80006-3): elasticity 0.02-0.08
+    "agglomeration_alpha": Uniform(dist="uniform", low=0.02, high=0.08),
+    # investment response: assumptions, wide
+    "invest_response": Uniform(dist="uniform", low=0.6, high=1.0),
+    "invest_beta": LogNormal(dist="lognormal", median=15.0, gsd=1.6),
+    "kappa": Uniform(dist="uniform", low=0.03, high=0.15),
+    "scarcity_markup": Uniform(dist="uniform", low=0.5, high=2.0),
+}
+"""Model-wide priors with their sources (see ``docs/parameters.md``)."""
+
+LEARNING_RATE_SD = 0.03
+"""Absolute standard deviation of stage learning rates: Way et al. 2022 (Joule,
+doi 10.1016/j.joule.2022.08.009) report learning-rate errors of ~2-5 points for PV and
+batteries; Ziegler & Trancik 2021 (doi 10.1039/D0EE02681F) find 19-24% for Li-ion cells."""
+
+
+def default_priors(world: World) -> ParameterOverrides:
+    """The default prior set for ``world`` (stage priors centred on its values)."""
+    sp = world.stage_parameters
+    stages = {
+        "learning_rate": {
+            s: Normal(dist="normal", mean=float(v), sd=LEARNING_RATE_SD, low=0.0, high=0.45)
+            for s, v in sp["learning_rate"].items()
+        },
+        # trade elasticities: Helveston et al. 2022 (doi 10.1038/s41586-022-04862-9) and the
+        # gravity literature give a wide range; median at the world's value, x/÷ 1.5
+        "trade_lambda": {s: LogNormal(dist="lognormal", median=float(v), gsd=1.5) for s, v in sp["trade_lambda"].items()},
+        "cancel_prob_permit": {
+            s: Uniform(dist="uniform", low=0.5 * float(v), high=min(0.9, 1.5 * float(v)) + 1e-9)
+            for s, v in sp["cancel_prob_permit"].items()
+        },
+    }
+    if "price_elasticity" in sp:
+        stages["price_elasticity"] = {
+            s: Uniform(dist="uniform", low=0.5 * float(v), high=1.5 * float(v))
+            for s, v in sp["price_elasticity"].dropna().items() if v > 0
+        }
+    lead = Triangular(dist="triangular", low=0.75, mode=1.0, high=1.5)
+    economy_stages = {
+        "permit_years": {e: {"ALL": lead} for e in world.economy_codes},
+        "build_years": {e: {"ALL": Triangular(dist="triangular", low=0.85, mode=1.0, high=1.3)} for e in world.economy_codes},
+    }
+    return ParameterOverrides(model=dict(MODEL_PRIORS), stages=stages, economy_stages=economy_stages)
+
+
+def with_priors(params: ParameterOverrides, world: World) -> ParameterOverrides:
+    """``params`` with the default priors filled in where ``priors: default`` asks for them."""
+    if params.priors != "default":
+        return params
+    base = default_priors(world)
+    stages = {k: dict(v) for k, v in base.stages.items()}
+    for k, v in params.stages.items():
+        stages.setdefault(k, {}).update(v)
+    econ = {k: {e: dict(t) for e, t in v.items()} for k, v in base.economy_stages.items()}
+    for k, v in params.economy_stages.items():
+        for e, t in v.items():
+            econ.setdefault(k, {}).setdefault(e, {}).update(t)
+    return ParameterOverrides(priors="default", model={**base.model, **params.model}, stages=stages, economy_stages=econ)
+
+
+__all__ = ["LEARNING_RATE_SD", "MODEL_PRIORS", "default_priors", "with_priors"]
