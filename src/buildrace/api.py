@@ -171,6 +171,8 @@ def race_metrics(res: xr.Dataset, cf: xr.Dataset, scenario: Scenario | None = No
     gap_years = [y for y in (base, 2030, 2040, 2050, last) if base <= y <= last]
     gap = metrics.cost_gap(res).median("draw")
     unmet = res["unmet"].sum(YEAR).median("draw")
+    demand_total = res["demand"].sum(YEAR).median("draw")
+    unmet_share = unmet / demand_total.where(demand_total > 0)
     share = metrics.shares(res).median("draw")
 
     def per_stage(da):
@@ -188,6 +190,7 @@ def race_metrics(res: xr.Dataset, cf: xr.Dataset, scenario: Scenario | None = No
         "redirection_years": {e: per_stage(red.sel({ECONOMY: e})) for e in exporters},
         "cost_gap": {s: {str(y): _num(gap.sel({STAGE: s, YEAR: y})) for y in dict.fromkeys(gap_years)} for s in stages},
         "unmet_demand": {str(e): {s: _num(unmet.sel({MARKET: e, STAGE: s})) for s in stages} for e in res[MARKET].values},
+        "unmet_share": {str(e): {s: _num(unmet_share.sel({MARKET: e, STAGE: s})) for s in stages} for e in dict.fromkeys(importers + exporters)},
         "shares": {
             str(e): {s: {str(base): _num(share.sel({ECONOMY: e, STAGE: s, YEAR: base})),
                          str(last): _num(share.sel({ECONOMY: e, STAGE: s, YEAR: last}))} for s in stages}
@@ -222,3 +225,148 @@ __all__ = [
     "simulate",
     "write_results",
 ]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two scenarios' races side by side.
+
+    Attributes
+    ----------
+    a, b : the two races (each beside its own counterfactual)
+    rows : one dict per metric and key: ``metric``, ``key``, ``a``, ``b``, ``difference``
+        (b - a; None where either side is never reached or is not a number)
+    summary : JSON-ready: scenario names, seed, draws and ``rows``
+    """
+
+    a: RaceResult
+    b: RaceResult
+    rows: list[dict]
+    summary: dict
+
+
+def compare(a: Scenario | str, b: Scenario | str, draws: int = 1, seed: int | None = None, world: World | None = None) -> Comparison:
+    """Run two scenarios with :func:`race` (same draws, same seed) and line up every race metric.
+
+    Parameters
+    ----------
+    a, b : Scenarios, built-in scenario names or scenario file paths; each needs a shock
+    draws : scenario draws for each run
+    seed : root seed for both (default: each scenario's own)
+    world : a World to use instead of the scenarios' embedded one
+
+    Returns
+    -------
+    Comparison, with differences B - A.
+    """
+    from buildrace.comparison import metric_rows
+
+    ra = race(a, draws=draws, seed=seed, world=world)
+    rb = race(b, draws=draws, seed=seed, world=world)
+    rows = metric_rows(ra.summary, rb.summary)
+    summary = {
+        "a": ra.summary["scenario"],
+        "b": rb.summary["scenario"],
+        "seed": {"a": ra.summary["seed"], "b": rb.summary["seed"]},
+        "draws": int(draws),
+        "difference": "b - a",
+        "rows": rows,
+    }
+    return Comparison(a=ra, b=rb, rows=rows, summary=summary)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Each policy's Shapley contribution to a scenario's race metrics.
+
+    Attributes
+    ----------
+    scenario : the scenario explained
+    grouping : how players were formed: ``policy``, ``lever and economy`` or ``lever``
+    players : one label per player
+    members : for each player, the positions of its policies in ``scenario.policies``
+    empty : metric -> value with the shock alone (no other policy)
+    full : metric -> value of the full scenario
+    contributions : one dict per player, metric -> Shapley value;
+        ``empty[m] + sum(c[m] for c in contributions) == full[m]``
+    summary : JSON-ready version of all the above
+    """
+
+    scenario: Scenario
+    grouping: str
+    players: list[str]
+    members: list[list[int]]
+    empty: dict[str, float]
+    full: dict[str, float]
+    contributions: list[dict[str, float]]
+    summary: dict
+
+
+def explain(
+    scenario: Scenario | str,
+    draws: int = 1,
+    seed: int | None = None,
+    max_players: int = 10,
+    world: World | None = None,
+) -> Explanation:
+    """Shapley contributions of a scenario's non-shock policies to its race metrics.
+
+    Every coalition of players (2**n of them) is run with the shock and against its own
+    counterfactual; policies are grouped (by lever kind and economy, then by lever kind)
+    when there are more than ``max_players``. Metrics: see
+    :func:`buildrace.attribution.race_values`.
+    """
+    from buildrace import attribution
+
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if not sc.shocks:
+        raise InputError(f"scenario {sc.name!r} has no shock; contributions are to the race metrics, which need one")
+    if not isinstance(max_players, int) or not 1 <= max_players <= 14:
+        raise InputError(f"max_players must be an integer between 1 and 14 (got {max_players!r})")
+    from buildrace.model.levers import is_shock
+
+    free = [(i, p) for i, p in enumerate(sc.policies) if not is_shock(p)]
+    try:
+        grouping, labels, members = attribution.players(free, max_players)
+    except ValueError as exc:
+        raise InputError(f"scenario {sc.name!r}: {exc}; raise max_players") from None
+    importers, exporters = _shock_parties(sc)
+    n = len(members)
+    values: dict[int, dict[str, float]] = {}
+    for mask in range(1 << n):
+        keep = {i for j in range(n) if mask >> j & 1 for i in members[j]}
+        policies = tuple(p for i, p in enumerate(sc.policies) if is_shock(p) or i in keep)
+        sub = sc.model_copy(update={"policies": policies})
+        res = simulate(sub, draws=draws, seed=seed, world=world)
+        cf = simulate(sub.without_shocks(), draws=draws, seed=seed, world=world)
+        values[mask] = attribution.race_values(res, cf, importers[0], exporters[0])
+    contributions = attribution.shapley(values, n)
+    empty, full = values[0], values[(1 << n) - 1]
+    t0 = min(p.start for p in sc.shocks)
+    summary = {
+        "scenario": sc.name,
+        "importer": importers[0],
+        "exporter": exporters[0],
+        "shock_year": int(t0),
+        "end_year": int(sc.end_year),
+        "draws": int(draws),
+        "seed": int(sc.seed if seed is None else seed),
+        "method": "exact Shapley values over the non-shock policies; the shock is in every coalition",
+        "grouping": grouping,
+        "runs": 2 * (1 << n),
+        "never_counts_as": f"{sc.end_year - t0} years (the horizon) in substitution_years",
+        "metrics": list(empty),
+        "no_policy": empty,
+        "full": full,
+        "players": [
+            {"player": lab, "policies": mem, "contributions": c}
+            for lab, mem, c in zip(labels, members, contributions, strict=True)
+        ],
+    }
+    return Explanation(
+        scenario=sc, grouping=grouping, players=labels, members=members, empty=empty, full=full,
+        contributions=contributions, summary=summary,
+    )
+
+
+__all__ += ["Comparison", "Explanation", "compare", "explain"]  # noqa: PLE0605

@@ -44,33 +44,36 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fmt(v, digits=1):
-    return None if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
+    return "-" if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
 
 
 def _render(s: dict) -> None:
     imp = next(iter(s["substitution_years"]))
     exp = next(iter(s["redirection_years"]))
     years = list(next(iter(s["cost_gap"].values())).keys())
+    first, last = years[0], years[-1]
+    base, end = str(s["base_year"]), str(s["end_year"])
     rows = []
     for stage, sub in s["substitution_years"][imp].items():
         gap = s["cost_gap"][stage]
-        unmet = s["unmet_demand"].get(imp, {}).get(stage)
         share = s["shares"].get(imp, {}).get(stage, {})
-        rows.append(
-            [stage, _fmt(sub, 0), _fmt(s["redirection_years"][exp][stage], 0)]
-            + [_fmt(gap[y], 2) for y in years]
-            + [_fmt(100 * (share.get(str(s["base_year"])) or 0), 1), _fmt(100 * (share.get(str(s["end_year"])) or 0), 1), f"{unmet:.3g}" if unmet else "0"]
-        )
+        unmet = s["unmet_share"].get(imp, {}).get(stage)
+        rows.append([
+            stage.split(".", 1)[1] if "." in stage else stage,
+            _fmt(sub, 0),
+            _fmt(s["redirection_years"][exp][stage], 0),
+            f"{_fmt(gap[first], 2)} > {_fmt(gap[last], 2)}",
+            f"{100 * (share.get(base) or 0):.1f} > {100 * (share.get(end) or 0):.1f}",
+            "0" if not unmet else f"{100 * unmet:.1f}",
+        ])
     table(
-        f"{s['scenario']}: shock in {s['shock_year']}, threshold {s['threshold']:.0%}, {s['draws']} draw(s), seed {s['seed']}",
-        ["stage", f"{imp} substitution (yrs)", f"{exp} redirection (yrs)"]
-        + [f"cost {imp}/{exp} {y}" for y in years]
-        + [f"{imp} share {s['base_year']} %", f"{imp} share {s['end_year']} %", f"{imp} unmet (units)"],
+        f"{s['scenario']}: shock {s['shock_year']}, threshold {s['threshold']:.0%}, {s['draws']} draw(s), seed {s['seed']}",
+        ["stage", f"{imp} subst. yrs", f"{exp} redir. yrs", f"cost {imp}/{exp} {first}>{last}", f"{imp} share % {base}>{end}", f"{imp} unmet %"],
         rows,
     )
     vrows = []
     for chain, v in s["verdict"].items():
         vrows.append([chain, v["winner"], _fmt(v.get(f"{imp}_substitution_years"), 0), _fmt(v.get(f"{exp}_redirection_years"), 0),
                       f"{v.get(f'p_{imp}_first', 0):.0%}", f"{v.get(f'p_{exp}_first', 0):.0%}"])
-    table("Verdict: who closes the gap first (the stage that closes last decides a chain; — = not by the horizon)",
-          ["chain", "first", f"{imp} (yrs)", f"{exp} (yrs)", f"P({imp} first)", f"P({exp} first)"], vrows)
+    table("Verdict (the stage that closes last decides a chain; - = not by the horizon)",
+          ["chain", "first", f"{imp} yrs", f"{exp} yrs", f"P({imp} first)", f"P({exp} first)"], vrows)

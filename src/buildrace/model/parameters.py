@@ -67,13 +67,15 @@ class ModelParameters(BaseModel):
         5.0, description="beta: how strongly new capacity goes to the cheaper sites of an economy (ASM)"
     )
     target_utilisation: Annotated[float, Field(gt=0.1, le=1.0)] = Field(
-        0.85, description="utilisation producers plan capacity for (ASM; IEA S20 reports ~50% in PV 2023)"
+        0.75,
+        description="utilisation producers plan capacity for (ASM: planning headroom; IEA S19/S20 report "
+        "~50% utilisation of PV and battery capacity in 2023-24, so planners keep spare capacity)",
     )
     reference_hurdle: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
         0.08, description="cost of capital already inside base-year unit costs (ASM)"
     )
     scarcity_markup: Positive = Field(
-        1.0, description="price rises by this times the unmet share of demand (ASM)"
+        1.5, description="price rises by this times the unmet share of demand (ASM)"
     )
     other_demand_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = Field(
         0.02, description="annual growth of demand from uses outside the modelled chains (ASM)"
