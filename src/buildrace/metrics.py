@@ -102,6 +102,8 @@ def verdict(
             winner = importer
         elif exp_first > imp_first:
             winner = exporter
+        elif np.all(sv == 0) and np.all(rv == 0):
+            winner = "no gap"  # the shock never pushed either side below the threshold
         else:
             winner = "tie" if np.all(np.isfinite(sv)) else "neither"
         out[str(ch)] = {
