@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "buildrace.cli.run",
     "buildrace.cli.identifiers",
     "buildrace.cli.site",
+    "buildrace.cli.compare",
+    "buildrace.cli.explain",
 )
 
 
