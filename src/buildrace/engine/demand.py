@@ -1,8 +1,11 @@
 """Demand kernel (MODEL.md step 1).
 
 Final demand by market m and use u:
-``D = D0 * growth(m, u, t) * (P / P0) ** (-elasticity)``, where P is the price of the stage
-the use buys (module for PV, pack for storage, vehicle for EVs). Electrification couples
+``D = D0 * growth(m, u, t) * (P / P0(t)) ** (-elasticity)``, where P is the price of the
+stage the use buys (module for PV, pack for storage, vehicle for EVs) and P0(t) the
+base-year price moved along the world's unit-cost trend: the growth paths already assume
+that costs fall, so demand responds to departures from that trend (tariffs, scarcity,
+cost gaps between markets), not to the trend a second time. Electrification couples
 sectors: EV sales above their path add electricity demand, a share of which new solar
 (with storage) serves. Stage demand is the final demand times use intensities, plus
 demand from uses outside the modelled chains (calibrated in the base year, growing at

@@ -61,6 +61,7 @@ class Context:
     leontief: np.ndarray  # (S, S) total (direct + indirect) input per unit of final demand
     n_idx: np.ndarray
     p_idx: np.ndarray
+    world_cost0: np.ndarray  # (N, S) base-year world unit cost (the trend's origin)
 
 
 def initial_state(ctx: Context) -> State:
@@ -134,8 +135,14 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     cost_eff = effective_cost(cost_e, pol.credit[t][None], pol.credit_share[t][None])
 
     # --- 1. demand ---
-    use_price = state.price[:, :, np.maximum(c.use_price_stage, 0)]
-    use_price0 = cal.price0[:, :, np.maximum(c.use_price_stage, 0)]
+    # demand growth paths already assume costs fall; consumers respond to prices that
+    # depart from the world's cost trend (tariffs, scarcity, cost gaps), not to the trend
+    ups = np.maximum(c.use_price_stage, 0)
+    avail_w = avail + 1e-12
+    world_cost = (avail_w * cost_e).sum(axis=1) / avail_w.sum(axis=1)  # (N, S)
+    trend = world_cost / ctx.world_cost0
+    use_price = state.price[:, :, ups]
+    use_price0 = cal.price0[:, :, ups] * trend[:, None, ups]
     final = np.maximum(final_use_demand(c.demand0, c.growth[t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
     other = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) ** t
     d_final = stage_demand(final, cal.use_intensity, other)
@@ -278,7 +285,21 @@ def prepare(c: Compiled) -> Context:
     b_pair = learning_exponent(c.stage["learning_rate"])[:, c.index.pair_stage]
     n_idx, p_idx = np.indices((st.N, st.P))
     leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)
-    return Context(c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx)
+    ctx = Context(c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx, world_cost0=np.ones((st.N, st.S)))
+    return replace(ctx, world_cost0=_world_cost(ctx, initial_state(ctx)))
+
+
+def _world_cost(ctx: Context, state: State) -> np.ndarray:
+    """Capacity-weighted world unit cost per stage in the base year (N, S)."""
+    c, st, cal = ctx.c, ctx.st, ctx.cal
+    ix = c.index
+    learn = np.ones((st.N, st.P))
+    cost_pair, _ = pair_cost(c, st, cal.intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, 0)
+    avail_pair = cal.utilisation * state.capacity * cal.avail_mask0[None]
+    avail = group_sum(avail_pair, ix.group_start, st.E, st.S)
+    cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, c.mp("within_economy_lambda", 2), ix, st)
+    w = avail + 1e-12
+    return (w * cost_e).sum(axis=1) / w.sum(axis=1)
 
 
 def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple[dict[str, np.ndarray], Context]:
