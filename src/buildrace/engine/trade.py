@@ -76,7 +76,8 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
         share = safe_divide(w, total)
         alloc = remaining[:, :, None, :] * share
         load = alloc.sum(axis=1)
-        scale = np.minimum(1.0, safe_divide(headroom, load, fill=1.0))
+        # divide only where capacity binds: a tiny load over ample headroom would overflow
+        scale = safe_divide(headroom, np.where(load > headroom, load, 0.0), fill=1.0)
         alloc *= scale[:, None, :, :]
         flows += alloc
         served = alloc.sum(axis=2)
