@@ -7,6 +7,7 @@ the parent's, and ``parameters`` merge key by key.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ def scenario_from_text(text: str, source: str = "<scenario>", base_dir: Path | N
     resolved = _resolve(data, source, base_dir, 0)
     n_inherited = len(resolved.get("policies") or []) - own_policies
     try:
-        return Scenario.model_validate(resolved)
+        scenario = Scenario.model_validate(resolved)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -124,8 +125,19 @@ def scenario_from_text(text: str, source: str = "<scenario>", base_dir: Path | N
         key = ".".join(str(k) for k in loc)
         where = f"{source}:{line}" if line else source
         msg = err["msg"]
+        if err["type"] == "value_error" and str(err["msg"]).startswith("Value error, end ("):
+            loc, shown_loc = loc + ("end",), shown_loc + ("end",)  # point at the end key, not the lever
+            line = _line_of(node, shown_loc) if node is not None else None
+            key, where = ".".join(str(k) for k in loc), f"{source}:{line}" if line else source
+        if err["type"] == "value_error":
+            msg = str(msg).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling (see `buildrace levers` for lever fields)"
+            fields = _lever_fields(loc)
+            if fields:
+                msg += f"; valid keys: {', '.join(fields)}"
+        elif err["type"] in _RANGE_ERRORS:
+            msg += _valid_range(loc)
         elif err["type"] == "union_tag_invalid":
             from buildrace.model.levers import LEVER_MODELS
 
@@ -135,6 +147,68 @@ def scenario_from_text(text: str, source: str = "<scenario>", base_dir: Path | N
         extra = len(exc.errors()) - 1
         more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
         raise InputError(f"{where}: {key}: {msg}{more}") from None
+    _check_identifiers(scenario, source, node, n_inherited)
+    return scenario
+
+
+_RANGE_ERRORS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number")
+_CHECK_WHERE = re.compile(r"^policies\[(\d+)\] \((\w+)\)\.(\w+)(?:\[(\d+)\])?: (.*)$", re.S)
+
+
+def _lever_fields(loc: tuple) -> tuple[str, ...]:
+    """The keys a lever accepts, if ``loc`` points inside a lever (``policies.N.LEVER.key``)."""
+    from buildrace.model.levers import LEVER_MODELS
+
+    if len(loc) >= 3 and loc[0] == "policies" and loc[2] in LEVER_MODELS:
+        return tuple(LEVER_MODELS[loc[2]].model_fields)
+    return ()
+
+
+def _valid_range(loc: tuple) -> str:
+    """``; valid: LO to HI`` for a lever field with bounds, else ''."""
+    from buildrace.model.levers import LEVER_MODELS
+
+    if not (len(loc) >= 4 and loc[0] == "policies" and loc[2] in LEVER_MODELS):
+        return ""
+    info = LEVER_MODELS[loc[2]].model_fields.get(str(loc[3]))
+    if info is None:
+        return ""
+    lo = hi = None
+    for meta in info.metadata + [m for a in getattr(info.annotation, "__args__", ()) for m in getattr(a, "__metadata__", ())]:
+        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
+        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
+    if lo is None and hi is None:
+        return ""
+    return f"; valid: {lo} to {hi}" if lo is not None and hi is not None else (f"; valid: >= {lo}" if lo is not None else f"; valid: <= {hi}")
+
+
+def _check_identifiers(scenario: Scenario, source: str, node: yaml.Node | None, n_inherited: int) -> None:
+    """Check the names a scenario uses against its embedded world, with file, line and key.
+
+    Scenarios of a world that is not embedded (a test world passed to ``simulate``) are
+    checked when they are compiled.
+    """
+    from buildrace.data import WORLDS
+    from buildrace.model.checks import check_scenario
+    from buildrace.model.world import load_world
+
+    if scenario.world not in WORLDS:
+        return
+    try:
+        check_scenario(scenario, load_world(scenario.world))
+    except InputError as exc:
+        m = _CHECK_WHERE.match(str(exc))
+        if m is None:
+            raise InputError(f"{source}: {exc}") from None
+        i, lever, fld, j, msg = int(m[1]), m[2], m[3], m[4], m[5]
+        listed = isinstance(getattr(scenario.policies[i], fld, None), (list, tuple))
+        loc: tuple = ("policies", i, lever, fld) + ((int(j),) if j is not None and listed else ())
+        if i < n_inherited:
+            where = f"{source} (inherited via extends)"
+        else:
+            line = _line_of(node, ("policies", i - n_inherited, fld) + loc[4:]) if node is not None else None
+            where = f"{source}:{line}" if line else source
+        raise InputError(f"{where}: {'.'.join(str(k) for k in loc)}: {msg}") from None
 
 
 def read_scenario(path: str | Path) -> Scenario:

@@ -39,7 +39,7 @@ def test_a_valid_file_reads():
 @pytest.mark.parametrize(
     ("text", "line", "key", "what"),
     [
-        (_tariff(start="2028", extra="    end: 2026\n"), 5, "policies.0.tariff", "end (2026) is before start (2028)"),
+        (_tariff(start="2028", extra="    end: 2026\n"), 11, "policies.0.tariff.end", "end (2026) is before start (2028)"),
         (_tariff(rate="-0.1"), 9, "policies.0.tariff.rate", "greater than or equal to 0"),
         (_tariff(rate=".nan"), 9, "policies.0.tariff.rate", ""),
         (_tariff(extra="    colour: red\n"), 11, "policies.0.tariff.colour", "unknown key"),
