@@ -23,7 +23,7 @@ import xarray as xr
 
 from buildrace.dims import DRAW, ECONOMY, MARKET, SITE, STAGE, USE, YEAR
 
-ECONOMY_VARS = ("capacity", "production", "unit_cost", "pipeline", "announced", "subsidies", "jobs", "electricity_mwh", "stock")
+ECONOMY_VARS = ("capacity", "production", "unit_cost", "pipeline", "announced", "subsidies", "jobs", "electricity_mwh", "stock", "stock_carrying_cost")
 MARKET_VARS = ("demand", "served", "unmet", "price", "tariff_revenue", "stock_draw")
 SITE_VARS = ("site_capacity", "site_production", "site_unit_cost")
 SITE_DETAIL_MAX_DRAWS = 64

@@ -100,12 +100,6 @@ def test_investment_credit_is_paid(runs, b0):
     assert float(runs["investment_credit"].subsidies.sel(economy="US", stage=[CELL, PACK]).sum()) > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/run.py + investment.margin_signal: the credit divides the margin by a smaller "
-    "capex, which deepens a negative margin; US cell and pack producers (costlier than the price) "
-    "announce less with a 30% investment credit than without",
-)
 def test_investment_credit_never_lowers_domestic_announcements(runs, b0):
     diff = runs["investment_credit"].announced.sel(economy="US", stage=[CELL, PACK]) - b0.announced.sel(economy="US", stage=[CELL, PACK])
     assert float(diff.min()) >= -1e-9
@@ -145,11 +139,6 @@ def test_stockpile_builds_a_stock(runs, b0):
     assert float(b0.stock.sel(economy="US", stage=REFINE).max()) < 1e-6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/run.py builds delivered costs with a zero premium and never reads "
-    "policy.pool_premium, so allied_pooling's cost_premium has no effect",
-)
 def test_allied_pooling_cost_premium_matters(world, base_scenario):
     def ds(premium):
         lever = {**LEVERS["allied_pooling"], "cost_premium": premium}

@@ -6,9 +6,10 @@ at the stage's demand growth, at the target utilisation. They announce a share
 ``invest_response`` of the gap between that and their capacity plus pipeline, scaled
 by a logistic response to the expected margin over their hurdle rate:
 
-``z = u * (P_netback + credit - C) / (capex * (1 - itc)) - (hurdle - reference_hurdle)``
+``z = u * (P_netback + credit - C + itc * capex * crf / u) / capex - (hurdle - reference_hurdle)``
 
-(unit costs include a capital charge at the reference hurdle). A sovereign fund adds
+(unit costs include a capital charge at the reference hurdle, ``capex * crf / u``; an
+investment credit refunds that share of it, so it always raises the signal). A sovereign fund adds
 projects at its own hurdle in its targets, within its budget. New capacity goes to the
 economy's sites by ``exp(-beta * C_site / mean C) * (1 + attractiveness)``.
 """
@@ -21,6 +22,12 @@ import numpy as np
 def margin_signal(netback, cost_eff, capex_eff, utilisation, hurdle_gap):
     """Expected return above hurdle, z (N, E, S)."""
     return utilisation * (netback - cost_eff) / np.maximum(capex_eff, 1e-9) - hurdle_gap
+
+
+def capital_recovery(rate, lifetime):
+    """Capital recovery factor: the annuity per unit of capex at ``rate`` over ``lifetime`` years."""
+    rate = np.maximum(rate, 1e-9)
+    return rate / (1.0 - (1.0 + rate) ** (-np.maximum(lifetime, 1.0)))
 
 
 def logistic(z, beta: float):

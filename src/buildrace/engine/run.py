@@ -196,16 +196,24 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # for each other's gaps
     presence = avail + group_sum(state.pipeline, starts, E, S)
     presence = presence + ENTRY_SEED * presence.mean(axis=1, keepdims=True)
-    entry = pref * presence[:, None] * (1.0 + pol.pool_member[t][None, :, :, None])
+    # pooled allies plan for each other's gaps, at the pool's cost premium
+    allies = pol.pool_member[t] * st.offdiag  # (M, E)
+    pooled = 1.0 + c.mp("pooling_investment_share", 4) * allies[None, :, :, None] * np.exp(
+        -lam[:, None, None, :] * pol.pool_premium[t][None, :, :, None]
+    )
+    entry = pref * presence[:, None] * pooled
     entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
     won = (cl.unmet[:, :, None, :] * entry_share).sum(axis=1)
     expected = cl.output + won + output_share * latent[:, None, :]
     lead_pair = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None] + c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
     lead_e = safe_divide(group_sum(lead_pair, starts, E, S), st.pair_count[None].astype(float), 1.0)
+    # projects are sized for demand over the usual lead time: a green lane delivers the
+    # same projects sooner rather than shrinking them
+    horizon_e = c.permit_years + c.build_years
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     life_e = c.stage["lifetime_years"][:, None, :]
-    surviving = capacity_e * (1.0 - 1.0 / life_e) ** lead_e
-    gap = inv.capacity_gap(expected, growth[:, None, :], lead_e, c.mp("target_utilisation", 3), surviving, pipeline_e)
+    surviving = capacity_e * (1.0 - 1.0 / life_e) ** horizon_e
+    gap = inv.capacity_gap(expected, growth[:, None, :], horizon_e, c.mp("target_utilisation", 3), surviving, pipeline_e)
     netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + pol.tariff[t][None])
     # producers value capacity at the prices of the markets they expect to sell in:
     # today's flows plus the unmet demand they could win
@@ -214,8 +222,11 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     w_m = np.where(w_m.sum(axis=1, keepdims=True) > 0, w_m, fallback_w)
     netback = safe_divide((w_m * netback_m).sum(axis=1), w_m.sum(axis=1), 0.0)
     netback = np.where(w_m.sum(axis=1) > 0, netback, cost_e)
-    capex_eff = c.capex * (1.0 - pol.itc[t][None])
-    z = inv.margin_signal(netback, cost_eff, capex_eff, c.mp("target_utilisation", 3), c.hurdle[None, :, None] - c.mp("reference_hurdle", 3))
+    # an investment credit refunds part of the capital charge inside unit costs
+    u_target = c.mp("target_utilisation", 3)
+    capital_charge = c.capex * inv.capital_recovery(c.mp("reference_hurdle", 3), life_e) / u_target
+    cost_inv = cost_eff - pol.itc[t][None] * capital_charge
+    z = inv.margin_signal(netback, cost_inv, c.capex, u_target, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3))
     beta, response = c.mp("invest_beta", 3), c.mp("invest_response", 3)
     private = response * gap * inv.logistic(z, beta)
     z_fund = z + (c.hurdle - pol.fund_hurdle)[None, :, None]
@@ -266,7 +277,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "stock_draw": cl.stock_draw, "price": price, "flows": cl.flows, "final_demand": final,
         "tariff_revenue": tariff_rev, "subsidies": subsidies + itc_paid, "jobs": jobs,
         "electricity_mwh": electricity, "announced": group_sum(announce, starts, E, S),
-        "stock": stock, "input_used": used, "input_received": received, "to_stock": to_stock,
+        "stock": stock, "stock_carrying_cost": stock * state.price * c.mp("stock_carrying_cost", 3), "input_used": used, "input_received": received, "to_stock": to_stock,
         "public_capital": fund_capital, "public_returns": fund_returns,
         "margin_signal": z,
     }

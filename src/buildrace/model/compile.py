@@ -146,7 +146,28 @@ def _depths(stages: tuple[str, ...], inputs: pd.DataFrame) -> np.ndarray:
     raise InputError("inputs.csv: the stages form a cycle; a stage cannot be its own input")
 
 
-def _pairs(world: World, economies, sites, stages, chain_of_stage):
+def _policy_sites(scenario: Scenario, world: World) -> set[tuple[str, str]]:
+    """(site, chain) pairs that place-based levers name: a designated cluster, a fund's
+    target, a green lane or a task force makes its sites eligible for the chain's stages."""
+    out: set[tuple[str, str]] = set()
+    for lever in scenario.policies:
+        sites = getattr(lever, "sites", None) or ()
+        if not sites:
+            continue
+        if hasattr(lever, "chains"):
+            chains = lever.chains or world.chains
+        elif hasattr(lever, "chain"):
+            chains = [lever.chain]
+        elif getattr(lever, "stages", None):
+            chains = {world.stages.loc[s, "sector"] if s in world.stages.index else s for s in lever.stages}
+            chains = [c for c in chains if c in world.chains] or world.chains
+        else:
+            chains = world.chains
+        out |= {(site, chain) for site in sites for chain in chains}
+    return out
+
+
+def _pairs(world: World, economies, sites, stages, chain_of_stage, extra=frozenset()):
     site_econ = world.sites["economy"].to_dict()
     cap = world.capacity
     present = set(zip(cap["site"], cap["stage"], strict=True)) | set(
@@ -155,6 +176,8 @@ def _pairs(world: World, economies, sites, stages, chain_of_stage):
     chain_sites: dict[str, set[str]] = {}
     for site, stage in present:
         chain_sites.setdefault(chain_of_stage[stage], set()).add(site)
+    for site, chain in extra:
+        chain_sites.setdefault(chain, set()).add(site)
     sites_by_econ: dict[str, list[str]] = {e: [] for e in economies}
     for s in sites:
         sites_by_econ[site_econ[s]].append(s)
@@ -219,7 +242,7 @@ def compile_scenario(
         )
     years = np.arange(world.base_year, scenario.end_year + 1)
     chain_of_stage = world.stages["sector"].to_dict()
-    pairs = _pairs(world, economies, sites, stages, chain_of_stage)
+    pairs = _pairs(world, economies, sites, stages, chain_of_stage, _policy_sites(scenario, world))
     site_pos = {s: i for i, s in enumerate(sites)}
     stage_pos = {s: i for i, s in enumerate(stages)}
     econ_pos = {e: i for i, e in enumerate(economies)}

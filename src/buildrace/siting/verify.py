@@ -51,13 +51,17 @@ def _api():
     return api
 
 
-def chain_capacity(result, chain: str) -> tuple[float, int]:
-    """US capacity of a chain's stages in the last year, mean over draws.
+def chain_capacity(result, chain: str, year: int = 2035) -> tuple[float, int]:
+    """US share of world capacity across a chain's stages in ``year`` (or the last year
+    simulated, if earlier), averaged over the stages and the draws.
+
+    A unit-free measure: stages are counted in different units (t, GWh, GW, vehicles),
+    so their capacities are compared to the world's rather than added.
 
     Parameters
     ----------
     result
-        Results Dataset with ``capacity(draw, year, site, stage)``.
+        Results Dataset with ``capacity(draw, year, economy, stage)``.
     chain
         Chain identifier; stages are those named ``chain.*``.
 
@@ -67,10 +71,12 @@ def chain_capacity(result, chain: str) -> tuple[float, int]:
     """
     cap = result["capacity"]
     stages = [s for s in cap[dims.STAGE].values.tolist() if str(s).startswith(f"{chain}.")]
-    sites = [s for s in cap[dims.SITE].values.tolist() if str(s).startswith("US:")]
-    last = cap[dims.YEAR].values[-1]
-    sel = cap.sel({dims.STAGE: stages, dims.SITE: sites, dims.YEAR: last})
-    return float(sel.sum([dims.SITE, dims.STAGE]).mean(dims.DRAW)), int(last)
+    years = cap[dims.YEAR].values
+    at = int(min(year, int(years[-1])))
+    sel = cap.sel({dims.STAGE: stages, dims.YEAR: at})
+    world = sel.sum(dims.ECONOMY)
+    share = (sel.sel({dims.ECONOMY: "US"}) / world.where(world > 0)).fillna(0.0)
+    return float(share.mean([dims.STAGE, dims.DRAW])), at
 
 
 def random_plans(
@@ -169,7 +175,7 @@ def verify_designations(
     gain = chosen - baseline
     return VerificationResult(
         scenario=scenario,
-        metric=f"US {chain} capacity gain in {year} (sum over stages, mean over draws)",
+        metric=f"gain in the US share of world {chain} capacity in {year} (mean over stages and draws)",
         year=year,
         draws=draws,
         seed=seed,

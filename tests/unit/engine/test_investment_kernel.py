@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from buildrace.engine.investment import capacity_gap, logistic, margin_signal
+from buildrace.engine.investment import capital_recovery, capacity_gap, logistic, margin_signal
 
 
 def test_margin_signal_hand_case():
@@ -26,16 +26,20 @@ def test_lower_capex_raises_a_positive_margin_signal():
     assert z_itc > z_full
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an investment credit (lower capex_eff) scales a negative margin up, so it lowers the "
-    "signal where producers lose money; MODEL.md: the credit lowers the hurdle. Needs the credit "
-    "passed separately (kernel signature and engine/run.py)",
-)
 def test_an_investment_credit_never_lowers_the_margin_signal():
-    z_full = margin_signal(np.array(90.0), np.array(100.0), np.array(200.0), 0.85, np.array(0.0))
-    z_itc = margin_signal(np.array(90.0), np.array(100.0), np.array(140.0), 0.85, np.array(0.0))
-    assert z_itc >= z_full
+    # the credit refunds part of the capital charge inside unit cost (capex * crf / u),
+    # so the signal rises whether the margin is positive or negative
+    capex, u, life = np.array(200.0), 0.85, np.array(15.0)
+    charge = capex * capital_recovery(np.array(0.08), life) / u
+    for netback in (90.0, 120.0):
+        z_full = margin_signal(np.array(netback), np.array(100.0), capex, u, np.array(0.0))
+        z_itc = margin_signal(np.array(netback), np.array(100.0) - 0.3 * charge, capex, u, np.array(0.0))
+        assert z_itc > z_full
+
+
+def test_capital_recovery_factor_by_hand():
+    # 10% over 10 years: 0.1 / (1 - 1.1 ** -10) = 0.16275
+    assert float(capital_recovery(np.array(0.1), np.array(10.0))) == pytest.approx(0.162745, rel=1e-5)
 
 
 def test_logistic_is_centred_bounded_and_does_not_overflow():
