@@ -180,7 +180,7 @@ def test_lever_direction(direction):
     d = direction
     values = [_measure(simulate(_direction_scenario(d, v))[0], d["measure"]) for v in d["steps"]]
     pairs = list(zip(d["steps"], values, strict=True))
-    for (lo, a), (hi, b) in zip(pairs, pairs[1:]):
+    for (lo, a), (hi, b) in zip(pairs, pairs[1:], strict=False):
         change = b - a
         scale = max(float(abs(a).max()), float(abs(b).max()), 1e-12)
         worst = float(change.min() if d["expect"] == "not_lower" else -change.max())

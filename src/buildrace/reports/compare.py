@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 from buildrace.dims import ECONOMY, MARKET, STAGE, YEAR
@@ -40,8 +41,9 @@ def svg(fig) -> str:
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "buildrace"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)  # no date: same inputs, same bytes
     return text[text.index("<svg"):]
 
 
