@@ -34,6 +34,7 @@ def simulate(
     seed: int | None = None,
     progress: Progress | None = None,
     world: World | None = None,
+    parameter_values: dict[tuple[str, ...], np.ndarray] | None = None,
 ) -> xr.Dataset:
     """Simulate a scenario over its horizon.
 
@@ -44,6 +45,8 @@ def simulate(
     seed : root seed (default: the scenario's); recorded in the results
     progress : optional callback ``progress(done, total)`` in simulated draw-years
     world : a World to use instead of the scenario's embedded one (tests, custom data)
+    parameter_values : parameter path -> (draws,) values set explicitly per draw (see
+        :func:`buildrace.model.compile.compile_scenario`); calibration and sensitivity use it
 
     Returns
     -------
@@ -63,7 +66,9 @@ def simulate(
     parts = []
     done = 0
     for i, n in enumerate(chunks):
-        c = compile_scenario(sc, draws=n, world=world, seed=seed, draw_offset=i * CHUNK_DRAWS)
+        lo = i * CHUNK_DRAWS
+        chunk_values = {k: np.asarray(v)[lo : lo + n] for k, v in (parameter_values or {}).items()}
+        c = compile_scenario(sc, draws=n, world=world, seed=seed, draw_offset=lo, parameter_values=chunk_values)
         total = len(c.index.years) * draws
 
         def tick(t, T, _done=done, _n=n):

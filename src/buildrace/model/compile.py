@@ -217,12 +217,22 @@ def _growth_path(world: World, economies, uses, years) -> np.ndarray:
 
 
 def compile_scenario(
-    scenario: Scenario, draws: int = 1, world: World | None = None, seed: int | None = None, draw_offset: int = 0
+    scenario: Scenario,
+    draws: int = 1,
+    world: World | None = None,
+    seed: int | None = None,
+    draw_offset: int = 0,
+    parameter_values: dict[tuple[str, ...], np.ndarray] | None = None,
 ) -> Compiled:
     """Compile a scenario into engine arrays for draws ``draw_offset .. draw_offset + draws - 1``.
 
     Uncertain parameters are drawn from per-draw streams of ``seed`` (default: the
     scenario's), so a draw's values do not depend on the chunk it is compiled in.
+    ``parameter_values`` sets given parameters explicitly, one value per draw of this
+    chunk (keys are paths as in :func:`buildrace.ensemble.samplers.leaves`:
+    ``("model", name)``, ``("stages", parameter, stage_or_chain)``,
+    ``("economy_stages", parameter, economy_or_ALL, stage_or_chain)``); used by
+    calibration and sensitivity analysis, which choose the points themselves.
     """
     from buildrace.ensemble.samplers import sample_leaves
     from buildrace.model.priors import with_priors
@@ -264,6 +274,12 @@ def compile_scenario(
     seed = scenario.seed if seed is None else seed
     params = with_priors(scenario.parameters, world)
     values = sample_leaves(params, seed, draw_offset, draws)
+    for path, v in (parameter_values or {}).items():
+        arr = np.asarray(v, dtype=float)
+        if arr.shape != (draws,):
+            raise InputError(f"parameter_values[{path}]: expected {draws} values (one per draw), got shape {arr.shape}")
+        _check_path(path, world)
+        values[tuple(path)] = arr
     model_draws = {k: np.full(draws, float(v)) for k, v in ModelParameters().model_dump().items()}
     for path, v in values.items():
         if path[0] == "model":
@@ -338,6 +354,25 @@ def compile_scenario(
         demand0=demand0, growth=_growth_path(world, economies, uses, years),
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
+    )
+
+
+def _check_path(path, world: World) -> None:
+    from buildrace.model.checks import check_economy, check_stages
+
+    kind = path[0] if path else None
+    if kind == "model" and len(path) == 2 and path[1] in ModelParameters.model_fields:
+        return
+    if kind == "stages" and len(path) == 3 and path[1] in ENGINE_STAGE_PARAMETERS:
+        check_stages(world, [path[2]], "parameter_values")
+        return
+    if kind == "economy_stages" and len(path) == 4 and path[1] in ("unit_cost", "capex", "permit_years", "build_years"):
+        check_economy(world, path[2], "parameter_values", allow_all=True)
+        check_stages(world, [path[3]], "parameter_values")
+        return
+    raise InputError(
+        f"parameter_values: unknown parameter path {path!r}; use ('model', name), "
+        "('stages', parameter, stage), or ('economy_stages', parameter, economy, stage)"
     )
 
 
