@@ -21,10 +21,15 @@ def schedule(buffer, t, lead, amount, n_idx, p_idx):
     lo = np.floor(lead)
     frac = lead - lo
     h = buffer.shape[2]
-    i_lo = np.minimum(t + lo.astype(int), h - 1)
+    i_lo = np.minimum(t + lo.astype(np.intp), h - 1)
     i_hi = np.minimum(i_lo + 1, h - 1)
-    buffer[n_idx, p_idx, i_lo] += amount * (1.0 - frac)
-    buffer[n_idx, p_idx, i_hi] += amount * frac
+    # flat indices into the (N, P, H) buffer: one scatter per arrival year, no index grids
+    if not buffer.flags.c_contiguous:
+        raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
+    base = (n_idx * buffer.shape[1] + p_idx) * h
+    flat = buffer.reshape(-1)
+    flat[base + i_lo] += amount * (1.0 - frac)
+    flat[base + i_hi] += amount * frac
 
 
 def available_capacity(capacity, ramping, utilisation_max):

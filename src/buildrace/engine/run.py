@@ -100,11 +100,14 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     lead = c.permit_years[:, ix.pair_economy, ix.pair_stage] + c.build_years[:, ix.pair_economy, ix.pair_stage]
     life = c.stage["lifetime_years"][:, ix.pair_stage]  # (N, P)
     H = st.T + LEAD_HORIZON
-    h = np.arange(H)[None, None, :]
-    grow = (1.0 + g[:, :, None]) ** h - (1.0 + g[:, :, None]) ** np.maximum(h - 1, 0)
-    per_year = c.capacity0[None, :, None] * (grow + 1.0 / life[:, :, None])
-    inflight = (h >= 1) & (h <= np.ceil(lead)[:, :, None])
-    return per_year * inflight
+    out = np.zeros((st.N, st.P, H))
+    n_lead = np.ceil(lead)
+    replace_rate = c.capacity0[None, :] / life
+    level = np.ones_like(g)  # (1 + g) ** (h - 1)
+    for h in range(1, min(H, int(n_lead.max()) + 1)):  # years ahead (a handful), not draws or pairs
+        out[:, :, h] = np.where(h <= n_lead, c.capacity0[None, :] * g * level + replace_rate, 0.0)
+        level = level * (1.0 + g)
+    return out
 
 
 def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
@@ -297,16 +300,17 @@ def prepare(c: Compiled) -> Context:
     n_idx, p_idx = np.indices((st.N, st.P))
     leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)
     ctx = Context(c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx, world_cost0=np.ones((st.N, st.S)))
-    return replace(ctx, world_cost0=_world_cost(ctx, initial_state(ctx)))
+    return replace(ctx, world_cost0=_world_cost(ctx))
 
 
-def _world_cost(ctx: Context, state: State) -> np.ndarray:
+def _world_cost(ctx: Context) -> np.ndarray:
     """Capacity-weighted world unit cost per stage in the base year (N, S)."""
     c, st, cal = ctx.c, ctx.st, ctx.cal
     ix = c.index
     learn = np.ones((st.N, st.P))
-    cost_pair, _ = pair_cost(c, st, cal.intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, 0)
-    avail_pair = cal.utilisation * state.capacity * cal.avail_mask0[None]
+    k0 = np.repeat(c.capacity0[None], st.N, axis=0)
+    cost_pair, _ = pair_cost(c, st, cal.intensity, cal.world_capacity0, cal.factor_cost, learn, k0, cal.price0, cal.own_share0, 0)
+    avail_pair = cal.utilisation * k0 * cal.avail_mask0[None]
     avail = group_sum(avail_pair, ix.group_start, st.E, st.S)
     cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, c.mp("within_economy_lambda", 2), ix, st)
     w = avail + 1e-12

@@ -67,18 +67,21 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
     """
     flows = np.zeros_like(preference)
     remaining = demand.copy()
+    headroom0 = headroom
     headroom = headroom.copy()
     weight0 = preference * headroom[:, None, :, :]
+    free = headroom > 0
     for _ in range(rounds):
-        free = headroom > 1e-12 * np.maximum(headroom.max(axis=1, keepdims=True), 1e-300)
         w = weight0 * free[:, None, :, :]
         total = w.sum(axis=2, keepdims=True)
         share = safe_divide(w, total)
         alloc = remaining[:, :, None, :] * share
         load = alloc.sum(axis=1)
-        # divide only where capacity binds: a tiny load over ample headroom would overflow
-        scale = safe_divide(headroom, np.where(load > headroom, load, 0.0), fill=1.0)
-        alloc *= scale[:, None, :, :]
+        over = load > headroom
+        if over.any():  # scale back only where capacity binds (never divides by a tiny load)
+            scale = np.ones_like(load)
+            np.divide(headroom, load, out=scale, where=over)
+            alloc *= scale[:, None, :, :]
         flows += alloc
         served = alloc.sum(axis=2)
         remaining = np.maximum(remaining - served, 0.0)
@@ -86,7 +89,11 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
         # so each draw's bits do not depend on the other draws in the batch
         remaining[remaining <= SETTLED * demand] = 0.0
         headroom = np.maximum(headroom - alloc.sum(axis=1), 0.0)
-        if not remaining.any():
+        headroom[headroom <= SETTLED * headroom0] = 0.0
+        free = headroom > 0
+        # stop when no market with demand left can reach a supplier with headroom left
+        reachable = ((weight0 > 0) & free[:, None, :, :]).any(axis=2)
+        if not (remaining > 0)[reachable].any():
             break
     return flows, remaining, headroom
 
