@@ -192,11 +192,6 @@ def test_lever_direction(direction):
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allied_pooling.cost_premium is compiled into Policy.pool_premium but engine/run.step prices "
-    "trade with a zero premium (delivered_cost(..., zero_prem, ...)): cost_premium 0 and 1 give identical results",
-)
 def test_allied_pooling_cost_premium_acts():
     def run(premium):
         lever = {"lever": "allied_pooling", "members": ["US", "ROW"], "start": CHECKS["start"], "cost_premium": premium}
