@@ -35,70 +35,66 @@ def simulate(
     progress: Progress | None = None,
     world: World | None = None,
     parameter_values: dict[tuple[str, ...], np.ndarray] | None = None,
+    executor: str = "serial",
+    workers: int = 1,
 ) -> xr.Dataset:
     """Simulate a scenario over its horizon.
 
     Parameters
     ----------
     scenario : a Scenario, a built-in scenario name or a scenario file path
-    draws : number of scenario draws, simulated in one vectorised pass per chunk
+    draws : number of scenario draws, simulated in vectorised passes of up to
+        :data:`CHUNK_DRAWS` draws
     seed : root seed (default: the scenario's); recorded in the results
-    progress : optional callback ``progress(done, total)`` in simulated draw-years
+    progress : optional callback ``progress(done, total)`` in draws
     world : a World to use instead of the scenario's embedded one (tests, custom data)
     parameter_values : parameter path -> (draws,) values set explicitly per draw (see
         :func:`buildrace.model.compile.compile_scenario`); calibration and sensitivity use it
+    executor, workers : where chunks run: ``serial`` (default), ``processes`` (a local
+        pool of ``workers``) or ``dask`` (a Dask cluster); results are bit-identical
 
     Returns
     -------
     xarray.Dataset with the draw axis first (see :mod:`buildrace.results`).
     """
-    from buildrace.engine.run import run
+    from buildrace.ensemble.executors import ChunkTask, run_chunks
     from buildrace.results import kept_outputs, to_dataset
 
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     if not isinstance(draws, int) or draws < 1 or draws > MAX_DRAWS:
         raise InputError(f"draws must be an integer between 1 and {MAX_DRAWS:,} (got {draws!r})")
     seed = sc.seed if seed is None else seed
-    if seed < 0:
-        raise InputError(f"seed must be >= 0 (got {seed})")
-    chunks = [min(CHUNK_DRAWS, draws - i) for i in range(0, draws, CHUNK_DRAWS)]
+    if not isinstance(seed, int) or seed < 0:
+        raise InputError(f"seed must be an integer >= 0 (got {seed!r})")
+    if not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be an integer >= 1 (got {workers!r})")
+    meta = compile_scenario(sc, draws=1, world=world, seed=seed)  # identifiers; checks the scenario
     keep = kept_outputs(draws)
-    parts = []
-    done = 0
-    for i, n in enumerate(chunks):
-        lo = i * CHUNK_DRAWS
-        chunk_values = {k: np.asarray(v)[lo : lo + n] for k, v in (parameter_values or {}).items()}
-        c = compile_scenario(sc, draws=n, world=world, seed=seed, draw_offset=lo, parameter_values=chunk_values)
-        total = len(c.index.years) * draws
-
-        def tick(t, T, _done=done, _n=n):
-            if progress is not None:
-                progress(_done + t * _n, total)
-
-        out, ctx = run(c, keep=keep, progress=tick)
-        done += n * len(c.index.years)
-        parts.append((out, ctx))
-    out0, ctx0 = parts[0]
+    tasks = []
+    for lo in range(0, draws, CHUNK_DRAWS):
+        n = min(CHUNK_DRAWS, draws - lo)
+        values = {k: np.asarray(v)[lo : lo + n] for k, v in (parameter_values or {}).items()}
+        tasks.append(ChunkTask(scenario=sc, world=world, seed=seed, offset=lo, draws=n, parameter_values=values, keep=keep))
+    parts = run_chunks(tasks, executor=executor, workers=workers, progress=(lambda d: progress(d, draws)) if progress else None)
+    out = parts[0].outputs
     if len(parts) > 1:
-        out0 = {k: np.concatenate([p[0][k] for p in parts], axis=0) for k in out0}
-    from buildrace.engine.run import prepare  # noqa: F401  (documented entry point)
-
+        out = {k: np.concatenate([p.outputs[k] for p in parts], axis=0) for k in out}
     shock_years = [p.start for p in sc.shocks]
     attrs = {
         "scenario": sc.name,
         "scenario_yaml": scenario_to_yaml(sc),
-        "world": ctx0.c.world_name,
+        "world": meta.world_name,
         "seed": int(seed),
         "draws": int(draws),
-        "base_year": int(ctx0.c.index.years[0]),
-        "end_year": int(ctx0.c.index.years[-1]),
+        "base_year": int(meta.index.years[0]),
+        "end_year": int(meta.index.years[-1]),
         "shock_year": int(min(shock_years)) if shock_years else -1,
         "threshold": float(sc.threshold),
-        "calibration_fit_error": float(max(p[1].cal.fit_error for p in parts)),
+        "calibration_fit_error": float(max(p.fit_error for p in parts)),
         "buildrace_version": _version(),
     }
-    ds = to_dataset(out0, _with_draws(ctx0, draws), attrs)
-    ds["intensity_calibration"] = ((STAGE,), ctx0.cal.intensity_scale)
+    ds = to_dataset(out, meta.index, draws, attrs)
+    ds["intensity_calibration"] = ((STAGE,), parts[0].intensity_scale)
     return ds
 
 
@@ -106,12 +102,6 @@ def _version() -> str:
     from buildrace import __version__
 
     return __version__
-
-
-def _with_draws(ctx, draws):
-    from dataclasses import replace
-
-    return replace(ctx, c=replace(ctx.c, draws=draws))
 
 
 @dataclass(frozen=True)
@@ -130,8 +120,10 @@ def race(
     seed: int | None = None,
     progress: Progress | None = None,
     world: World | None = None,
+    executor: str = "serial",
+    workers: int = 1,
 ) -> RaceResult:
-    """Run a scenario and its counterfactual and compute the race metrics."""
+    """Run a scenario and its counterfactual (same draws, same seed) and compute the race metrics."""
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     if not sc.shocks:
         raise InputError(
@@ -140,8 +132,8 @@ def race(
         )
     half = (lambda d, t: progress(d, 2 * t)) if progress else None
     second = (lambda d, t: progress(t + d, 2 * t)) if progress else None
-    res = simulate(sc, draws=draws, seed=seed, progress=half, world=world)
-    cf = simulate(sc.without_shocks(), draws=draws, seed=seed, progress=second, world=world)
+    res = simulate(sc, draws=draws, seed=seed, progress=half, world=world, executor=executor, workers=workers)
+    cf = simulate(sc.without_shocks(), draws=draws, seed=seed, progress=second, world=world, executor=executor, workers=workers)
     return RaceResult(scenario=sc, results=res, counterfactual=cf, summary=race_metrics(res, cf, sc))
 
 

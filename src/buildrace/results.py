@@ -38,10 +38,9 @@ def kept_outputs(draws: int) -> frozenset[str]:
     return frozenset(base)
 
 
-def to_dataset(outputs: dict[str, np.ndarray], ctx, attrs: dict) -> xr.Dataset:
-    c = ctx.c
-    ix = c.index
-    N, T = c.draws, len(ix.years)
+def to_dataset(outputs: dict[str, np.ndarray], ix, draws: int, attrs: dict) -> xr.Dataset:
+    """Label engine outputs (N, T, ...) with the identifiers of ``ix`` (a compiled Index)."""
+    N, T = draws, len(ix.years)
     coords = {
         DRAW: np.arange(N), YEAR: ix.years, ECONOMY: list(ix.economies), MARKET: list(ix.economies),
         STAGE: list(ix.stages), SITE: list(ix.sites), USE: list(ix.uses),

@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--no-report", action="store_true", help="do not write report.html")
     p.add_argument("--lang", choices=("en", "vi"), default="en", help="language of the report")
+    p.add_argument("--workers", type=int, default=1, help="local processes for large ensembles (same results as serial)")
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default=None,
+                   help="where chunks of draws run (default: serial, or processes with --workers > 1)")
     p.set_defaults(func=run)
 
 
@@ -30,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     sc = api.load_scenario(args.scenario)
     with Progress(enabled=not args.json, description=f"simulating {sc.name}") as bar:
-        result = api.race(sc, draws=args.draws, seed=args.seed, progress=bar)
+        executor = args.executor or ("processes" if args.workers > 1 else "serial")
+        result = api.race(sc, draws=args.draws, seed=args.seed, progress=bar, executor=executor, workers=args.workers)
     out = args.out or Path("buildrace-out") / sc.name
     files = api.write_results(result, out, report=not args.no_report, lang=args.lang)
     summary = dict(result.summary)

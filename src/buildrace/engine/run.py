@@ -32,7 +32,9 @@ from buildrace.model.compile import Compiled
 ENTRY_SEED = 0.05
 """Share of the average economy's presence credited to every economy when unmet demand
 is divided among would-be suppliers (lets an economy with no capacity plan an entry)."""
-LEAD_HORIZON = 45  # years of pipeline buffer beyond the horizon (longest mine lead times)
+LEAD_HORIZON = 1
+"""Pipeline buffer columns beyond the horizon: projects arriving after the last year
+land in one sink column (they are still counted in ``pipeline``)."""
 
 
 @dataclass(frozen=True)

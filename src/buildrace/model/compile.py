@@ -9,7 +9,9 @@ Pairs
 -----
 Capacity stands at *pairs* (site, stage). A pair exists where the base year has capacity
 or a project, where the site already holds capacity in the same chain (a cluster can
-grow), or where the economy has a single site. Every (economy, stage) has at least one
+grow; mines only where a mine or mining project already stands, i.e. on a known
+deposit), where a place-based lever names the site, or where the economy has a single
+site. Every (economy, stage) has at least one
 pair, so every economy can build every stage. Pairs are sorted by (economy, stage), so
 that per-(economy, stage) sums are contiguous segments (``np.add.reduceat``).
 """
@@ -186,9 +188,12 @@ def _pairs(world: World, economies, sites, stages, chain_of_stage, extra=frozens
     for e in economies:
         esites = sites_by_econ[e]
         for st in stages:
+            # a cluster can grow along its chain, but a mine only stands on a deposit
+            mining = st.split(".", 1)[1].startswith("mine_")
             chosen = [
                 r for r in esites
-                if len(esites) == 1 or (r, st) in present or r in chain_sites.get(chain_of_stage[st], ())
+                if len(esites) == 1 or (r, st) in present or (r, chain_of_stage[st]) in extra
+                or (not mining and r in chain_sites.get(chain_of_stage[st], ()))
             ]
             if not chosen:
                 # no site of e has anything in this chain: the busiest site may start it
