@@ -1,0 +1,413 @@
+"""Fit the uncertain parameters to observed history: approximate Bayesian computation.
+
+Method: approximate Bayesian computation (ABC) by rejection (Pritchard et al. 1999,
+doi 10.1093/oxfordjournals.molbev.a026091; Beaumont, Zhang & Balding 2002,
+doi 10.1093/genetics/162.4.2025), vectorised over draws:
+
+1. draw ``M`` candidate parameter sets from the priors of :data:`FIT_PARAMETERS`
+   (one seeded stream, :func:`sample_candidates`);
+2. simulate all ``M`` in ONE call of :func:`buildrace.api.simulate` (``draws=M``, the
+   candidates passed as ``parameter_values``), from the base-year world up to the last
+   fitted year;
+3. score each candidate by the sum over matched observed rows of the squared log error,
+   ``(log(model) - log(observed))**2``, or for shares the squared absolute error in
+   points / 100 (:func:`score`);
+4. keep the best ``k = ceil(acceptance * M)`` (default acceptance 10%): the accepted sets,
+   an approximate posterior sample; the point estimate is their median.
+
+An optional refinement round draws ``M`` more candidates from independent normals fitted
+to the accepted sets (clipped to the priors' supports), simulates them in one more call,
+and keeps the best ``k`` of both rounds. It carries no importance weights, so after it the
+accepted sets describe the best fits rather than a posterior.
+
+The fitted parameters (:data:`FIT_PARAMETERS`) are multipliers of the world's learning
+rates per chain, of all trade elasticities and of all price elasticities, plus the
+model-wide ``invest_response``, ``spillover_economy`` and ``scarcity_markup``; the priors
+and their sources are in ``docs/parameters.md``.
+
+A calibration file (:func:`write_calibration`) holds ``parameters:`` (the medians, as a
+scenario's ``parameters:`` block) and ``calibration:`` (the accepted sets); see
+:func:`calibration_values` for running a scenario over the accepted sets jointly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from buildrace.calibration.history import SHARE_SERIES, ObservedRow, model_values
+from buildrace.errors import InputError
+from buildrace.model.distributions import LogNormal, Normal, Triangular, Uniform
+from buildrace.model.parameters import ParameterOverrides
+from buildrace.model.priors import MODEL_PRIORS
+from buildrace.model.scenario import Scenario
+from buildrace.model.world import World
+
+LEARNING_MULTIPLIER = "learning_multiplier."
+"""Prefix of the per-chain learning-rate multipliers (``learning_multiplier.solar_pv``)."""
+LEARNING_PRIOR = Uniform(dist="uniform", low=0.6, high=1.4)
+"""Prior of a chain's learning-rate multiplier: +-40% covers the 2-5 point learning-rate
+errors of Way et al. 2022 (doi 10.1016/j.joule.2022.08.009) at rates of 0.1-0.25 and the
+19-24% range for Li-ion cells of Ziegler & Trancik 2021 (doi 10.1039/D0EE02681F)."""
+
+
+@dataclass(frozen=True)
+class FitParameter:
+    """One fitted parameter: its name, prior and meaning."""
+
+    name: str
+    prior: Uniform | LogNormal | Normal | Triangular
+    description: str
+
+
+FIT_PARAMETERS: tuple[FitParameter, ...] = (
+    *(
+        FitParameter(f"{LEARNING_MULTIPLIER}{chain}", LEARNING_PRIOR, f"multiplier of every {chain} stage's learning rate")
+        for chain in ("solar_pv", "li_ion_battery", "ndfeb_magnet", "ev")
+    ),
+    FitParameter("invest_response", MODEL_PRIORS["invest_response"], "share of the expected capacity gap announced per year"),
+    FitParameter("spillover_economy", MODEL_PRIORS["spillover_economy"], "weight of the economy's experience in a site's learning"),
+    FitParameter("scarcity_markup", MODEL_PRIORS["scarcity_markup"], "price rise per unit of unmet demand share"),
+    FitParameter(
+        "trade_lambda_scale", LogNormal(dist="lognormal", median=1.0, gsd=1.5),
+        "multiplier of every stage's trade elasticity (Helveston et al. 2022, doi 10.1038/s41586-022-04862-9)",
+    ),
+    FitParameter(
+        "price_elasticity_scale", Uniform(dist="uniform", low=0.5, high=1.5),
+        "multiplier of every final-demand price elasticity",
+    ),
+)
+"""The parameters calibration fits, in a fixed order (the columns of accepted sets)."""
+
+SCALED_STAGE_PARAMETERS = {"trade_lambda_scale": "trade_lambda", "price_elasticity_scale": "price_elasticity"}
+BASE_SCENARIOS = {2018: "baseline_2018", 2024: "baseline"}
+"""Built-in scenario (no shock, the policies in force) of each embedded base year."""
+NAN_PENALTY = 25.0
+"""Squared error charged for a model value that is not a number (e^5 off)."""
+
+
+@dataclass(frozen=True)
+class AbcSettings:
+    """Settings of the rejection sampler.
+
+    Attributes
+    ----------
+    candidates : M, parameter sets drawn from the priors and simulated in one pass
+    acceptance : share of candidates kept (the best ``ceil(acceptance * M)``)
+    refine : run one refinement round around the accepted sets
+    seed : root seed of the candidates (and of the simulation's own streams)
+    """
+
+    candidates: int = 400
+    acceptance: float = 0.1
+    refine: bool = False
+    seed: int = 0
+
+    def __post_init__(self):
+        if not isinstance(self.candidates, int) or not 2 <= self.candidates <= 100_000:
+            raise InputError(f"candidates must be an integer between 2 and 100,000 (got {self.candidates!r})")
+        if not 0 < self.acceptance <= 1:
+            raise InputError(f"acceptance must be in (0, 1] (got {self.acceptance!r})")
+        if self.seed < 0:
+            raise InputError(f"seed must be >= 0 (got {self.seed})")
+
+    @property
+    def accepted(self) -> int:
+        return max(1, math.ceil(self.acceptance * self.candidates))
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """Accepted parameter sets of an ABC fit.
+
+    Attributes
+    ----------
+    names : fitted parameter names (columns of ``accepted``)
+    accepted : (k, len(names)) accepted sets, best first
+    scores : (k,) their scores (sum of squared log errors), ascending
+    point : (len(names),) the point estimate, median of the accepted sets
+    prior_score_median : median score over the prior candidates (for comparison)
+    base_year : last year of the rows fitted
+    scenario, world : the base-year scenario simulated and its world
+    rows_fitted : number of observed rows scored
+    settings : the sampler's settings
+    """
+
+    names: tuple[str, ...]
+    accepted: np.ndarray
+    scores: np.ndarray
+    point: np.ndarray
+    prior_score_median: float
+    base_year: int
+    scenario: str
+    world: str
+    rows_fitted: int
+    settings: AbcSettings = field(default_factory=AbcSettings)
+
+    @property
+    def medians(self) -> dict[str, float]:
+        return {n: float(v) for n, v in zip(self.names, self.point, strict=True)}
+
+    def summary(self) -> dict:
+        """JSON-ready summary: medians, 5-95% of the accepted sets, scores."""
+        q05, q95 = np.percentile(self.accepted, [5, 95], axis=0)
+        return {
+            "method": "approximate Bayesian computation by rejection, vectorised over draws",
+            "base_year": self.base_year,
+            "scenario": self.scenario,
+            "world": self.world,
+            "rows_fitted": self.rows_fitted,
+            "candidates": self.settings.candidates,
+            "acceptance": self.settings.acceptance,
+            "accepted": int(len(self.scores)),
+            "refined": self.settings.refine,
+            "seed": self.settings.seed,
+            "score_accepted_median": float(np.median(self.scores)),
+            "score_prior_median": self.prior_score_median,
+            "parameters": [
+                {"name": n, "median": float(m), "p05": float(a), "p95": float(b)}
+                for n, m, a, b in zip(self.names, self.point, q05, q95, strict=True)
+            ],
+        }
+
+
+def fit_parameters(world: World) -> tuple[FitParameter, ...]:
+    """The fitted parameters that apply to ``world`` (learning multipliers of its chains)."""
+    return tuple(
+        p for p in FIT_PARAMETERS
+        if not p.name.startswith(LEARNING_MULTIPLIER) or p.name.removeprefix(LEARNING_MULTIPLIER) in world.chains
+    )
+
+
+def sample_candidates(params: tuple[FitParameter, ...], n: int, seed: int) -> np.ndarray:
+    """(n, len(params)) candidates from the priors, one seeded stream, columns in order."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    return np.column_stack([p.prior.sample(rng, n) for p in params]) if params else np.zeros((n, 0))
+
+
+def parameter_values(names: tuple[str, ...], x: np.ndarray, world: World) -> dict[tuple[str, ...], np.ndarray]:
+    """Fitted parameter sets (n, len(names)) -> engine parameter paths, (n,) values each.
+
+    Multipliers are applied to ``world``'s own stage values, so a calibration made on one
+    base-year world can be applied to another.
+    """
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    sp = world.stage_parameters
+    out: dict[tuple[str, ...], np.ndarray] = {}
+    for j, name in enumerate(names):
+        col = x[:, j]
+        if name.startswith(LEARNING_MULTIPLIER):
+            chain = name.removeprefix(LEARNING_MULTIPLIER)
+            for s in world.stages_of(chain) if chain in world.chains else ():
+                out[("stages", "learning_rate", s)] = float(sp.loc[s, "learning_rate"]) * col
+        elif name in SCALED_STAGE_PARAMETERS:
+            p = SCALED_STAGE_PARAMETERS[name]
+            if p in sp.columns:
+                for s, v in sp[p].dropna().items():
+                    if v > 0:
+                        out[("stages", p, str(s))] = float(v) * col
+        else:
+            out[("model", name)] = col
+    return out
+
+
+def _eps(rows: list[ObservedRow]) -> np.ndarray:
+    """Floor of each row's log error: 0.1% of its series' mean observed value."""
+    means: dict[tuple, list[float]] = {}
+    for r in rows:
+        means.setdefault(r.key, []).append(r.value)
+    return np.array([max(1e-3 * float(np.mean(means[r.key])), 1e-12) for r in rows])
+
+
+def row_errors(sim: np.ndarray, rows: list[ObservedRow]) -> np.ndarray:
+    """(draw, row) squared errors: log errors, or for shares (points / 100) squared."""
+    obs = np.array([r.value for r in rows])
+    share = np.array([r.series in SHARE_SERIES for r in rows])
+    eps = _eps(rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_err = (np.log(np.maximum(sim, 0.0) + eps) - np.log(obs + eps)) ** 2
+    err = np.where(share, ((sim - obs) / 100.0) ** 2, log_err)
+    return np.where(np.isfinite(err), err, NAN_PENALTY)
+
+
+def score(sim: np.ndarray, rows: list[ObservedRow]) -> np.ndarray:
+    """(draw,) sum of squared errors over rows (see :func:`row_errors`)."""
+    return row_errors(sim, rows).sum(axis=1) if rows else np.zeros(sim.shape[0])
+
+
+def base_scenario(base_year: int) -> str:
+    """The built-in baseline whose world's base year is the latest at or before ``base_year``."""
+    years = [y for y in BASE_SCENARIOS if y <= base_year]
+    if not years:
+        raise InputError(
+            f"no embedded world has a base year at or before {base_year}; embedded base years: "
+            f"{', '.join(str(y) for y in sorted(BASE_SCENARIOS))}"
+        )
+    return BASE_SCENARIOS[max(years)]
+
+
+def horizon(scenario: Scenario, end_year: int, base_year: int) -> Scenario:
+    """``scenario`` ending at ``end_year`` (at least a year after the base), without the
+    policies that start after it."""
+    end = max(end_year, base_year + 1)
+    return scenario.model_copy(update={"end_year": end, "policies": tuple(p for p in scenario.policies if p.start <= end)})
+
+
+def simulate_sets(scenario: Scenario, world: World, names: tuple[str, ...], x: np.ndarray, seed: int):
+    """Simulate the parameter sets ``x`` (n, d) in one vectorised call."""
+    from buildrace import api
+
+    return api.simulate(scenario, draws=len(x), seed=seed, world=world, parameter_values=parameter_values(names, x, world))
+
+
+def _support(prior) -> tuple[float, float]:
+    if isinstance(prior, (Uniform, Triangular)):
+        return prior.low, prior.high
+    if isinstance(prior, LogNormal):
+        return prior.median / prior.gsd**3, prior.median * prior.gsd**3
+    lo = prior.low if prior.low is not None else prior.mean - 3 * prior.sd
+    hi = prior.high if prior.high is not None else prior.mean + 3 * prior.sd
+    return lo, hi
+
+
+def abc_rejection(
+    rows: list[ObservedRow], scenario: Scenario, world: World, settings: AbcSettings = AbcSettings(),
+) -> CalibrationResult:
+    """Fit :func:`fit_parameters` to ``rows`` by ABC rejection (see the module docstring).
+
+    Parameters
+    ----------
+    rows : observed rows to fit; those outside the simulated years are not scored
+    scenario : the base-year scenario (its world's base year is the first simulated year)
+    world : that scenario's world
+    settings : candidates, acceptance share, refinement, seed
+    """
+    fitted = [r for r in rows if r.year >= world.base_year]
+    if not fitted:
+        raise InputError(f"no observed row falls in the simulated years (from {world.base_year}); nothing to fit")
+    last = max(r.year for r in fitted)
+    sc = horizon(scenario, last, world.base_year)
+    params = fit_parameters(world)
+    names = tuple(p.name for p in params)
+    k = settings.accepted
+    x = sample_candidates(params, settings.candidates, settings.seed)
+    s = score(model_values(simulate_sets(sc, world, names, x, settings.seed), fitted, world), fitted)
+    prior_median = float(np.median(s))
+    keep = np.argsort(s, kind="stable")[:k]
+    if settings.refine:
+        acc = x[keep]
+        rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(1,)))
+        sd = np.maximum(acc.std(axis=0), 1e-9)
+        lo, hi = np.array([_support(p.prior) for p in params]).T
+        x2 = np.clip(rng.normal(np.median(acc, axis=0), sd, size=(settings.candidates, len(names))), lo, hi)
+        s2 = score(model_values(simulate_sets(sc, world, names, x2, settings.seed), fitted, world), fitted)
+        x, s = np.vstack([x, x2]), np.concatenate([s, s2])
+        keep = np.argsort(s, kind="stable")[:k]
+    accepted = x[keep]
+    return CalibrationResult(
+        names=names, accepted=accepted, scores=s[keep], point=np.median(accepted, axis=0),
+        prior_score_median=prior_median, base_year=last, scenario=scenario.name, world=world.name,
+        rows_fitted=len(fitted), settings=settings,
+    )
+
+
+def calibration_overrides(result: CalibrationResult, world: World) -> ParameterOverrides:
+    """The medians as a scenario's ``parameters:`` block for ``world``."""
+    values = parameter_values(result.names, result.point[None, :], world)
+    model = {p[1]: float(v[0]) for p, v in values.items() if p[0] == "model"}
+    stages: dict[str, dict[str, float]] = {}
+    for p, v in values.items():
+        if p[0] == "stages":
+            stages.setdefault(p[1], {})[p[2]] = round(float(v[0]), 6)
+    return ParameterOverrides(model=model, stages=stages)
+
+
+def calibration_values(result: CalibrationResult, world: World, draws: int) -> dict[tuple[str, ...], np.ndarray]:
+    """``parameter_values`` that run a scenario over the accepted sets jointly: draw ``i``
+    uses accepted set ``i mod k`` (best first), so ``draws = k`` uses each set once."""
+    idx = np.arange(draws) % len(result.accepted)
+    return parameter_values(result.names, result.accepted[idx], world)
+
+
+def write_calibration(result: CalibrationResult, path: str | Path, world: World, observed: str = "") -> Path:
+    """Write a calibration file (YAML): ``parameters:`` with the medians as values, and
+    ``calibration:`` with the method, the fitted names and the accepted sets (best first).
+
+    The ``parameters:`` block can be pasted into (or merged by ``extends`` from a file
+    holding it) any scenario; :func:`read_calibration` and
+    :func:`buildrace.api.simulate_calibrated` use the accepted sets as joint draws.
+    """
+    import yaml
+
+    from buildrace.io.results_store import atomic_write_text
+
+    ov = calibration_overrides(result, world)
+    doc = {
+        "parameters": {"model": {k: round(v, 6) for k, v in ov.model.items()}, "stages": ov.stages},
+        "calibration": {
+            **{k: v for k, v in result.summary().items() if k != "parameters"},
+            "observed": observed,
+            "priors": {p.name: p.prior.model_dump() for p in FIT_PARAMETERS if p.name in result.names},
+            "names": list(result.names),
+            "median": {k: round(v, 6) for k, v in result.medians.items()},
+            "accepted": [[round(float(v), 6) for v in row] for row in result.accepted],
+            "scores": [round(float(v), 6) for v in result.scores],
+        },
+    }
+    text = (
+        "# buildrace calibration: `parameters` holds the medians of the accepted sets (a scenario's\n"
+        "# parameters block); `calibration.accepted` the accepted sets, one list per set in the order of\n"
+        "# `calibration.names`, best first. Run a scenario over them jointly with\n"
+        "# buildrace.api.simulate_calibrated(scenario, this_file) (draw i uses set i mod k).\n"
+    ) + yaml.safe_dump(doc, sort_keys=False, width=120)
+    return atomic_write_text(Path(path), text)
+
+
+def read_calibration(path: str | Path) -> CalibrationResult:
+    """Read a file written by :func:`write_calibration`."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: calibration file not found")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        cal = doc["calibration"]
+        names = tuple(str(n) for n in cal["names"])
+        accepted = np.asarray(cal["accepted"], dtype=float).reshape(-1, len(names))
+        scores = np.asarray(cal["scores"], dtype=float)
+        known = {f.name for f in FIT_PARAMETERS}
+        unknown = [n for n in names if n not in known]
+        if unknown or not len(accepted) or len(scores) != len(accepted):
+            raise ValueError(f"unknown names {unknown}" if unknown else "accepted and scores disagree")
+        settings = AbcSettings(int(cal["candidates"]), float(cal["acceptance"]), bool(cal["refined"]), int(cal["seed"]))
+    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{p}: not a buildrace calibration file ({exc}); write one with `buildrace calibrate --out`") from None
+    return CalibrationResult(
+        names=names, accepted=accepted, scores=scores, point=np.median(accepted, axis=0),
+        prior_score_median=float(cal.get("score_prior_median", np.nan)), base_year=int(cal["base_year"]),
+        scenario=str(cal["scenario"]), world=str(cal["world"]), rows_fitted=int(cal["rows_fitted"]), settings=settings,
+    )
+
+
+__all__ = [
+    "BASE_SCENARIOS",
+    "FIT_PARAMETERS",
+    "AbcSettings",
+    "CalibrationResult",
+    "FitParameter",
+    "abc_rejection",
+    "base_scenario",
+    "calibration_overrides",
+    "calibration_values",
+    "fit_parameters",
+    "parameter_values",
+    "read_calibration",
+    "row_errors",
+    "sample_candidates",
+    "score",
+    "write_calibration",
+]
