@@ -56,6 +56,7 @@ def register(subparsers) -> None:
         help="simulate N random designations of the same budget and rank the chosen one",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of verification (default 0)")
+    p.add_argument("--no-simulate", action="store_true", help="skip running the designations through the engine")
     p.add_argument("--top", type=int, default=15, help="rows of the terminal table (default 15)")
     p.set_defaults(func=run)
 
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         weights=parse_weights(args.weights),
         verify_random=args.verify_random,
         seed=args.seed,
+        simulate=not args.no_simulate,
     )
     out_dir = args.out or Path("buildrace-out") / f"site-{args.chain}"
     html_path = write_html(result, out_dir)
@@ -138,6 +140,19 @@ def _print_table(result, top: int) -> None:
         f"cost {d.total_cost_musd:,.0f} / {result.budget_musd:,.0f} MUSD; solve {d.solve_seconds:.2f} s",
         "binding: " + (", ".join(d.binding_constraints) or "none"),
     ]
+    if result.effect is not None:
+        e = result.effect
+        def yrs(v):
+            return "not by the horizon" if v is None else f"{v:.0f} yrs"
+        lines.append(
+            f"simulated ({e['scenario']}, {e['year']}): US substitution {yrs(e['without']['us_substitution_years'])}"
+            f" -> {yrs(e['with']['us_substitution_years'])} with the designations"
+        )
+        for stage, gap in e["with"]["cost_gap"].items():
+            lines.append(
+                f"  {stage}: US/CN cost {e['without']['cost_gap'][stage]:.2f} -> {gap:.2f};"
+                f" US capacity {e['without']['us_capacity'][stage]:,.4g} -> {e['with']['us_capacity'][stage]:,.4g}"
+            )
     if result.verification is not None:
         v = result.verification
         lines.append(f"verification: chosen plan ranks {v.rank} of {v.n_plans} ({v.metric})")

@@ -78,6 +78,7 @@ class SitingResult(BaseModel):
     designation: DesignationResult
     levers: tuple[ClusterLever, ...]
     verification: VerificationResult | None = None
+    effect: dict | None = None
 
     def to_json(self) -> dict:
         """A JSON-ready dict (the ``--json`` output)."""
@@ -107,6 +108,8 @@ class SitingResult(BaseModel):
             "designations": [lv.to_policy() for lv in self.levers],
             "sites": [_round(s.model_dump()) for s in self.sites],
         }
+        if self.effect is not None:
+            out["simulated_effect"] = self.effect
         if self.verification is not None:
             out["verification"] = self.verification.model_dump(mode="json")
         return out
@@ -168,13 +171,17 @@ def site_clusters(
     costs: CostModel | None = None,
     verify_random: int = 0,
     seed: int = 0,
+    simulate: bool = True,
 ) -> SitingResult:
-    """Score the states for a chain, choose designations, and optionally verify them.
+    """Score the states for a chain, choose designations, simulate what they buy, and
+    optionally rank them against random designations of the same budget.
 
     Parameters
     ----------
     chain
         ``li_ion_battery``, ``solar_pv``, ``ndfeb_magnet`` or ``ev``.
+    simulate
+        Run the chosen designations through the engine (``race`` with and without them).
     k
         Most sites to designate.
     budget_musd
@@ -226,6 +233,9 @@ def site_clusters(
         )
         for site, row in scores.iterrows()
     )
+    from buildrace.siting.verify import simulated_effect
+
+    effect = simulated_effect(levers, chain, seed=seed) if simulate and levers else None
     verification = None
     if verify_random > 0:
         from buildrace.siting.verify import verify_designations
@@ -244,6 +254,7 @@ def site_clusters(
         designation=result,
         levers=levers,
         verification=verification,
+        effect=effect,
     )
 
 

@@ -79,6 +79,36 @@ def chain_capacity(result, chain: str, year: int = 2035) -> tuple[float, int]:
     return float(share.mean([dims.STAGE, dims.DRAW])), at
 
 
+def simulated_effect(
+    levers: tuple[ClusterLever, ...], chain: str, scenario: str = "race", draws: int = 1, seed: int = 0, year: int = 2035
+) -> dict:
+    """What the designations buy in the simulator: the scenario with and without them.
+
+    Reports, for the chain, the US substitution years (the stage that closes last), the
+    US/CN unit-cost ratio and US capacity per stage in ``year`` (stage units), each with
+    and without the designations, from :func:`buildrace.api.race` (same draws and seed).
+    """
+    api = _api()
+    base = api.load_scenario(scenario)
+    runs = {"without": base, "with": base.with_policies([lv.to_policy() for lv in levers]) if levers else base}
+    out: dict = {"scenario": scenario, "year": year, "draws": draws, "seed": seed}
+    for label, sc in runs.items():
+        race = api.race(sc, draws=draws, seed=seed)
+        res = race.results
+        at = int(min(year, int(res[dims.YEAR].values[-1])))
+        stages = [s for s in res[dims.STAGE].values.tolist() if str(s).startswith(f"{chain}.")]
+        uc = res["unit_cost"].sel({dims.YEAR: at, dims.STAGE: stages}).median(dims.DRAW)
+        cap = res["capacity"].sel({dims.YEAR: at, dims.STAGE: stages, dims.ECONOMY: "US"}).median(dims.DRAW)
+        verdict = race.summary["verdict"].get(chain, {})
+        out[label] = {
+            "us_substitution_years": verdict.get("US_substitution_years"),
+            "cn_redirection_years": verdict.get("CN_redirection_years"),
+            "cost_gap": {s: round(float(uc.sel({dims.STAGE: s, dims.ECONOMY: "US"}) / uc.sel({dims.STAGE: s, dims.ECONOMY: "CN"})), 4) for s in stages},
+            "us_capacity": {s: round(float(cap.sel({dims.STAGE: s})), 3) for s in stages},
+        }
+    return out
+
+
 def random_plans(
     problem: DesignationProblem, request: DesignationRequest, n: int, seed: int
 ) -> list[tuple[ClusterLever, ...]]:
