@@ -367,3 +367,123 @@ def explain(
 
 
 __all__ += ["Comparison", "Explanation", "compare", "explain"]  # noqa: PLE0605
+
+
+# --- calibration, backtest and sensitivity -------------------------------------------
+
+
+def _observed_history(observed: str | Path | None, world: World):
+    from buildrace.calibration.history import default_observed_path, read_history
+
+    return read_history(observed if observed is not None else default_observed_path(), world)
+
+
+def calibrate(
+    observed: str | Path | None = None,
+    base_year: int | None = None,
+    candidates: int = 400,
+    acceptance: float = 0.1,
+    refine: bool = False,
+    seed: int = 0,
+    scenario: Scenario | str | None = None,
+    world: World | None = None,
+):
+    """Fit the uncertain parameters to observed history by approximate Bayesian
+    computation (rejection, vectorised over draws): see :mod:`buildrace.calibration.fit`.
+
+    Parameters
+    ----------
+    observed : observed-history CSV (default: the embedded ``data/history/observed.csv``)
+    base_year : fit rows with ``year <= base_year`` (default: all rows)
+    candidates, acceptance : M candidates drawn from the priors, the best share kept
+    refine : one refinement round around the accepted sets
+    seed : root seed
+    scenario : base-year scenario to simulate (default: the built-in baseline of the
+        latest embedded base year at or before ``base_year``, ``baseline_2018`` without one)
+    world : a World to use instead of the scenario's embedded one
+
+    Returns
+    -------
+    (CalibrationResult, History): the fit and the validated file (its ``unmatched`` rows).
+    """
+    from buildrace.calibration.fit import AbcSettings, abc_rejection, base_scenario
+    from buildrace.model.world import load_world
+
+    settings = AbcSettings(candidates=candidates, acceptance=acceptance, refine=refine, seed=seed)
+    name = scenario if scenario is not None else base_scenario(base_year if base_year is not None else 2018)
+    sc = load_scenario(name) if isinstance(name, str) else name
+    w = world or load_world(sc.world)
+    history = _observed_history(observed, w)
+    rows = list(history.until(base_year)) if base_year is not None else list(history.rows)
+    return abc_rejection(rows, sc, w, settings), history
+
+
+def backtest(
+    observed: str | Path | None,
+    base_year: int,
+    draws: int = 50,
+    seed: int = 0,
+    scenario: Scenario | str | None = None,
+    world: World | None = None,
+):
+    """Calibrate on the rows up to ``base_year``, forecast the later years with the accepted
+    sets and score each observed series against the naive forecast
+    (:mod:`buildrace.calibration.backtest`).
+
+    Returns
+    -------
+    Backtest, whose ``report`` is ``{"base_year", "series", "unmatched"}``.
+    """
+    from buildrace.calibration.backtest import run_backtest
+    from buildrace.calibration.fit import base_scenario
+    from buildrace.model.world import load_world
+
+    if not isinstance(draws, int) or not 2 <= draws <= 10_000:
+        raise InputError(f"draws must be an integer between 2 and 10,000 (got {draws!r})")
+    sc = scenario if scenario is not None else base_scenario(base_year)
+    sc = load_scenario(sc) if isinstance(sc, str) else sc
+    w = world or load_world(sc.world)
+    if base_year < w.base_year:
+        raise InputError(f"base year {base_year} is before the base year {w.base_year} of {w.name}")
+    return run_backtest(_observed_history(observed, w), base_year, sc, w, draws, seed)
+
+
+def sensitivity(
+    scenario: Scenario | str,
+    metric: str,
+    method: str = "sobol",
+    n: int = 32,
+    seed: int = 0,
+    world: World | None = None,
+):
+    """Global sensitivity (Sobol or Morris) of a race metric to the scenario's uncertain
+    parameters, or to the default priors if it has none
+    (:mod:`buildrace.calibration.sensitivity`)."""
+    from buildrace.calibration.sensitivity import sensitivity_indices
+    from buildrace.model.world import load_world
+
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    return sensitivity_indices(sc, world or load_world(sc.world), metric, method=method, n=n, seed=seed)
+
+
+def simulate_calibrated(
+    scenario: Scenario | str,
+    calibration: str | Path,
+    draws: int | None = None,
+    seed: int | None = None,
+    world: World | None = None,
+) -> xr.Dataset:
+    """Simulate a scenario over a calibration file's accepted sets, jointly: draw ``i`` uses
+    accepted set ``i mod k`` (default ``draws = k``, each set once). The sets' multipliers
+    apply to the scenario's own world."""
+    from buildrace.calibration.fit import calibration_values, read_calibration
+    from buildrace.model.world import load_world
+
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    cal = read_calibration(calibration)
+    w = world or load_world(sc.world)
+    n = len(cal.accepted) if draws is None else draws
+    return simulate(sc, draws=n, seed=seed, world=w, parameter_values=calibration_values(cal, w, n))
+
+
+__all__ += ["backtest", "calibrate", "sensitivity", "simulate_calibrated"]  # noqa: PLE0605
