@@ -205,20 +205,15 @@ def _pairs(world: World, economies, sites, stages, chain_of_stage, extra=frozens
 
 
 def _growth_path(world: World, economies, uses, years) -> np.ndarray:
+    """Cumulative growth factor (T, E, U) of final demand from the base year."""
     fd = world.final_demand
-    g = np.ones((len(years), len(economies), len(uses)))
-    for ui, u in enumerate(uses):
-        for ei, e in enumerate(economies):
-            if (e, u) not in fd.index:
-                continue
-            row = fd.loc[(e, u)]
-            level = 1.0
-            for ti, y in enumerate(years):
-                if ti > 0:
-                    rate = next(float(row[c]) for c, last in GROWTH_PERIODS if y <= last)
-                    level *= 1.0 + (0.0 if np.isnan(rate) else rate)
-                g[ti, ei, ui] = level
-    return g
+    cols = [c for c, _ in GROWTH_PERIODS]
+    rates = fd[cols].reindex(pd.MultiIndex.from_product([list(economies), list(uses)])).to_numpy(float)
+    rates = np.nan_to_num(rates).reshape(len(economies), len(uses), len(cols))
+    period = np.array([next(i for i, (_, last) in enumerate(GROWTH_PERIODS) if y <= last) for y in years])
+    step = 1.0 + rates[:, :, period].transpose(2, 0, 1)  # (T, E, U): growth into year t
+    step[0] = 1.0
+    return np.cumprod(step, axis=0)
 
 
 def compile_scenario(
