@@ -487,3 +487,15 @@ def simulate_calibrated(
 
 
 __all__ += ["backtest", "calibrate", "sensitivity", "simulate_calibrated"]  # noqa: PLE0605
+
+
+def write_calibration(result, path: str | Path, world: World | None = None, observed: str = "") -> Path:
+    """Write a calibration file (YAML: ``parameters:`` with the medians, ``calibration:``
+    with the accepted sets), see :func:`buildrace.calibration.fit.write_calibration`."""
+    from buildrace.calibration.fit import write_calibration as _write
+    from buildrace.model.world import load_world
+
+    return _write(result, path, world or load_world(result.world), observed=observed)
+
+
+__all__ += ["write_calibration"]  # noqa: PLE0605

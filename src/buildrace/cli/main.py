@@ -22,6 +22,9 @@ COMMAND_MODULES = (
     "buildrace.cli.site",
     "buildrace.cli.compare",
     "buildrace.cli.explain",
+    "buildrace.cli.calibrate",
+    "buildrace.cli.backtest",
+    "buildrace.cli.sensitivity",
 )
 
 

@@ -1,0 +1,64 @@
+"""``buildrace backtest [--observed FILE] --base-year B [--draws N] [--seed S] [--json] [--out DIR] [--no-report]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from buildrace.cli._render import print_json, table
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "backtest",
+        help="calibrate up to a base year, forecast the later years, score against history",
+        description="Calibrate on the observed rows up to the base year only, forecast every later observed year with "
+        "the accepted parameter sets and score each series (error vs the naive forecast, coverage of the 5-95% band); "
+        "write backtest.json and backtest.html.",
+    )
+    p.add_argument("--observed", type=Path, default=None, help="observed-history CSV (default: the embedded history)")
+    p.add_argument("--base-year", type=int, required=True, help="last year the fit may see (e.g. 2018)")
+    p.add_argument("--draws", type=int, default=50, help="forecast draws = accepted parameter sets (default 50)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default ./buildrace-out/backtest-B)")
+    p.add_argument("--json", action="store_true", help="print the backtest JSON instead of tables")
+    p.add_argument("--no-report", action="store_true", help="do not write backtest.html")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from buildrace import api
+
+    bt = api.backtest(args.observed, args.base_year, draws=args.draws, seed=args.seed)
+    out = args.out or Path("buildrace-out") / f"backtest-{args.base_year}"
+    out.mkdir(parents=True, exist_ok=True)
+    from buildrace.io.results_store import atomic_write_text
+
+    files = [atomic_write_text(out / "backtest.json", json.dumps(bt.report, indent=2, allow_nan=False) + "\n")]
+    if not args.no_report:
+        from buildrace.reports.backtest import build_backtest_report
+
+        files.append(build_backtest_report(bt.report, bt.summary, out / "backtest.html"))
+    if args.json:
+        print_json(bt.report)
+        return 0
+    table(
+        f"backtest from {args.base_year}: {len(bt.report['series'])} series, {len(bt.report['unmatched'])} rows not scored",
+        ["class", "series", "points", "error", "naive error", "beats naive", "coverage 5-95%"],
+        [
+            [c, v["series"], v["points"], _f(v["error_median"], v["unit"]), _f(v["naive_error_median"], v["unit"]),
+             _pct(v["beats_naive"]), _pct(v["coverage"])]
+            for c, v in bt.summary.items()
+        ],
+    )
+    print(f"written to {out}/ ({', '.join(sorted(p.name for p in files))})")
+    return 0
+
+
+def _f(v, unit: str) -> str | None:
+    return None if v is None else f"{v:.3g} {'pts' if unit == 'points' else '%'}"
+
+
+def _pct(v) -> str | None:
+    return None if v is None else f"{100 * v:.0f}%"

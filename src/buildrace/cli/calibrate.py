@@ -1,0 +1,52 @@
+"""``buildrace calibrate [--observed FILE] [--base-year B] [--candidates M] [--seed S] [--out FILE] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from buildrace.cli._render import print_json, table
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "calibrate",
+        help="fit the uncertain parameters to observed history (ABC rejection)",
+        description="Fit the uncertain parameters to an observed-history CSV by approximate Bayesian computation "
+        "(rejection, all candidates simulated in one vectorised pass) and optionally write a calibration file.",
+    )
+    p.add_argument("--observed", type=Path, default=None, help="observed-history CSV (default: the embedded history)")
+    p.add_argument("--base-year", type=int, default=None, help="fit only rows up to this year (default: all rows)")
+    p.add_argument("--candidates", type=int, default=400, help="candidate parameter sets drawn from the priors (default 400)")
+    p.add_argument("--acceptance", type=float, default=0.1, help="share of candidates kept (default 0.1)")
+    p.add_argument("--refine", action="store_true", help="one refinement round around the accepted sets")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--out", type=Path, default=None, help="write the calibration YAML here")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from buildrace import api
+
+    result, history = api.calibrate(
+        args.observed, base_year=args.base_year, candidates=args.candidates, acceptance=args.acceptance,
+        refine=args.refine, seed=args.seed,
+    )
+    summary = {**result.summary(), "unmatched": [u.to_dict() for u in history.unmatched]}
+    if args.out is not None:
+        summary["file"] = str(api.write_calibration(result, args.out, observed=history.source))
+    if args.json:
+        print_json(summary)
+        return 0
+    table(
+        f"calibration on {summary['rows_fitted']} rows up to {summary['base_year']} ({summary['accepted']} of "
+        f"{summary['candidates']} accepted; score {summary['score_accepted_median']:.3g} vs prior {summary['score_prior_median']:.3g})",
+        ["parameter", "median", "p05", "p95"],
+        [[q["name"], f"{q['median']:.3g}", f"{q['p05']:.3g}", f"{q['p95']:.3g}"] for q in summary["parameters"]],
+    )
+    if history.unmatched:
+        print(f"{len(history.unmatched)} row(s) not matched (see --json): first at line {history.unmatched[0].line}: {history.unmatched[0].reason}")
+    if "file" in summary:
+        print(f"written to {summary['file']}")
+    return 0

@@ -1,0 +1,92 @@
+"""``backtest.html``: each observed series after the base year, its forecast band and the
+observed points, with the scores; self-contained (inline SVG, no network).
+
+Plotting needs the ``viz`` extra (matplotlib), imported when a page is built.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+from buildrace.reports.compare import page, require_matplotlib, svg
+
+PANELS_PER_ROW = 4
+BAND_COLOUR, MEDIAN_COLOUR, OBSERVED_COLOUR = "#9ecae1", "#1f5fa8", "#c8501e"
+
+
+def bands_figure(report: dict):
+    """Small multiples: per series the 5-95% band, the median and the observed points."""
+    Figure = require_matplotlib()
+    series = report["series"]
+    rows = max(1, math.ceil(len(series) / PANELS_PER_ROW))
+    fig = Figure(figsize=(3.2 * PANELS_PER_ROW, 2.4 * rows))
+    axes = fig.subplots(rows, PANELS_PER_ROW, squeeze=False).ravel()
+    for ax, s in zip(axes, series, strict=False):
+        years = s["years"]
+        lo = [float("nan") if v is None else v for v in s["forecast_p05"]]
+        hi = [float("nan") if v is None else v for v in s["forecast_p95"]]
+        mid = [float("nan") if v is None else v for v in s["forecast_p50"]]
+        ax.fill_between(years, lo, hi, color=BAND_COLOUR, alpha=0.7, linewidth=0, label="forecast 5-95%")
+        ax.plot(years, mid, color=MEDIAN_COLOUR, linewidth=1.4, marker=".", label="forecast median")
+        ax.plot(years, s["observed"], linestyle="none", marker="o", color=OBSERVED_COLOUR, markersize=4, label="observed")
+        ax.set_title(f"{s['series']} {s['stage']} {s['economy']}", fontsize=7)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(series):]:
+        ax.set_visible(False)
+    if series:
+        axes[0].legend(fontsize=6, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _num(v, unit: str = "") -> str:
+    return "—" if v is None else f"{v:.3g}{unit}"
+
+
+def render_backtest(report: dict, summary: dict) -> str:
+    """The backtest page as HTML text."""
+    b = report["base_year"]
+    head = "<tr><th>class</th><th>series</th><th>points</th><th>error (median)</th><th>naive error (median)</th><th>beats naive</th><th>coverage 5-95%</th></tr>"
+    cls_rows = "".join(
+        f"<tr><td>{html.escape(c)}</td><td>{v['series']}</td><td>{v['points']}</td>"
+        f"<td>{_num(v['error_median'])} {html.escape(v['unit'])}</td><td>{_num(v['naive_error_median'])} {html.escape(v['unit'])}</td>"
+        f"<td>{_num(None if v['beats_naive'] is None else 100 * v['beats_naive'], '%')}</td><td>{100 * v['coverage']:.0f}%</td></tr>"
+        for c, v in summary.items()
+    )
+    s_head = "<tr><th>series</th><th>stage</th><th>economy</th><th>years</th><th>error</th><th>naive error</th><th>coverage</th></tr>"
+    s_rows = "".join(
+        f"<tr><td>{html.escape(s['series'])}</td><td>{html.escape(s['stage'])}</td><td>{html.escape(s['economy'])}</td>"
+        f"<td>{s['years'][0]}-{s['years'][-1]}</td><td>{_num(s['error'])}</td><td>{_num(s['naive_error'])}</td>"
+        f"<td>{100 * s['coverage']:.0f}%</td></tr>"
+        for s in report["series"]
+    )
+    u_rows = "".join(
+        f"<tr><td>{u['line']}</td><td>{html.escape(u['reason'])}</td><td>{html.escape(u['row'])}</td></tr>" for u in report["unmatched"]
+    )
+    body = (
+        f"<h1>Backtest from {b}</h1>"
+        f"<p>Calibrated on the observed rows up to {b} only (approximate Bayesian computation by rejection), then "
+        f"forecast with the accepted parameter sets. Error: mean absolute percentage error of the median forecast "
+        f"(shares: mean absolute error in percentage points); the naive forecast holds the last value observed at or "
+        f"before {b}; coverage is the share of observed points inside the 5-95% band.</p>"
+        f"<h2>Summary by series class</h2><table>{head}{cls_rows}</table>"
+        f"<h2>Series</h2><figure>{svg(bands_figure(report))}<figcaption>Shaded: forecast 5-95%; line: median; "
+        f"dots: observed.</figcaption></figure>"
+        f"<table>{s_head}{s_rows}</table>"
+        f"<h2>Rows not scored ({len(report['unmatched'])})</h2><table><tr><th>line</th><th>reason</th><th>row</th></tr>{u_rows}</table>"
+    )
+    return page(f"buildrace: backtest from {b}", body)
+
+
+def build_backtest_report(report: dict, summary: dict, path: str | Path) -> Path:
+    """Write ``backtest.html`` (atomically) and return its path."""
+    from buildrace.io.results_store import atomic_write_text
+
+    return atomic_write_text(Path(path), render_backtest(report, summary))
+
+
+__all__ = ["bands_figure", "build_backtest_report", "render_backtest"]
