@@ -84,6 +84,8 @@ def verdict_sentences(
             lead, cls = loc.t("winner_first", economy=fields["exporter"]), "exporter"
         elif winner == "tie":
             lead, cls = loc.t("winner_tie"), "none"
+        elif winner == "no gap":
+            lead, cls = loc.t("winner_no_gap", **fields), "none"
         else:
             lead, cls = loc.t("winner_neither", **fields), "none"
         parts = [
