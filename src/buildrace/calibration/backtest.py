@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from buildrace.calibration.fit import AbcSettings, CalibrationResult, abc_rejection, calibration_values, horizon
+from buildrace.calibration.fit import (
+    AbcSettings,
+    CalibrationResult,
+    abc_rejection,
+    calibration_values,
+    horizon,
+)
 from buildrace.calibration.history import SHARE_SERIES, History, ObservedRow, series_path
 from buildrace.dims import DRAW, YEAR
 from buildrace.model.scenario import Scenario
@@ -93,7 +99,7 @@ def _error(pred: np.ndarray, obs: np.ndarray, share: bool) -> float | None:
 def score_series(ds: xr.Dataset, history: History, base_year: int, world: World) -> tuple[list[dict], list[dict]]:
     """Score each observed series after ``base_year`` against the forecast ``ds``."""
     years = {int(y) for y in ds[YEAR].values}
-    by_key: dict[tuple, list[ObservedRow]] = {}
+    by_key: dict[tuple[str, str, str], list[ObservedRow]] = {}
     for r in history.rows:
         by_key.setdefault(r.key, []).append(r)
     series, unmatched = [], []

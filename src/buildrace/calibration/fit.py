@@ -35,12 +35,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from buildrace.calibration.history import SHARE_SERIES, ObservedRow, model_values
 from buildrace.errors import InputError
-from buildrace.model.distributions import LogNormal, Normal, Triangular, Uniform
+from buildrace.model.distributions import LogNormal, Normal, Triangular, Uniform, Value
 from buildrace.model.parameters import ParameterOverrides
 from buildrace.model.priors import MODEL_PRIORS
 from buildrace.model.scenario import Scenario
@@ -68,9 +69,9 @@ FIT_PARAMETERS: tuple[FitParameter, ...] = (
         FitParameter(f"{LEARNING_MULTIPLIER}{chain}", LEARNING_PRIOR, f"multiplier of every {chain} stage's learning rate")
         for chain in ("solar_pv", "li_ion_battery", "ndfeb_magnet", "ev")
     ),
-    FitParameter("invest_response", MODEL_PRIORS["invest_response"], "share of the expected capacity gap announced per year"),
-    FitParameter("spillover_economy", MODEL_PRIORS["spillover_economy"], "weight of the economy's experience in a site's learning"),
-    FitParameter("scarcity_markup", MODEL_PRIORS["scarcity_markup"], "price rise per unit of unmet demand share"),
+    FitParameter("invest_response", cast(Uniform, MODEL_PRIORS["invest_response"]), "share of the expected capacity gap announced per year"),
+    FitParameter("spillover_economy", cast(Uniform, MODEL_PRIORS["spillover_economy"]), "weight of the economy's experience in a site's learning"),
+    FitParameter("scarcity_markup", cast(Uniform, MODEL_PRIORS["scarcity_markup"]), "price rise per unit of unmet demand share"),
     FitParameter(
         "trade_lambda_scale", LogNormal(dist="lognormal", median=1.0, gsd=1.5),
         "multiplier of every stage's trade elasticity (Helveston et al. 2022, doi 10.1038/s41586-022-04862-9)",
@@ -317,8 +318,8 @@ def abc_rejection(
 def calibration_overrides(result: CalibrationResult, world: World) -> ParameterOverrides:
     """The medians as a scenario's ``parameters:`` block for ``world``."""
     values = parameter_values(result.names, result.point[None, :], world)
-    model = {p[1]: float(v[0]) for p, v in values.items() if p[0] == "model"}
-    stages: dict[str, dict[str, float]] = {}
+    model: dict[str, Value] = {p[1]: float(v[0]) for p, v in values.items() if p[0] == "model"}
+    stages: dict[str, dict[str, Value]] = {}
     for p, v in values.items():
         if p[0] == "stages":
             stages.setdefault(p[1], {})[p[2]] = round(float(v[0]), 6)
@@ -346,7 +347,7 @@ def write_calibration(result: CalibrationResult, path: str | Path, world: World,
 
     ov = calibration_overrides(result, world)
     doc = {
-        "parameters": {"model": {k: round(v, 6) for k, v in ov.model.items()}, "stages": ov.stages},
+        "parameters": {"model": {k: round(float(cast(float, v)), 6) for k, v in ov.model.items()}, "stages": ov.stages},
         "calibration": {
             **{k: v for k, v in result.summary().items() if k != "parameters"},
             "observed": observed,

@@ -130,6 +130,8 @@ def metric_values(metric: Metric, res: xr.Dataset, cf: xr.Dataset | None, world:
     """(draw,) values of ``metric`` in ``res`` (and its counterfactual ``cf`` for race metrics)."""
     stages = list(world.stages_of(metric.target)) if metric.target in world.chains else [metric.target]
     if metric.kind in RACE_KINDS:
+        if cf is None:
+            raise InputError(f"metric {metric.text!r} needs the counterfactual run")
         t0 = int(res.attrs["shock_year"])
         theta = float(res.attrs.get("threshold", 0.95))
         if metric.kind == "substitution_years":
