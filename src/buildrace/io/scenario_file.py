@@ -122,13 +122,17 @@ def scenario_from_text(text: str, source: str = "<scenario>", base_dir: Path | N
             else:
                 shown_loc = ("policies", loc[1] - n_inherited) + loc[2:]
         line = _line_of(node, shown_loc) if node is not None else None
-        key = ".".join(str(k) for k in loc)
+        # keys count the file's own policies (what the user sees in this file)
+        key = ".".join(str(k) for k in shown_loc)
         where = f"{source}:{line}" if line else source
         msg = err["msg"]
         if err["type"] == "value_error" and str(err["msg"]).startswith("Value error, end ("):
             loc, shown_loc = loc + ("end",), shown_loc + ("end",)  # point at the end key, not the lever
             line = _line_of(node, shown_loc) if node is not None else None
-            key, where = ".".join(str(k) for k in loc), f"{source}:{line}" if line else source
+            key, where = ".".join(str(k) for k in shown_loc), f"{source}:{line}" if line else source
+        bad = err.get("input")
+        if isinstance(bad, float) and bad != bad:
+            raise InputError(f"{where}: {key}: not a number (NaN); give a number") from None
         if err["type"] == "value_error":
             msg = str(msg).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -208,6 +212,7 @@ def _check_identifiers(scenario: Scenario, source: str, node: yaml.Node | None, 
         else:
             line = _line_of(node, ("policies", i - n_inherited, fld) + loc[4:]) if node is not None else None
             where = f"{source}:{line}" if line else source
+            loc = ("policies", i - n_inherited) + loc[2:]
         raise InputError(f"{where}: {'.'.join(str(k) for k in loc)}: {msg}") from None
 
 

@@ -74,8 +74,8 @@ def test_a_bad_target_in_the_childs_own_policy_names_its_line(tmp_path):
                      encoding="utf-8")
     with pytest.raises(InputError) as info:
         read_scenario(child)
-    n = len(read_scenario_policies("race"))
-    assert str(info.value).startswith(f"{child}:4: policies.{n}.green_lane.sites.0: unknown site 'US:XX'"), str(info.value)
+    # the key counts the child's own policies (the inherited ones live in race.yaml)
+    assert str(info.value).startswith(f"{child}:4: policies.0.green_lane.sites.0: unknown site 'US:XX'"), str(info.value)
 
 
 def read_scenario_policies(name: str):

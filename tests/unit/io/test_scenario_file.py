@@ -90,7 +90,8 @@ def test_extends_appends_policies_and_reports_errors_at_the_child_line(tmp_path)
     child.write_text("extends: parent.yaml\nname: c\npolicies:\n" + TARIFF.format(rate="-2", start="2026"), encoding="utf-8")
     with pytest.raises(InputError) as info:
         read_scenario(child)
-    assert str(info.value).startswith(f"{child}:8: policies.1.tariff.rate:")
+    # the key counts the child's own policies: the one it lists is policies.0
+    assert str(info.value).startswith(f"{child}:8: policies.0.tariff.rate:")
 
 
 def test_unknown_scenario_name():
