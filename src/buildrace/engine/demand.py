@@ -30,13 +30,13 @@ def final_use_demand(
     Parameters
     ----------
     demand0 : (M, U) base-year final demand
-    growth_t : (M, U) growth factor from the base year to t
+    growth_t : (N, M, U) growth factor from the base year to t
     use_price, use_price0 : (N, M, U) price of each use now and in the base year
     elasticity : (N, U) own-price elasticity (>= 0)
     coupling : (N, U, U) extra units of use j per unit of use i above its path
     """
     ratio = np.where(use_price0 > 0, use_price / np.where(use_price0 > 0, use_price0, 1.0), 1.0)
-    path = demand0[None] * growth_t[None]
+    path = demand0[None] * growth_t
     base = path * ratio ** (-elasticity[:, None, :])
     extra = np.maximum(base - path, 0.0) @ coupling  # batched over draws
     return base + extra

@@ -96,7 +96,7 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     c, st, cal = ctx.c, ctx.st, ctx.cal
     ix = c.index
     d0 = cal.other_demand0 + c.demand0 @ cal.use_intensity
-    d1 = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) + ((c.demand0 * c.growth[1]) @ cal.use_intensity)[None]
+    d1 = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) + ((c.demand0[None] * c.growth[:, 1]) @ cal.use_intensity)
     pot0, pot1 = (d0 @ ctx.leontief).sum(axis=0), (d1 @ ctx.leontief).sum(axis=1)
     g = np.clip(safe_divide(pot1, pot0[None], 1.0) - 1.0, 0.0, 0.25)[:, ix.pair_stage]  # (N, P)
     lead = c.permit_years[:, ix.pair_economy, ix.pair_stage] + c.build_years[:, ix.pair_economy, ix.pair_stage]
@@ -148,7 +148,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     trend = world_cost / ctx.world_cost0
     use_price = state.price[:, :, ups]
     use_price0 = cal.price0[:, :, ups] * trend[:, None, ups]
-    final = np.maximum(final_use_demand(c.demand0, c.growth[t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
+    final = np.maximum(final_use_demand(c.demand0, c.growth[:, t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
     other = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) ** t
     d_final = stage_demand(final, cal.use_intensity, other)
     # strategic stockpiles: buy a quarter of the gap to the target each year

@@ -81,6 +81,17 @@ def check_scenario(scenario: Scenario, world: World) -> None:
                 v = point(value)
                 if not v == v or v < 0:
                     raise InputError(f"parameters.economy_stages.{param}.{e}.{target}: a multiplier >= 0 (got {v})")
+    from buildrace.model.world import FINAL_USES
+
+    for param, targets in params.final_uses.items():
+        if param != "growth_scale":
+            _fail("parameters.final_uses", "final-use parameter", param, ("growth_scale",))
+        for use, value in targets.items():
+            if use not in FINAL_USES + ("ALL", "all"):
+                _fail(f"parameters.final_uses.{param}", "final use", use, FINAL_USES + ("ALL",))
+            v = point(value)
+            if not v == v or v < 0:
+                raise InputError(f"parameters.final_uses.{param}.{use}: a multiplier >= 0 (got {v})")
     for i, lever in enumerate(scenario.policies):
         where = f"policies[{i}] ({lever.lever})"
         if lever.start < world.base_year - 30:

@@ -117,7 +117,7 @@ class Compiled:
     substitutes: np.ndarray  # (S, S) bool: inputs (col) of a consumer (row) that substitute
     use_price_stage: np.ndarray  # (U,) stage whose price a final use responds to (-1: none)
     demand0: np.ndarray  # (M, U) base-year final demand
-    growth: np.ndarray  # (T, M, U) cumulative growth factor from the base year
+    growth: np.ndarray  # (N, T, M, U) cumulative growth factor from the base year
     capacity0: np.ndarray  # (P,)
     production0: np.ndarray  # (P,)
     pipeline: np.ndarray  # (P, H) expected capacity arriving h years after the base year
@@ -204,16 +204,19 @@ def _pairs(world: World, economies, sites, stages, chain_of_stage, extra=frozens
     return pairs
 
 
-def _growth_path(world: World, economies, uses, years) -> np.ndarray:
-    """Cumulative growth factor (T, E, U) of final demand from the base year."""
+def _growth_path(world: World, economies, uses, years, scale: np.ndarray) -> np.ndarray:
+    """Cumulative growth factor (N, T, E, U) of final demand from the base year.
+
+    ``scale`` (N, U) multiplies each use's annual growth rates (1: the world's path).
+    """
     fd = world.final_demand
     cols = [c for c, _ in GROWTH_PERIODS]
     rates = fd[cols].reindex(pd.MultiIndex.from_product([list(economies), list(uses)])).to_numpy(float)
     rates = np.nan_to_num(rates).reshape(len(economies), len(uses), len(cols))
     period = np.array([next(i for i, (_, last) in enumerate(GROWTH_PERIODS) if y <= last) for y in years])
-    step = 1.0 + rates[:, :, period].transpose(2, 0, 1)  # (T, E, U): growth into year t
-    step[0] = 1.0
-    return np.cumprod(step, axis=0)
+    step = 1.0 + rates[None, :, :, period].transpose(0, 3, 1, 2) * scale[:, None, None, :]  # (N, T, E, U)
+    step[:, 0] = 1.0
+    return np.cumprod(np.maximum(step, 0.0), axis=1)
 
 
 def compile_scenario(
@@ -293,10 +296,14 @@ def compile_scenario(
     sp["price_elasticity"] = sp["price_elasticity"].fillna(0.0)
     stage = {p: np.repeat(sp[p].to_numpy(float)[None, :], draws, axis=0) for p in ENGINE_STAGE_PARAMETERS}
     mult = {p: np.ones((draws, len(economies), len(stages))) for p in ("unit_cost", "capex", "permit_years", "build_years")}
+    use_scale = np.ones((draws, len(uses)))
     for path, v in values.items():
         if path[0] == "stages":
             cols = [stage_pos[st] for st in _expand_stage_names(world, [path[2]], f"parameters.stages.{path[1]}")]
             stage[path[1]][:, cols] = np.maximum(v, 0.0)[:, None]
+        elif path[0] == "final_uses":
+            cols = list(range(len(uses))) if path[2] in ("ALL", "all") else [uses.index(path[2])]
+            use_scale[:, cols] = np.maximum(v, 0.0)[:, None]
         elif path[0] == "economy_stages":
             cols = [stage_pos[st] for st in _expand_stage_names(world, [path[3]], f"parameters.economy_stages.{path[1]}")]
             rows = list(range(len(economies))) if path[2] in ("ALL", "all") else [econ_pos[path[2]]]
@@ -351,7 +358,7 @@ def compile_scenario(
         hurdle=world.economies["hurdle_rate"].reindex(list(economies)).to_numpy(float),
         elec_price=world.economies["electricity_price_usd_per_mwh"].reindex(list(economies)).to_numpy(float),
         intensity=inten, use_intensity=use_int, substitutes=substitutes, use_price_stage=use_price_stage,
-        demand0=demand0, growth=_growth_path(world, economies, uses, years),
+        demand0=demand0, growth=_growth_path(world, economies, uses, years, use_scale),
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
     )
@@ -366,13 +373,17 @@ def _check_path(path, world: World) -> None:
     if kind == "stages" and len(path) == 3 and path[1] in ENGINE_STAGE_PARAMETERS:
         check_stages(world, [path[2]], "parameter_values")
         return
+    if kind == "final_uses" and len(path) == 3 and path[1] == "growth_scale":
+        if path[2] not in FINAL_USES + ("ALL", "all"):
+            raise InputError(f"parameter_values: unknown final use {path[2]!r}; valid: {', '.join(FINAL_USES)}, ALL")
+        return
     if kind == "economy_stages" and len(path) == 4 and path[1] in ("unit_cost", "capex", "permit_years", "build_years"):
         check_economy(world, path[2], "parameter_values", allow_all=True)
         check_stages(world, [path[3]], "parameter_values")
         return
     raise InputError(
         f"parameter_values: unknown parameter path {path!r}; use ('model', name), "
-        "('stages', parameter, stage), or ('economy_stages', parameter, economy, stage)"
+        "('stages', parameter, stage), ('economy_stages', parameter, economy, stage) or ('final_uses', 'growth_scale', use)"
     )
 
 

@@ -108,6 +108,8 @@ class ParameterOverrides(BaseModel):
     ``economy_stages`` overrides an economy-stage parameter (``permit_years``,
     ``build_years``, ``capex``, ``unit_cost``) as a *multiplier* of the world's value, per
     economy and stage or chain (so one distribution can scale a whole chain's lead times).
+    ``final_uses`` scales a final use's annual demand growth rates (``growth_scale``: 1 is
+    the world's path, 2 doubles every year's growth rate) in every economy.
     ``priors`` switches on a built-in set of distributions (``default``: see
     ``docs/parameters.md``); explicit entries take precedence over it.
     """
@@ -121,6 +123,10 @@ class ParameterOverrides(BaseModel):
     )
     economy_stages: dict[str, dict[str, dict[str, Value]]] = Field(
         default_factory=dict, description="parameter -> {economy -> {stage or chain -> multiplier}}"
+    )
+    final_uses: dict[str, dict[str, Value]] = Field(
+        default_factory=dict,
+        description="growth_scale -> {final use or ALL -> multiplier of its annual demand growth rates}",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from buildrace.model.distributions import LogNormal, Normal, Triangular, Uniform
 from buildrace.model.parameters import ParameterOverrides
-from buildrace.model.world import World
+from buildrace.model.world import FINAL_USES, World
 
 MODEL_PRIORS = {
     # Irwin & Klenow 1994 (doi 10.1086/261863): national spillovers exceed international ones
@@ -57,7 +57,10 @@ def default_priors(world: World) -> ParameterOverrides:
         "permit_years": {e: {"ALL": lead} for e in world.economy_codes},
         "build_years": {e: {"ALL": Triangular(dist="triangular", low=0.85, mode=1.0, high=1.3)} for e in world.economy_codes},
     }
-    return ParameterOverrides(model=dict(MODEL_PRIORS), stages=stages, economy_stages=economy_stages)
+    # demand growth: outlooks have erred by a factor of two either way (IEA and BNEF EV and
+    # PV outlooks of 2015-2018 under-forecast 2024 by 2-4x); multiplier of growth rates
+    final_uses = {"growth_scale": {u: LogNormal(dist="lognormal", median=1.0, gsd=1.5) for u in FINAL_USES}}
+    return ParameterOverrides(model=dict(MODEL_PRIORS), stages=stages, economy_stages=economy_stages, final_uses=final_uses)
 
 
 def with_priors(params: ParameterOverrides, world: World) -> ParameterOverrides:
@@ -72,7 +75,10 @@ def with_priors(params: ParameterOverrides, world: World) -> ParameterOverrides:
     for k, v in params.economy_stages.items():
         for e, t in v.items():
             econ.setdefault(k, {}).setdefault(e, {}).update(t)
-    return ParameterOverrides(priors="default", model={**base.model, **params.model}, stages=stages, economy_stages=econ)
+    uses = {k: dict(v) for k, v in base.final_uses.items()}
+    for k, v in params.final_uses.items():
+        uses.setdefault(k, {}).update(v)
+    return ParameterOverrides(priors="default", model={**base.model, **params.model}, stages=stages, economy_stages=econ, final_uses=uses)
 
 
 __all__ = ["LEARNING_RATE_SD", "MODEL_PRIORS", "default_priors", "with_priors"]
