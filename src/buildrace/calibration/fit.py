@@ -73,6 +73,10 @@ FIT_PARAMETERS: tuple[FitParameter, ...] = (
     FitParameter("spillover_economy", cast(Uniform, MODEL_PRIORS["spillover_economy"]), "weight of the economy's experience in a site's learning"),
     FitParameter("scarcity_markup", cast(Uniform, MODEL_PRIORS["scarcity_markup"]), "price rise per unit of unmet demand share"),
     FitParameter(
+        "experience_years", cast(Uniform, MODEL_PRIORS["experience_years"]),
+        "cumulative production before the base year, in years of base-year output (sets how far learning has gone)",
+    ),
+    FitParameter(
         "trade_lambda_scale", LogNormal(dist="lognormal", median=1.0, gsd=1.5),
         "multiplier of every stage's trade elasticity (Helveston et al. 2022, doi 10.1038/s41586-022-04862-9)",
     ),
@@ -175,12 +179,58 @@ class CalibrationResult:
         }
 
 
-def fit_parameters(world: World) -> tuple[FitParameter, ...]:
-    """The fitted parameters that apply to ``world`` (learning multipliers of its chains)."""
+GROWTH_PREFIX = "growth_scale:"
+TREND_YEARS = 5
+"""Years of observed world demand (up to the base year) whose log-linear trend centres
+the prior of each use's demand-growth multiplier."""
+
+
+def growth_parameters(world: World, rows: list[ObservedRow] | tuple = ()) -> tuple[FitParameter, ...]:
+    """Demand-growth multipliers per final use, with priors informed by history up to B.
+
+    The world's growth paths are the outlooks of its base year. Outlooks have erred by a
+    factor of two or more either way, so each use's growth-rate multiplier gets a
+    log-normal prior (geometric sd 1.4) centred on the ratio of the observed world trend
+    (log-linear over the last :data:`TREND_YEARS` years up to the base year) to the
+    world's first-period growth rate; with no history, centred on 1 (geometric sd 1.5).
+    Only rows passed in are used, so a backtest from B sees rows up to B alone.
+    """
+    from buildrace.model.world import FINAL_USES
+
+    fd = world.final_demand.reset_index()
+    out = []
+    for use in FINAL_USES:
+        sub = fd[fd["use"] == use]
+        weights = sub["value"].to_numpy(float)
+        if weights.sum() <= 0:
+            continue  # a use with no demand in this world has nothing to scale
+        g_world = float(np.average(sub["growth_2025_2030"].to_numpy(float), weights=weights)) if weights.sum() > 0 else 0.0
+        hist = sorted(
+            (r.year, r.value) for r in rows
+            if r.series == "demand" and r.stage == use and r.economy == "WORLD" and r.value > 0 and r.year <= world.base_year
+        )[-(TREND_YEARS + 1):]
+        if len(hist) >= 3 and g_world > 0:
+            years, values = np.array(hist, dtype=float).T
+            trend = float(np.exp(np.polyfit(years, np.log(values), 1)[0]) - 1.0)
+            centre = float(np.clip(trend / g_world, 0.3, 6.0))
+            prior = LogNormal(dist="lognormal", median=centre, gsd=1.4)
+            note = (f"multiplier of {use} demand growth rates; prior centred on the {int(years[0])}-{int(years[-1])} "
+                    f"world trend ({trend:.0%}/yr) over the world's path ({g_world:.0%}/yr)")
+        else:
+            prior = LogNormal(dist="lognormal", median=1.0, gsd=1.5)
+            note = f"multiplier of {use} demand growth rates (no history before the base year)"
+        out.append(FitParameter(f"{GROWTH_PREFIX}{use}", prior, note))
+    return tuple(out)
+
+
+def fit_parameters(world: World, rows: list[ObservedRow] | tuple = ()) -> tuple[FitParameter, ...]:
+    """The fitted parameters that apply to ``world``: learning multipliers of its chains,
+    the model-wide parameters, and demand-growth multipliers per use (see
+    :func:`growth_parameters`)."""
     return tuple(
         p for p in FIT_PARAMETERS
         if not p.name.startswith(LEARNING_MULTIPLIER) or p.name.removeprefix(LEARNING_MULTIPLIER) in world.chains
-    )
+    ) + growth_parameters(world, rows)
 
 
 def sample_candidates(params: tuple[FitParameter, ...], n: int, seed: int) -> np.ndarray:
@@ -204,6 +254,8 @@ def parameter_values(names: tuple[str, ...], x: np.ndarray, world: World) -> dic
             chain = name.removeprefix(LEARNING_MULTIPLIER)
             for s in world.stages_of(chain) if chain in world.chains else ():
                 out[("stages", "learning_rate", s)] = float(sp.loc[s, "learning_rate"]) * col
+        elif name.startswith(GROWTH_PREFIX):
+            out[("final_uses", "growth_scale", name.removeprefix(GROWTH_PREFIX))] = col
         elif name in SCALED_STAGE_PARAMETERS:
             p = SCALED_STAGE_PARAMETERS[name]
             if p in sp.columns:
@@ -291,7 +343,7 @@ def abc_rejection(
         raise InputError(f"no observed row falls in the simulated years (from {world.base_year}); nothing to fit")
     last = max(r.year for r in fitted)
     sc = horizon(scenario, last, world.base_year)
-    params = fit_parameters(world)
+    params = fit_parameters(world, rows)
     names = tuple(p.name for p in params)
     k = settings.accepted
     x = sample_candidates(params, settings.candidates, settings.seed)
@@ -320,10 +372,13 @@ def calibration_overrides(result: CalibrationResult, world: World) -> ParameterO
     values = parameter_values(result.names, result.point[None, :], world)
     model: dict[str, Value] = {p[1]: float(v[0]) for p, v in values.items() if p[0] == "model"}
     stages: dict[str, dict[str, Value]] = {}
+    uses: dict[str, dict[str, Value]] = {}
     for p, v in values.items():
         if p[0] == "stages":
             stages.setdefault(p[1], {})[p[2]] = round(float(v[0]), 6)
-    return ParameterOverrides(model=model, stages=stages)
+        elif p[0] == "final_uses":
+            uses.setdefault(p[1], {})[p[2]] = round(float(v[0]), 6)
+    return ParameterOverrides(model=model, stages=stages, final_uses=uses)
 
 
 def calibration_values(result: CalibrationResult, world: World, draws: int) -> dict[tuple[str, ...], np.ndarray]:
@@ -380,7 +435,9 @@ def read_calibration(path: str | Path) -> CalibrationResult:
         names = tuple(str(n) for n in cal["names"])
         accepted = np.asarray(cal["accepted"], dtype=float).reshape(-1, len(names))
         scores = np.asarray(cal["scores"], dtype=float)
-        known = {f.name for f in FIT_PARAMETERS}
+        from buildrace.model.world import FINAL_USES
+
+        known = {f.name for f in FIT_PARAMETERS} | {f"{GROWTH_PREFIX}{u}" for u in FINAL_USES}
         unknown = [n for n in names if n not in known]
         if unknown or not len(accepted) or len(scores) != len(accepted):
             raise ValueError(f"unknown names {unknown}" if unknown else "accepted and scores disagree")

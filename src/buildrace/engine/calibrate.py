@@ -42,6 +42,7 @@ class Calibration:
     price0: np.ndarray  # (N, M, S)
     own_share0: np.ndarray  # (N, E, S)
     xeff0: np.ndarray  # (N, P)
+    learning_exponent: np.ndarray  # (N, E, S) Wright exponent of factor costs (value added)
     world_capacity0: np.ndarray  # (S,)
     fit_error: float  # max relative error of the production fit
 
@@ -75,6 +76,27 @@ def world_capacity0(c: Compiled) -> np.ndarray:
     """World base-year capacity per stage (1 where none, to normalise cluster mass)."""
     w = np.bincount(c.index.pair_stage, weights=c.capacity0, minlength=len(c.index.stages))
     return np.where(w > 0, w, 1.0)
+
+
+MAX_VALUE_ADDED_LEARNING_RATE = 0.5
+
+
+def value_added_learning(learning_rate, price0, intensity, unit_cost0, factor0):
+    """Wright exponent of each (economy, stage)'s factor cost (N, E, S).
+
+    Learning rates in the literature are measured on a stage's whole unit cost, inputs
+    included (Ziegler & Trancik 2021 on cells and packs; Way et al. 2022). The engine
+    applies learning to the factor cost only, while inputs follow their own stages. So
+    that a stage's unit cost falls at the literature rate when its inputs fall at theirs,
+    the factor-cost exponent is the stage's exponent less the input-weighted exponents
+    of its inputs, divided by the factor-cost share:
+    ``b_F = (b_s - sum_u w_u b_u) / f_s``, capped at a 50% learning rate.
+    """
+    b = -np.log2(1.0 - np.clip(learning_rate, 0.0, 0.95))  # (N, S)
+    input_b = ((price0 * b[:, None, :]) @ intensity.T) / np.where(unit_cost0 > 0, unit_cost0, 1.0)
+    share = factor0 / np.where(unit_cost0 > 0, unit_cost0, 1.0)
+    b_max = -np.log2(1.0 - MAX_VALUE_ADDED_LEARNING_RATE)
+    return np.clip((b[:, None, :] - input_b) / np.maximum(share, 1e-9), 0.0, b_max)
 
 
 def economy_cost(cost_pair, avail_pair, theta_pair, lam_within, ix, st):
@@ -156,6 +178,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     inputs_e = price0 @ intensity.T
     energy_e = c.stage["electricity_mwh_per_unit"][:, None, :] * c.elec_price[None, :, None]
     factor_e = np.maximum(uc0 - inputs_e - energy_e, FACTOR_COST_FLOOR * uc0)
+    value_added_b = value_added_learning(c.stage["learning_rate"], price0, intensity, uc0, factor_e)
 
     wc0 = world_capacity0(c)
     mass = cluster_mass(np.repeat(k0_pair[None], N, axis=0), wc0, ix.pair_stage, st)
@@ -190,6 +213,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
         intensity=intensity, use_intensity=use_int, intensity_scale=scale, other_demand0=other0,
         factor_cost=factor_pair, theta_econ=theta, theta_pair=theta_pair, utilisation=util,
         avail_mask0=mask0, price0=price0, own_share0=own0, xeff0=xeff0, world_capacity0=wc0,
+        learning_exponent=value_added_b,
         fit_error=fit_error,
     )
 

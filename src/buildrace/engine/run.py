@@ -21,7 +21,7 @@ from buildrace.engine.calibrate import (
     effective_cost,
     pair_cost,
 )
-from buildrace.engine.cost import learning_exponent, learning_factor
+from buildrace.engine.cost import learning_factor
 from buildrace.engine.demand import final_use_demand, stage_demand
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
@@ -298,7 +298,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 def prepare(c: Compiled) -> Context:
     st = build_structure(c)
     cal = calibrate(c, st)
-    b_pair = learning_exponent(c.stage["learning_rate"])[:, c.index.pair_stage]
+    b_pair = cal.learning_exponent[:, c.index.pair_economy, c.index.pair_stage]
     n_idx, p_idx = np.indices((st.N, st.P))
     leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)
     ctx = Context(c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx, world_cost0=np.ones((st.N, st.S)))

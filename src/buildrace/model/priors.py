@@ -22,6 +22,9 @@ MODEL_PRIORS = {
     "invest_beta": LogNormal(dist="lognormal", median=15.0, gsd=1.6),
     "kappa": Uniform(dist="uniform", low=0.03, high=0.15),
     "scarcity_markup": Uniform(dist="uniform", low=0.5, high=2.0),
+    # cumulative production before the base year is rarely known; for industries that
+    # grew 20-60% a year it is 2-8 years of base-year output (assumption)
+    "experience_years": Uniform(dist="uniform", low=2.0, high=8.0),
 }
 """Model-wide priors with their sources (see ``docs/parameters.md``)."""
 

@@ -11,7 +11,7 @@ from buildrace.calibration.fit import FIT_PARAMETERS, calibration_values, read_c
 
 @pytest.fixture(scope="module")
 def fitted(synthetic, scenario, world):
-    result, history = api.calibrate(synthetic, candidates=400, acceptance=0.05, seed=1, scenario=scenario, world=world)
+    result, history = api.calibrate(synthetic, candidates=800, acceptance=0.03, refine=True, seed=1, scenario=scenario, world=world)
     return result, history
 
 
