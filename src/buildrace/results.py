@@ -45,7 +45,7 @@ def to_dataset(outputs: dict[str, np.ndarray], ix, draws: int, attrs: dict) -> x
         DRAW: np.arange(N), YEAR: ix.years, ECONOMY: list(ix.economies), MARKET: list(ix.economies),
         STAGE: list(ix.stages), SITE: list(ix.sites), USE: list(ix.uses),
     }
-    data = {}
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     for v in ECONOMY_VARS:
         if v in outputs:
             data[v] = ((DRAW, YEAR, ECONOMY, STAGE), outputs[v])

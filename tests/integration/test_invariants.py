@@ -107,7 +107,10 @@ def test_each_draw_of_an_ensemble_equals_a_single_run(world, base_scenario):
 @given(stage=st.sampled_from(STAGES + ("li_ion_battery",)), lo=st.floats(0.0, 0.4), step=st.floats(0.01, 0.3))
 def test_more_learning_never_raises_the_stages_unit_cost(world, stage, lo, step):
     def run(lr):
-        sc = Scenario(name="lr", world="toy_2024", end_year=2036, parameters={"stages": {"learning_rate": {stage: lr}}})
+        # other things equal: demand does not respond to price here, so a cheaper stage
+        # cannot draw extra demand that makes its inputs scarce (a real, separate effect)
+        stages_params = {"learning_rate": {stage: lr}, "price_elasticity": {"li_ion_battery": 0.0}}
+        sc = Scenario(name="lr", world="toy_2024", end_year=2036, parameters={"stages": stages_params})
         return _simulate(world, sc)
 
     slow, fast = run(lo), run(lo + step)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from buildrace.cli._render import print_json, table
 
@@ -52,7 +53,7 @@ def economies(args: argparse.Namespace) -> int:
 def scenarios(args: argparse.Namespace) -> int:
     from buildrace.io.scenario_file import builtin_names, load_scenario
 
-    data = []
+    data: list[dict[str, Any]] = []
     for n in builtin_names():
         sc = load_scenario(n)
         data.append({"name": n, "description": " ".join(sc.description.split()), "policies": len(sc.policies), "shocks": len(sc.shocks)})

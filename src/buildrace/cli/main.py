@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from buildrace.errors import BuildraceError
 
@@ -31,7 +32,7 @@ COMMAND_MODULES = (
 class _Parser(argparse.ArgumentParser):
     """argparse exits with 2 on bad arguments already; keep its one-line style."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - argparse contract
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - argparse contract
         self.print_usage(sys.stderr)
         self.exit(2, f"buildrace: error: {message}\n")
 

@@ -20,7 +20,12 @@ import numpy as np
 from buildrace.engine import cost as costk
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 from buildrace.engine.structure import Structure, cluster_mass
-from buildrace.engine.trade import allocate_with_local_content, delivered_cost, logit_preference, split_to_sites
+from buildrace.engine.trade import (
+    allocate_with_local_content,
+    delivered_cost,
+    logit_preference,
+    split_to_sites,
+)
 from buildrace.model.compile import Compiled
 
 FIT_ITERATIONS = 200

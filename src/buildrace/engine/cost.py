@@ -25,7 +25,7 @@ def learning_exponent(learning_rate: np.ndarray) -> np.ndarray:
     return -np.log2(1.0 - np.clip(learning_rate, 0.0, 0.95))
 
 
-def experience(x_pair, x_econ_pair, x_world_pair, phi_econ: float, phi_world: float):
+def experience(x_pair, x_econ_pair, x_world_pair, phi_econ, phi_world):
     """Effective experience Xeff (N, P) of each pair."""
     return x_pair + phi_econ * (x_econ_pair - x_pair) + phi_world * (x_world_pair - x_econ_pair)
 
@@ -35,7 +35,7 @@ def learning_factor(xeff, xeff0, b_pair):
     return (np.maximum(xeff, xeff0) / xeff0) ** (-b_pair)
 
 
-def agglomeration(mass_pair, mass_ref: float, alpha: float):
+def agglomeration(mass_pair, mass_ref, alpha):
     """A = (1 + M / M_ref) ** (-alpha)."""
     return (1.0 + mass_pair / mass_ref) ** (-alpha)
 

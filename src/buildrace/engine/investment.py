@@ -30,7 +30,7 @@ def capital_recovery(rate, lifetime):
     return rate / (1.0 - (1.0 + rate) ** (-np.maximum(lifetime, 1.0)))
 
 
-def logistic(z, beta: float):
+def logistic(z, beta):
     return 1.0 / (1.0 + np.exp(-np.clip(beta * z, -60.0, 60.0)))
 
 

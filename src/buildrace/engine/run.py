@@ -210,8 +210,6 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
     won = (cl.unmet[:, :, None, :] * entry_share).sum(axis=1)
     expected = cl.output + won + output_share * latent[:, None, :]
-    lead_pair = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None] + c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
-    lead_e = safe_divide(group_sum(lead_pair, starts, E, S), st.pair_count[None].astype(float), 1.0)
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
     horizon_e = c.permit_years + c.build_years

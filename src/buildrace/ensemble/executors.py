@@ -70,7 +70,13 @@ def run_chunks(
         results = []
         done = 0
         for task in tasks:
-            results.append(run_chunk(task, (lambda t, T, d=done, n=task.draws: progress(d + n * t // T)) if progress else None))
+            tick = None
+            if progress is not None:
+
+                def tick(t: int, total: int, d: int = done, n: int = task.draws, report=progress) -> None:
+                    report(d + n * t // total)
+
+            results.append(run_chunk(task, tick))
             done += task.draws
         return results
     if executor == "processes":

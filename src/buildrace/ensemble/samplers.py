@@ -49,7 +49,7 @@ def sample_leaves(params: ParameterOverrides, seed: int, offset: int, n: int) ->
     for j in range(n):  # one stream per draw (setup, not the engine's hot path)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(offset + j,)))
         for leaf in random:
-            out[leaf.path][j] = leaf.value.sample(rng, 1)[0]
+            out[leaf.path][j] = leaf.value.sample(rng, 1)[0]  # type: ignore[attr-defined]
     return out
 
 

@@ -161,8 +161,9 @@ def _policy_sites(scenario: Scenario, world: World) -> set[tuple[str, str]]:
         elif hasattr(lever, "chain"):
             chains = [lever.chain]
         elif getattr(lever, "stages", None):
-            chains = {world.stages.loc[s, "sector"] if s in world.stages.index else s for s in lever.stages}
-            chains = [c for c in chains if c in world.chains] or world.chains
+            named: list[str] = getattr(lever, "stages", None) or []
+            sectors = {world.stages.loc[s, "sector"] if s in world.stages.index else s for s in named}
+            chains = [c for c in sectors if c in world.chains] or world.chains
         else:
             chains = world.chains
         out |= {(site, chain) for site in sites for chain in chains}
@@ -184,7 +185,7 @@ def _pairs(world: World, economies, sites, stages, chain_of_stage, extra=frozens
     for s in sites:
         sites_by_econ[site_econ[s]].append(s)
     mass = cap.groupby("site")["capacity"].count()
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for e in economies:
         esites = sites_by_econ[e]
         for st in stages:
@@ -238,8 +239,8 @@ def compile_scenario(
     calibration and sensitivity analysis, which choose the points themselves.
     """
     from buildrace.ensemble.samplers import sample_leaves
-    from buildrace.model.priors import with_priors
     from buildrace.model.checks import check_scenario
+    from buildrace.model.priors import with_priors
     from buildrace.policies import apply_policies
 
     world = world or load_world(scenario.world)
@@ -307,7 +308,7 @@ def compile_scenario(
         elif path[0] == "economy_stages":
             cols = [stage_pos[st] for st in _expand_stage_names(world, [path[3]], f"parameters.economy_stages.{path[1]}")]
             rows = list(range(len(economies))) if path[2] in ("ALL", "all") else [econ_pos[path[2]]]
-            mult[path[1]][np.ix_(np.arange(draws), rows, cols)] = np.maximum(v, 0.0)[:, None, None]
+            mult[path[1]][np.ix_(np.arange(draws), np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp))] = np.maximum(v, 0.0)[:, None, None]
     stage["learning_rate"] = np.clip(stage["learning_rate"], 0.0, 0.9)
 
     esp = world.economy_stage_parameters
@@ -391,9 +392,13 @@ def _clip_to_field(name: str, values: np.ndarray) -> np.ndarray:
     """Clip sampled values of a model parameter to the field's valid range."""
     lo, hi = -np.inf, np.inf
     for meta in ModelParameters.model_fields[name].metadata:
-        lo = max(lo, getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo)
-        lo = max(lo, getattr(meta, "gt", None) + 1e-12 if getattr(meta, "gt", None) is not None else lo)
-        hi = min(hi, getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi)
+        ge, gt, le = getattr(meta, "ge", None), getattr(meta, "gt", None), getattr(meta, "le", None)
+        if ge is not None:
+            lo = max(lo, float(ge))
+        if gt is not None:
+            lo = max(lo, float(gt) + 1e-12)
+        if le is not None:
+            hi = min(hi, float(le))
     return np.clip(np.asarray(values, dtype=float), lo, hi)
 
 

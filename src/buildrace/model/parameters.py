@@ -7,8 +7,7 @@ under ``parameters:``; per-stage overrides use ``stage_overrides``.
 
 from __future__ import annotations
 
-from typing import Annotated
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -74,10 +74,10 @@ def with_priors(params: ParameterOverrides, world: World) -> ParameterOverrides:
     stages = {k: dict(v) for k, v in base.stages.items()}
     for k, v in params.stages.items():
         stages.setdefault(k, {}).update(v)
-    econ = {k: {e: dict(t) for e, t in v.items()} for k, v in base.economy_stages.items()}
-    for k, v in params.economy_stages.items():
-        for e, t in v.items():
-            econ.setdefault(k, {}).setdefault(e, {}).update(t)
+    econ = {k: {e: dict(t) for e, t in per_econ.items()} for k, per_econ in base.economy_stages.items()}
+    for k, per_econ in params.economy_stages.items():
+        for e, targets in per_econ.items():
+            econ.setdefault(k, {}).setdefault(e, {}).update(targets)
     uses = {k: dict(v) for k, v in base.final_uses.items()}
     for k, v in params.final_uses.items():
         uses.setdefault(k, {}).update(v)

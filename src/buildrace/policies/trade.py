@@ -23,7 +23,7 @@ def tariff(lever, ctx: Context, arrays: dict) -> None:
     exporters = ctx.economy_ids([lever.exporter], exclude=m)
     stages = ctx.stage_ids(lever.stages)
     s = ctx.strength(lever)
-    arrays["tariff"][np.ix_(np.arange(len(s)), [m], exporters, stages)] += (lever.rate * s)[:, None, None, None]
+    arrays["tariff"][np.ix_(np.arange(len(s)), np.array([m]), exporters, stages)] += (lever.rate * s)[:, None, None, None]
 
 
 def _cut(lever, ctx: Context, arrays: dict, factor: float) -> None:
@@ -32,8 +32,8 @@ def _cut(lever, ctx: Context, arrays: dict, factor: float) -> None:
     stages = ctx.stage_ids(lever.stages)
     active = ctx.strength(lever) > 0
     tf = arrays["trade_factor"]
-    sub = tf[np.ix_(np.flatnonzero(active), [m], exporters, stages)]
-    tf[np.ix_(np.flatnonzero(active), [m], exporters, stages)] = sub * factor
+    sub = tf[np.ix_(np.flatnonzero(active), np.array([m]), exporters, stages)]
+    tf[np.ix_(np.flatnonzero(active), np.array([m]), exporters, stages)] = sub * factor
 
 
 def import_ban(lever, ctx: Context, arrays: dict) -> None:
@@ -52,7 +52,7 @@ def export_control(lever, ctx: Context, arrays: dict) -> None:
     # phase scales how binding the control is: factor = 1 - s * (1 - cap)
     factor = 1.0 - s * (1.0 - lever.cap)
     tf = arrays["trade_factor"]
-    tf[np.ix_(np.arange(len(s)), targets, [e], stages)] *= factor[:, None, None, None]
+    tf[np.ix_(np.arange(len(s)), targets, np.array([e]), stages)] *= factor[:, None, None, None]
 
 
 def local_content(lever, ctx: Context, arrays: dict) -> None:
@@ -62,4 +62,4 @@ def local_content(lever, ctx: Context, arrays: dict) -> None:
     cur = arrays["local_share"][:, m, stages]
     arrays["local_share"][:, m, stages] = np.maximum(cur, lever.share * s[:, None])
     members = ctx.economy_ids(lever.local) if lever.local else np.array([m])
-    arrays["local_members"][np.ix_(np.flatnonzero(s > 0), [m], members)] = 1.0
+    arrays["local_members"][np.ix_(np.flatnonzero(s > 0), np.array([m]), members)] = 1.0

@@ -39,7 +39,7 @@ def toy_tables() -> dict[str, pd.DataFrame]:
             "price_factor": [1e-3, 1e-3, 1e-6, 1e-6],
         }
     )
-    sp = {
+    sp: dict[str, list[float]] = {
         "learning_rate": [0.05, 0.08, 0.18, 0.15],
         "lifetime_years": [25, 25, 15, 15],
         "utilisation_max": [0.9, 0.9, 0.9, 0.9],

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from buildrace.engine.investment import capital_recovery, capacity_gap, logistic, margin_signal
+from buildrace.engine.investment import capacity_gap, capital_recovery, logistic, margin_signal
 
 
 def test_margin_signal_hand_case():
