@@ -73,6 +73,10 @@ FIT_PARAMETERS: tuple[FitParameter, ...] = (
     FitParameter("spillover_economy", cast(Uniform, MODEL_PRIORS["spillover_economy"]), "weight of the economy's experience in a site's learning"),
     FitParameter("scarcity_markup", cast(Uniform, MODEL_PRIORS["scarcity_markup"]), "price rise per unit of unmet demand share"),
     FitParameter(
+        "glut_discount", cast(Uniform, MODEL_PRIORS["glut_discount"]),
+        "how far prices fall below full cost when world capacity stands idle",
+    ),
+    FitParameter(
         "experience_years", cast(Uniform, MODEL_PRIORS["experience_years"]),
         "cumulative production before the base year, in years of base-year output (sets how far learning has gone)",
     ),

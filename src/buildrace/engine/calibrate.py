@@ -83,6 +83,19 @@ def world_capacity0(c: Compiled) -> np.ndarray:
     return np.where(w > 0, w, 1.0)
 
 
+def glut_factor(world_output, world_capacity, target_utilisation, discount):
+    """Price multiplier (N, S) in a glut: ``1 - discount * slack``, with slack the share by
+    which world utilisation falls short of the utilisation producers plan for.
+
+    With capacity idle, producers compete for orders and price toward their cash costs
+    rather than full costs (the 2023-24 module, polysilicon and cell price collapses);
+    at or above the planned utilisation the factor is 1.
+    """
+    utilisation = safe_divide(world_output, world_capacity, 1.0)
+    slack = np.clip(1.0 - utilisation / target_utilisation, 0.0, 1.0)
+    return 1.0 - discount * slack
+
+
 MAX_VALUE_ADDED_LEARNING_RATE = 0.5
 
 
@@ -179,6 +192,8 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     served = flows.sum(axis=2)
     price0 = safe_divide((flows * dlv).sum(axis=2), served, 0.0)
     price0 = np.where(served > 0, price0, uc0.mean(axis=1, keepdims=True).repeat(E, axis=1))
+    capacity_world0 = np.bincount(ix.pair_stage, weights=c.capacity0, minlength=S)[None]
+    price0 = price0 * glut_factor(q0.sum(axis=1), capacity_world0, c.mp("target_utilisation", 2), c.mp("glut_discount", 2))[:, None, :]
     own0 = safe_divide(np.diagonal(flows, axis1=1, axis2=2).transpose(0, 2, 1), served, 1.0)
     inputs_e = price0 @ intensity.T
     energy_e = c.stage["electricity_mwh_per_unit"][:, None, :] * c.elec_price[None, :, None]

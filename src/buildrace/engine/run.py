@@ -19,6 +19,7 @@ from buildrace.engine.calibrate import (
     calibrate,
     economy_cost,
     effective_cost,
+    glut_factor,
     pair_cost,
 )
 from buildrace.engine.cost import learning_factor
@@ -170,7 +171,9 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     pref_w = pref * (avail[:, None] + 1e-12)
     fallback = safe_divide((pref_w * dlv).sum(axis=2), pref_w.sum(axis=2), 0.0)
     paid = np.where(served > 0, safe_divide((cl.flows * dlv).sum(axis=2), served), fallback)
-    price = np.where(paid > 0, paid, state.price) * (1.0 + c.mp("scarcity_markup", 3) * unmet_share)
+    capacity_e = group_sum(state.capacity, starts, E, S)
+    glut = glut_factor(cl.output.sum(axis=1), capacity_e.sum(axis=1), c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
+    price = np.where(paid > 0, paid, state.price) * (1.0 + c.mp("scarcity_markup", 3) * unmet_share) * glut[:, None, :]
     own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
     own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
 
@@ -183,7 +186,6 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # --- 6. accounts ---
     tariff_rev = (cl.flows * cost_eff[:, None] * pol.tariff[t][None]).sum(axis=2)
     subsidies = credit_unit * cl.output
-    capacity_e = group_sum(state.capacity, starts, E, S)
     jobs = c.stage["jobs_per_unit"][:, None, :] * capacity_e
     electricity = c.stage["electricity_mwh_per_unit"][:, None, :] * cl.output
 

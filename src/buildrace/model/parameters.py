@@ -76,6 +76,11 @@ class ModelParameters(BaseModel):
     scarcity_markup: Positive = Field(
         1.5, description="price rises by this times the unmet share of demand (ASM)"
     )
+    glut_discount: Share = Field(
+        0.5,
+        description="how far prices fall below cost per unit of slack (world utilisation short of the planned "
+        "utilisation): 0.5 cuts prices 15% at 30% slack (ASM; the 2023-24 PV and battery gluts)",
+    )
     other_demand_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = Field(
         0.02, description="annual growth of demand from uses outside the modelled chains (ASM)"
     )

@@ -25,6 +25,9 @@ MODEL_PRIORS = {
     # cumulative production before the base year is rarely known; for industries that
     # grew 20-60% a year it is 2-8 years of base-year output (assumption)
     "experience_years": Uniform(dist="uniform", low=2.0, high=8.0),
+    # how far prices fall below full cost in a glut (assumption; PV modules and LFP cells
+    # sold 20-40% below full cost in 2023-24)
+    "glut_discount": Uniform(dist="uniform", low=0.2, high=0.9),
 }
 """Model-wide priors with their sources (see ``docs/parameters.md``)."""
 
