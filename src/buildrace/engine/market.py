@@ -31,6 +31,27 @@ class Clearing:
     fill: np.ndarray  # (N, M, S) share of demand met (incl. stock draws)
 
 
+def _input_lists(intensity, substitutes):
+    """Per consumer stage, its complementary inputs and its substitute inputs, as index
+    lists padded with S (a column of ones) and the substitutes' intensity weights."""
+    S = intensity.shape[0]
+    has = intensity > 0
+    sub = substitutes & has if substitutes is not None else np.zeros_like(has)
+    comp = has & ~sub
+    k_comp = max(1, int(comp.sum(axis=1).max()))
+    k_sub = max(1, int(sub.sum(axis=1).max()))
+    comp_idx = np.full((S, k_comp), S)
+    sub_idx = np.full((S, k_sub), S)
+    sub_w = np.zeros((S, k_sub))
+    for s in np.flatnonzero(has.any(axis=1)):  # static structure (once per call, S rows)
+        c = np.flatnonzero(comp[s])
+        comp_idx[s, : len(c)] = c
+        u = np.flatnonzero(sub[s])
+        sub_idx[s, : len(u)] = u
+        sub_w[s, : len(u)] = intensity[s, u]
+    return comp_idx, sub_idx, sub_w
+
+
 def clear_markets(final_demand, avail, preference, intensity, levels, local_share, local_members, stock, substitutes=None) -> Clearing:
     """Clear all stages for one year.
 
@@ -60,20 +81,20 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
         demand[..., lvl] = d
         derived[..., lvl] = der
         planned[..., lvl] = f.sum(axis=1)
-    fill = np.ones((N, M, S))
+    # fill rates with one extra column of ones, so padded input lists gather a 1
+    fill_ext = np.ones((N, M, S + 1))
+    fill = fill_ext[..., :S]
     stock_draw = np.zeros((N, M, S))
     output = planned.copy()
-    has_input = intensity > 0
+    comp_idx, sub_idx, sub_w = _input_lists(intensity, substitutes)
     for lvl in reversed(levels):
-        mask = has_input[lvl]  # (Sl, S)
-        if mask.any():
-            sub = substitutes[lvl] if substitutes is not None else np.zeros_like(mask)
-            comp = mask & ~sub
-            g = np.where(comp[None, None], fill[:, :, None, :], 1.0).min(axis=-1)  # (N, E, Sl)
-            if sub.any():
-                w = np.where(sub, intensity[lvl], 0.0)  # (Sl, S)
-                avg = safe_divide((fill[:, :, None, :] * w[None, None]).sum(-1), w.sum(-1)[None, None], 1.0)
-                g = np.minimum(g, np.where(sub.any(-1)[None, None], avg, 1.0))
+        if (comp_idx[lvl] < S).any() or (sub_w[lvl] > 0).any():
+            g = fill_ext[:, :, comp_idx[lvl]].min(axis=-1)  # (N, E, Sl): the scarcest complement
+            w = sub_w[lvl]  # (Sl, K) intensity weights of substitutes (0 = padding)
+            if w.any():
+                total = w.sum(-1)
+                avg = (fill_ext[:, :, sub_idx[lvl]] * w).sum(-1) / np.where(total > 0, total, 1.0)
+                g = np.minimum(g, np.where(total > 0, avg, 1.0))
             output[..., lvl] *= g
             flows[..., lvl] *= g[:, None, :, :]
         served = flows[..., lvl].sum(axis=2)

@@ -26,10 +26,13 @@ def schedule(buffer, t, lead, amount, n_idx, p_idx):
     # flat indices into the (N, P, H) buffer: one scatter per arrival year, no index grids
     if not buffer.flags.c_contiguous:
         raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
-    base = (n_idx * buffer.shape[1] + p_idx) * h
+    # most pairs announce nothing in a given year: scatter only the ones that do
+    nz = np.flatnonzero(amount)
+    base = ((n_idx * buffer.shape[1] + p_idx) * h).reshape(-1)[nz]
+    a, f = amount.reshape(-1)[nz], frac.reshape(-1)[nz]
     flat = buffer.reshape(-1)
-    flat[base + i_lo] += amount * (1.0 - frac)
-    flat[base + i_hi] += amount * frac
+    flat[base + i_lo.reshape(-1)[nz]] += a * (1.0 - f)
+    flat[base + i_hi.reshape(-1)[nz]] += a * f
 
 
 def available_capacity(capacity, ramping, utilisation_max):

@@ -70,31 +70,37 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
     headroom0 = headroom
     headroom = headroom.copy()
     weight0 = preference * headroom[:, None, :, :]
-    free = headroom > 0
-    for _ in range(rounds):
-        w = weight0 * free[:, None, :, :]
+    cols = np.arange(demand.shape[-1])  # stages still being allocated
+    w = weight0
+    for r in range(rounds):
+        if r:
+            # later rounds only for the stages where some market still has demand that
+            # can reach a supplier with headroom (others would add exact zeros)
+            w_all = weight0 * (headroom > 0)[:, None, :, :]
+            live = ((remaining > 0) & (w_all.sum(axis=2) > 0)).any(axis=(0, 1))
+            if not live.any():
+                break
+            cols = np.flatnonzero(live)
+            w = w_all[..., cols]
+        rem, head, dem = remaining[..., cols], headroom[..., cols], demand[..., cols]
         total = w.sum(axis=2, keepdims=True)
-        share = safe_divide(w, total)
-        alloc = remaining[:, :, None, :] * share
+        alloc = rem[:, :, None, :] * (w / np.where(total > 0, total, 1.0))
         load = alloc.sum(axis=1)
-        over = load > headroom
+        over = load > head
         if over.any():  # scale back only where capacity binds (never divides by a tiny load)
             scale = np.ones_like(load)
-            np.divide(headroom, load, out=scale, where=over)
+            np.divide(head, load, out=scale, where=over)
             alloc *= scale[:, None, :, :]
-        flows += alloc
-        served = alloc.sum(axis=2)
-        remaining = np.maximum(remaining - served, 0.0)
+            load = alloc.sum(axis=1)
+        flows[..., cols] += alloc
+        rem = np.maximum(rem - alloc.sum(axis=2), 0.0)
         # settle residues exactly, element by element: later rounds then add exact zeros,
         # so each draw's bits do not depend on the other draws in the batch
-        remaining[remaining <= SETTLED * demand] = 0.0
-        headroom = np.maximum(headroom - alloc.sum(axis=1), 0.0)
-        headroom[headroom <= SETTLED * headroom0] = 0.0
-        free = headroom > 0
-        # stop when no market with demand left can reach a supplier with headroom left
-        reachable = ((weight0 > 0) & free[:, None, :, :]).any(axis=2)
-        if not (remaining > 0)[reachable].any():
-            break
+        rem[rem <= SETTLED * dem] = 0.0
+        remaining[..., cols] = rem
+        head = np.maximum(head - load, 0.0)
+        head[head <= SETTLED * headroom0[..., cols]] = 0.0
+        headroom[..., cols] = head
     return flows, remaining, headroom
 
 
