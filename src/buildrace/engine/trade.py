@@ -76,12 +76,15 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
         if r:
             # later rounds only for the stages where some market still has demand that
             # can reach a supplier with headroom (others would add exact zeros)
-            w_all = weight0 * (headroom > 0)[:, None, :, :]
-            live = ((remaining > 0) & (w_all.sum(axis=2) > 0)).any(axis=(0, 1))
+            cand = np.flatnonzero((remaining > 0).any(axis=(0, 1)))
+            if not cand.size:
+                break
+            w_c = weight0[..., cand] * (headroom[..., cand] > 0)[:, None, :, :]
+            live = ((remaining[..., cand] > 0) & (w_c.sum(axis=2) > 0)).any(axis=(0, 1))
             if not live.any():
                 break
-            cols = np.flatnonzero(live)
-            w = w_all[..., cols]
+            cols = cand[live]
+            w = w_c[..., live]
         rem, head, dem = remaining[..., cols], headroom[..., cols], demand[..., cols]
         total = w.sum(axis=2, keepdims=True)
         alloc = rem[:, :, None, :] * (w / np.where(total > 0, total, 1.0))
