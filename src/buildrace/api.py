@@ -60,7 +60,7 @@ def simulate(
     from buildrace.ensemble.executors import ChunkTask, run_chunks
     from buildrace.results import kept_outputs, to_dataset
 
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     if not isinstance(draws, int) or draws < 1 or draws > MAX_DRAWS:
         raise InputError(f"draws must be an integer between 1 and {MAX_DRAWS:,} (got {draws!r})")
     seed = sc.seed if seed is None else seed
@@ -124,7 +124,7 @@ def race(
     workers: int = 1,
 ) -> RaceResult:
     """Run a scenario and its counterfactual (same draws, same seed) and compute the race metrics."""
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     if not sc.shocks:
         raise InputError(
             f"scenario {sc.name!r} has no shock (a decoupling, or an export control with shock: true);"
@@ -315,7 +315,7 @@ def explain(
     """
     from buildrace import attribution
 
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     if not sc.shocks:
         raise InputError(f"scenario {sc.name!r} has no shock; contributions are to the race metrics, which need one")
     if not isinstance(max_players, int) or not 1 <= max_players <= 14:
@@ -462,7 +462,7 @@ def sensitivity(
     from buildrace.calibration.sensitivity import sensitivity_indices
     from buildrace.model.world import load_world
 
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     return sensitivity_indices(sc, world or load_world(sc.world), metric, method=method, n=n, seed=seed)
 
 
@@ -479,7 +479,7 @@ def simulate_calibrated(
     from buildrace.calibration.fit import calibration_values, read_calibration
     from buildrace.model.world import load_world
 
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     cal = read_calibration(calibration)
     w = world or load_world(sc.world)
     n = len(cal.accepted) if draws is None else draws

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from buildrace.errors import InputError
 from buildrace.model.scenario import Scenario
+from buildrace.model.world import World
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXTENDS_DEPTH = 8
@@ -103,8 +104,11 @@ def _resolve(data: dict, source: str, base_dir: Path | None, depth: int) -> dict
     return _merge(pdata, data)
 
 
-def scenario_from_text(text: str, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
-    """Parse, resolve ``extends`` and validate scenario YAML text."""
+def scenario_from_text(
+    text: str, source: str = "<scenario>", base_dir: Path | None = None, world: World | None = None
+) -> Scenario:
+    """Parse, resolve ``extends`` and validate scenario YAML text (identifiers are checked
+    against ``world``, or the scenario's embedded world)."""
     data, node = _parse(text, source)
     own_policies = len(data.get("policies") or []) if isinstance(data.get("policies"), list) else 0
     resolved = _resolve(data, source, base_dir, 0)
@@ -151,7 +155,7 @@ def scenario_from_text(text: str, source: str = "<scenario>", base_dir: Path | N
         extra = len(exc.errors()) - 1
         more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
         raise InputError(f"{where}: {key}: {msg}{more}") from None
-    _check_identifiers(scenario, source, node, n_inherited)
+    _check_identifiers(scenario, source, node, n_inherited, world)
     return scenario
 
 
@@ -186,7 +190,9 @@ def _valid_range(loc: tuple) -> str:
     return f"; valid: {lo} to {hi}" if lo is not None and hi is not None else (f"; valid: >= {lo}" if lo is not None else f"; valid: <= {hi}")
 
 
-def _check_identifiers(scenario: Scenario, source: str, node: yaml.Node | None, n_inherited: int) -> None:
+def _check_identifiers(
+    scenario: Scenario, source: str, node: yaml.Node | None, n_inherited: int, world: World | None = None
+) -> None:
     """Check the names a scenario uses against its embedded world, with file, line and key.
 
     Scenarios of a world that is not embedded (a test world passed to ``simulate``) are
@@ -196,10 +202,10 @@ def _check_identifiers(scenario: Scenario, source: str, node: yaml.Node | None, 
     from buildrace.model.checks import check_scenario
     from buildrace.model.world import load_world
 
-    if scenario.world not in WORLDS:
+    if world is None and scenario.world not in WORLDS:
         return
     try:
-        check_scenario(scenario, load_world(scenario.world))
+        check_scenario(scenario, world if world is not None else load_world(scenario.world))
     except InputError as exc:
         m = _CHECK_WHERE.match(str(exc))
         if m is None:
@@ -216,8 +222,8 @@ def _check_identifiers(scenario: Scenario, source: str, node: yaml.Node | None, 
         raise InputError(f"{where}: {'.'.join(str(k) for k in loc)}: {msg}") from None
 
 
-def read_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file."""
+def read_scenario(path: str | Path, world: World | None = None) -> Scenario:
+    """Read a scenario file (identifiers checked against ``world`` when given)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such scenario file; built-in scenarios: {', '.join(builtin_names())}")
@@ -227,16 +233,17 @@ def read_scenario(path: str | Path) -> Scenario:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; save the scenario as UTF-8 YAML") from None
-    return scenario_from_text(text, str(p), p.parent)
+    return scenario_from_text(text, str(p), p.parent, world)
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A built-in scenario by name, or a scenario file by path."""
+def load_scenario(name_or_path: str | Path, world: World | None = None) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path (checked against ``world``
+    when given, e.g. a custom world passed to :func:`buildrace.api.simulate`)."""
     name = str(name_or_path)
     if name in builtin_names():
         return scenario_from_text(_builtin_text(name), f"<built-in {name}>")
     if name.endswith((".yaml", ".yml")) or Path(name).exists():
-        return read_scenario(name)
+        return read_scenario(name, world)
     raise InputError(f"unknown scenario {name!r}: not a built-in ({', '.join(builtin_names())}) nor a .yaml file")
 
 

@@ -104,11 +104,6 @@ def test_builtin_scenarios_load():
     assert load_scenario("race").shocks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="identifier checks (check_scenario) run on the Scenario object after the file is read, "
-    "so a file's unknown stage/economy/site is reported by key without file and line",
-)
 def test_unknown_identifier_in_a_file_names_the_line(tmp_path):
     from buildrace import api
     from buildrace.testing import toy_world
