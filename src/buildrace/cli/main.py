@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "buildrace.cli.calibrate",
     "buildrace.cli.backtest",
     "buildrace.cli.sensitivity",
+    "buildrace.cli.serve",
 )
 
 
