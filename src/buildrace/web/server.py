@@ -191,7 +191,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         route = GET_ROUTES.get(parts.path)
         if route is None:
-            self._not_found(parts.path)
+            if parts.path in POST_ROUTES:
+                self._error(405, f"{parts.path} takes POST with a JSON body, not GET")
+            else:
+                self._not_found(parts.path)
             return
         try:
             query = dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)))
