@@ -20,9 +20,11 @@ to the accepted sets (clipped to the priors' supports), simulates them in one mo
 and keeps the best ``k`` of both rounds. It carries no importance weights, so after it the
 accepted sets describe the best fits rather than a posterior.
 
-The fitted parameters (:data:`FIT_PARAMETERS`) are multipliers of the world's learning
-rates per chain, of all trade elasticities and of all price elasticities, plus the
-model-wide ``invest_response``, ``spillover_economy`` and ``scarcity_markup``; the priors
+The fitted parameters (:func:`fit_parameters`) are multipliers of the world's learning
+rates per chain, of all trade elasticities and of all price elasticities; the model-wide
+``invest_response``, ``spillover_economy``, ``scarcity_markup``, ``glut_discount`` and
+``experience_years``; and a demand-growth multiplier per final use whose prior is centred
+on the observed world trend up to the base year (:func:`growth_parameters`). The priors
 and their sources are in ``docs/parameters.md``.
 
 A calibration file (:func:`write_calibration`) holds ``parameters:`` (the medians, as a
