@@ -132,6 +132,13 @@ class DashboardServer(ThreadingHTTPServer):
         self.runs = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-answer (an aborted fetch) is routine, not an error.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError)) or not self.log:
+            return
+        super().handle_error(request, client_address)
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]

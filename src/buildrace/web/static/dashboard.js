@@ -118,6 +118,9 @@
     return t("ui.unit_percent", { value: num(v * c.display_scale, 0) });
   }
 
+  // Built once per scenario or language; refreshControls() updates it in place so a
+  // slider or checkbox keeps the keyboard focus while the user moves it.
+  const controlEls = {};
   function renderControls() {
     const box = $("#levers");
     box.textContent = "";
@@ -125,25 +128,25 @@
       const wrap = document.createElement("div");
       wrap.className = "lever";
       wrap.id = "lever-" + c.id;
-      wrap.classList.toggle("changed", !same(state.values[c.id], state.defaults[c.id]));
       const helpId = "help-" + c.id;
-      const v = state.values[c.id];
+      const els = { wrap: wrap, check: null, range: null, out: null };
       const head = document.createElement("div");
       head.className = "lever-head";
       if (c.type === "toggle" || c.type === "year") {
         const lab = document.createElement("label");
         lab.className = "switch";
-        const box2 = document.createElement("input");
-        box2.type = "checkbox";
-        box2.id = "ctl-" + c.id + (c.type === "year" ? "-on" : "");
-        box2.checked = c.type === "year" ? v != null : !!v;
-        box2.setAttribute("aria-describedby", helpId);
-        box2.addEventListener("change", () => {
-          state.values[c.id] = c.type === "year" ? (box2.checked ? (state.defaults[c.id] || 2026) : null) : box2.checked;
+        const check = document.createElement("input");
+        check.type = "checkbox";
+        check.id = "ctl-" + c.id + (c.type === "year" ? "-on" : "");
+        check.setAttribute("aria-describedby", helpId);
+        check.addEventListener("change", () => {
+          state.values[c.id] = c.type === "year"
+            ? (check.checked ? Number(els.range.value) : null) : check.checked;
           changed();
         });
-        lab.append(box2, document.createTextNode(t("ui.controls." + c.id)));
+        lab.append(check, document.createTextNode(t("ui.controls." + c.id)));
         head.append(lab);
+        els.check = check;
       } else {
         const lab = document.createElement("label");
         lab.htmlFor = "ctl-" + c.id;
@@ -152,16 +155,15 @@
       }
       const out = document.createElement("output");
       out.id = "out-" + c.id;
-      out.textContent = displayValue(c, v);
       head.append(out);
+      els.out = out;
       wrap.append(head);
       if (c.type === "range" || c.type === "year") {
         const r = document.createElement("input");
         r.type = "range";
         r.id = "ctl-" + c.id;
         r.min = c.min; r.max = c.max; r.step = c.step;
-        r.value = v == null ? (state.defaults[c.id] || 2026) : v;
-        r.disabled = c.type === "year" && v == null;
+        r.value = state.values[c.id] == null ? (state.defaults[c.id] || 2026) : state.values[c.id];
         r.setAttribute("aria-label", t("ui.controls." + c.id));
         r.setAttribute("aria-describedby", helpId);
         r.addEventListener("input", () => {
@@ -170,8 +172,8 @@
           r.setAttribute("aria-valuetext", out.textContent);
         });
         r.addEventListener("change", changed);
-        r.setAttribute("aria-valuetext", out.textContent);
         wrap.append(r);
+        els.range = r;
       }
       const help = document.createElement("p");
       help.className = "help";
@@ -179,6 +181,23 @@
       help.textContent = t("ui.controls." + c.id + "_help");
       wrap.append(help);
       box.append(wrap);
+      controlEls[c.id] = els;
+    }
+    refreshControls();
+  }
+
+  function refreshControls() {
+    for (const c of state.controls) {
+      const els = controlEls[c.id], v = state.values[c.id];
+      if (!els) continue;
+      els.wrap.classList.toggle("changed", !same(v, state.defaults[c.id]));
+      els.out.textContent = displayValue(c, v);
+      if (els.check) els.check.checked = c.type === "year" ? v != null : !!v;
+      if (els.range) {
+        if (v != null && Number(els.range.value) !== v) els.range.value = v;
+        els.range.disabled = c.type === "year" && v == null;
+        els.range.setAttribute("aria-valuetext", els.out.textContent);
+      }
     }
     const n = changedCount();
     let note = n ? t("ui.changes_some", { n: n }) : t("ui.changes_none");
@@ -187,7 +206,7 @@
   }
 
   function changed() {
-    renderControls();
+    refreshControls();
     if ($("#auto").checked) schedule();
   }
   function schedule() {
@@ -293,7 +312,7 @@
         pv ? pv[imp + "_substitution_years"] : undefined, horizon, s.end_year));
       card.append(raceBar("cn", t("ui.redirection_label", { exporter: economyName(exp) }), v[exp + "_redirection_years"],
         pv ? pv[exp + "_redirection_years"] : undefined, horizon, s.end_year));
-      if (s.draws > 1) {
+      if (s.draws > 1 && (v["p_" + imp + "_first"] > 0 || v["p_" + exp + "_first"] > 0)) {
         const odds = document.createElement("p");
         odds.className = "odds";
         odds.textContent = t("report.odds", { importer: economyName(imp), exporter: economyName(exp),
