@@ -214,12 +214,37 @@ def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = T
     return write_all(race_result, Path(out_dir), report=report, lang=lang)
 
 
+def scenarios() -> list[dict]:
+    """The built-in scenarios: name, description, number of policies and of shocks."""
+    from buildrace.io.scenario_file import builtin_names
+
+    out = []
+    for name in builtin_names():
+        sc = load_scenario(name)
+        out.append({"name": name, "description": " ".join(sc.description.split()),
+                    "policies": len(sc.policies), "shocks": len(sc.shocks), "world": sc.world})
+    return out
+
+
+def site_clusters(chain: str, **options):
+    """Recommend cluster designations for ``chain`` (see :func:`buildrace.siting.site_clusters`:
+    comparative advantage from regional data, a MILP with HiGHS, and what the designations
+    buy in the simulator). Needs the ``siting`` extra."""
+    try:
+        from buildrace.siting import site_clusters as _site_clusters
+    except ModuleNotFoundError as exc:
+        raise InputError(f"siting needs the siting extra ({exc.name} is missing): pip install 'buildrace[siting]'") from None
+    return _site_clusters(chain, **options)
+
+
 __all__ = [
     "RaceResult",
     "load_scenario",
     "race",
     "race_metrics",
+    "scenarios",
     "simulate",
+    "site_clusters",
     "write_results",
 ]
 
@@ -499,3 +524,13 @@ def write_calibration(result, path: str | Path, world: World | None = None, obse
 
 
 __all__ += ["write_calibration"]  # noqa: PLE0605
+
+
+def build_report(race_result: RaceResult, path: str | Path, lang: str = "en") -> Path:
+    """Write the self-contained HTML race report (``en`` or ``vi``). Needs the ``viz`` extra."""
+    from buildrace.reports import build_report as _build_report
+
+    return _build_report(race_result, Path(path), lang=lang)
+
+
+__all__ += ["build_report"]  # noqa: PLE0605

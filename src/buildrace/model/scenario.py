@@ -62,11 +62,26 @@ class Scenario(BaseModel):
         return tuple(p for p in self.policies if is_shock(p))
 
     def with_policies(self, extra: Iterable[Mapping[str, Any] | BaseModel]) -> Scenario:
-        """Return a copy with ``extra`` levers appended (dicts are validated)."""
-        new = tuple(
-            p if isinstance(p, BaseModel) else _LEVER_ADAPTER.validate_python(dict(p)) for p in extra
-        )
-        return self.model_copy(update={"policies": self.policies + new})
+        """Return a copy with ``extra`` levers appended (dicts are validated).
+
+        Raises :class:`~buildrace.errors.InputError` naming the lever and field on a bad lever.
+        """
+        from pydantic import ValidationError
+
+        from buildrace.errors import InputError
+
+        new = []
+        for i, p in enumerate(extra):
+            if isinstance(p, BaseModel):
+                new.append(p)
+                continue
+            try:
+                new.append(_LEVER_ADAPTER.validate_python(dict(p)))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                key = ".".join(str(k) for k in err["loc"])
+                raise InputError(f"added policies[{i}]{'.' + key if key else ''}: {err['msg']}") from None
+        return self.model_copy(update={"policies": self.policies + tuple(new)})
 
     def without_shocks(self) -> Scenario:
         """The counterfactual: the same scenario with every shock lever removed."""

@@ -226,11 +226,17 @@ def build_scenario(req: RaceRequest):
     patterns = [check_pattern(p, f"remove[{i}]") for i, p in enumerate(req.remove)]
     sc, removed = remove_matching(api.load_scenario(req.scenario), patterns)
     base = len(sc.policies)
+    from pydantic import TypeAdapter
+
+    from buildrace.model.levers import Lever
+
+    adapter: TypeAdapter = TypeAdapter(Lever)
     for i, policy in enumerate(req.policies):
         try:
-            sc = sc.with_policies([policy])
+            lever = adapter.validate_python(dict(policy))
         except ValidationError as exc:
             raise InputError(_validation_message(exc, f"policies[{i}]")) from None
+        sc = sc.with_policies([lever])
     return sc, base, removed
 
 

@@ -85,3 +85,20 @@ def test_unit_cost_combines_factor_learning_place_inputs_and_energy():
         infra=np.array(1.0), input_cost=np.array(20.0), energy_cost=np.array(5.0),
     )
     assert c == pytest.approx(100.0 * 0.5 * 0.9 * 1.1 + 20.0 + 5.0)
+
+
+def test_value_added_learning_rises_with_the_stages_own_learning_rate():
+    """The factor-cost exponent never falls when the stage's own learning rate rises."""
+    from buildrace.engine.calibrate import value_added_learning
+
+    intensity = np.array([[0.0, 0.0], [2.0, 0.0]])  # stage 1 uses 2 units of stage 0
+    price0 = np.array([[[10.0, 0.0]]])  # (N, E, S)
+    unit_cost0 = np.array([[[10.0, 50.0]]])
+    factor0 = np.array([[[9.0, 25.0]]])
+    lows = value_added_learning(np.array([[0.1, 0.1]]), price0, intensity, unit_cost0, factor0)
+    highs = value_added_learning(np.array([[0.1, 0.3]]), price0, intensity, unit_cost0, factor0)
+    assert highs[0, 0, 1] > lows[0, 0, 1]
+    assert highs[0, 0, 0] == lows[0, 0, 0]
+    # by hand: b = -log2(1 - LR); b_F = (b_1 - w_0 b_0) / f_1 with w_0 = 20/50, f_1 = 25/50
+    b = -np.log2(0.9)
+    assert lows[0, 0, 1] == pytest.approx((b - 0.4 * b) / 0.5)
