@@ -7,7 +7,7 @@ the engine, the metrics and the writers, and never print.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -68,13 +68,17 @@ def simulate(
         raise InputError(f"seed must be an integer >= 0 (got {seed!r})")
     if not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be an integer >= 1 (got {workers!r})")
-    meta = compile_scenario(sc, draws=1, world=world, seed=seed)  # identifiers; checks the scenario
     keep = kept_outputs(draws)
     tasks = []
     for lo in range(0, draws, CHUNK_DRAWS):
         n = min(CHUNK_DRAWS, draws - lo)
         values = {k: np.asarray(v)[lo : lo + n] for k, v in (parameter_values or {}).items()}
         tasks.append(ChunkTask(scenario=sc, world=world, seed=seed, offset=lo, draws=n, parameter_values=values, keep=keep))
+    # the first chunk's compilation checks the scenario and gives the identifiers; a
+    # serial run reuses it rather than compiling twice
+    meta = compile_scenario(sc, draws=tasks[0].draws, world=world, seed=seed, parameter_values=tasks[0].parameter_values)
+    if executor == "serial":
+        tasks[0] = replace(tasks[0], compiled=meta)
     parts = run_chunks(tasks, executor=executor, workers=workers, progress=(lambda d: progress(d, draws)) if progress else None)
     out = parts[0].outputs
     if len(parts) > 1:

@@ -17,6 +17,7 @@ from multiprocessing import get_context
 import numpy as np
 
 from buildrace.errors import InputError
+from buildrace.model.compile import Compiled
 from buildrace.model.scenario import Scenario
 from buildrace.model.world import World
 
@@ -34,6 +35,7 @@ class ChunkTask:
     draws: int
     parameter_values: dict
     keep: frozenset[str]
+    compiled: Compiled | None = None  # the chunk already compiled (serial runs reuse it)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def run_chunk(task: ChunkTask, progress: Callable[[int, int], None] | None = Non
     from buildrace.engine.run import run
     from buildrace.model.compile import compile_scenario
 
-    c = compile_scenario(
+    c = task.compiled or compile_scenario(
         task.scenario, draws=task.draws, world=task.world, seed=task.seed,
         draw_offset=task.offset, parameter_values=task.parameter_values,
     )

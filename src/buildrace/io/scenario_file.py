@@ -252,7 +252,9 @@ def scenario_to_yaml(scenario: Scenario) -> str:
     data["policies"] = [
         {k: v for k, v in p.items() if v not in (None, [], {}, "")} for p in data["policies"]
     ]
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    # libyaml's dumper when present: the scenario text is written into every result
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 __all__ = ["builtin_names", "load_scenario", "read_scenario", "scenario_from_text", "scenario_to_yaml"]
