@@ -75,6 +75,10 @@ FIT_PARAMETERS: tuple[FitParameter, ...] = (
     FitParameter("spillover_economy", cast(Uniform, MODEL_PRIORS["spillover_economy"]), "weight of the economy's experience in a site's learning"),
     FitParameter("scarcity_markup", cast(Uniform, MODEL_PRIORS["scarcity_markup"]), "price rise per unit of unmet demand share"),
     FitParameter(
+        "target_utilisation", cast(Uniform, MODEL_PRIORS["target_utilisation"]),
+        "utilisation producers plan capacity for (lower: more spare capacity built ahead of demand)",
+    ),
+    FitParameter(
         "glut_discount", cast(Uniform, MODEL_PRIORS["glut_discount"]),
         "how far prices fall below full cost when world capacity stands idle",
     ),

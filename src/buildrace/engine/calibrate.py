@@ -54,14 +54,15 @@ class Calibration:
 
 def input_cost(price, intensity, pair_economy, pair_stage):
     """(N, M, S) prices -> (N, P) input bill per unit at each pair."""
-    bill = price @ intensity.T  # (N, E, S): sum_u a(s, u) * P(e, u)
+    bill = price @ np.swapaxes(intensity, -1, -2)  # (N, E, S): sum_u a(s, u) * P(e, u)
     return bill[:, pair_economy, pair_stage]
 
 
 def local_input_share(price, intensity, own_share):
     """Share of each (economy, stage)'s input bill bought at home (1 where no inputs)."""
-    bill = price @ intensity.T
-    home = (price * own_share) @ intensity.T
+    at = np.swapaxes(intensity, -1, -2)
+    bill = price @ at
+    home = (price * own_share) @ at
     return np.where(bill > 0, safe_divide(home, bill, 1.0), 1.0)
 
 

@@ -60,7 +60,8 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     final_demand : (N, M, S) demand from final uses, other uses and stock purchases
     avail : (N, E, S) output capacity of each economy
     preference : (N, M, E, S) logit preference of market m for supplier e
-    intensity : (S, S) input (column) per unit of consumer (row)
+    intensity : (S, S), or (N, S, S) when the input mix varies by draw, input (column)
+        per unit of consumer (row)
     levels : stage indices by depth, most downstream first
     local_share, local_members : local-content rules at t, (M, S) and (M, E)
     stock : (N, E, S) stocks that can be drawn in a shortage
@@ -74,7 +75,7 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     demand = np.zeros((N, M, S))
     derived = np.zeros((N, M, S))
     for lvl in levels:  # chain depth (a handful of levels), not stages
-        der = (planned @ intensity[:, lvl])
+        der = planned @ intensity[..., lvl]
         d = final_demand[..., lvl] + der
         f, _, _ = allocate_with_local_content(d, avail[..., lvl], preference[..., lvl], local_share[:, lvl], local_members)
         flows[..., lvl] = f
@@ -86,12 +87,17 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     fill = fill_ext[..., :S]
     stock_draw = np.zeros((N, M, S))
     output = planned.copy()
-    comp_idx, sub_idx, sub_w = _input_lists(intensity, substitutes)
+    pattern = intensity if intensity.ndim == 2 else intensity[0]
+    comp_idx, sub_idx, sub_w = _input_lists(pattern, substitutes)
+    # intensities padded with a zero column, so padded substitute lists weigh nothing
+    int_ext = np.concatenate([intensity, np.zeros(intensity.shape[:-1] + (1,))], axis=-1)
     for lvl in reversed(levels):
         if (comp_idx[lvl] < S).any() or (sub_w[lvl] > 0).any():
             g = fill_ext[:, :, comp_idx[lvl]].min(axis=-1)  # (N, E, Sl): the scarcest complement
-            w = sub_w[lvl]  # (Sl, K) intensity weights of substitutes (0 = padding)
-            if w.any():
+            if (sub_w[lvl] > 0).any():
+                # intensity weights of substitutes: (Sl, K), or (N, 1, Sl, K) by draw
+                w = int_ext[..., lvl[:, None], sub_idx[lvl]]
+                w = w if w.ndim == 2 else w[:, None]
                 total = w.sum(-1)
                 avg = (fill_ext[:, :, sub_idx[lvl]] * w).sum(-1) / np.where(total > 0, total, 1.0)
                 g = np.minimum(g, np.where(total > 0, avg, 1.0))

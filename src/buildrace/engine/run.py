@@ -65,6 +65,7 @@ class Context:
     n_idx: np.ndarray
     p_idx: np.ndarray
     world_cost0: np.ndarray  # (N, S) base-year world unit cost (the trend's origin)
+    world_price0: np.ndarray  # (N, S) base-year world-average price (the input mix's origin)
 
 
 def initial_state(ctx: Context) -> State:
@@ -113,6 +114,29 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     return out
 
 
+def input_mix(ctx: Context, price: np.ndarray) -> np.ndarray:
+    """Input intensities (N, S, S) with the mix of substitutes following relative prices.
+
+    A consumer whose inputs substitute (a pack of LFP or nickel-based cells) splits its
+    total requirement between them by ``share_u ~ a0_u * (P_u / P0_u) ** (-sigma)``, with
+    last year's world-average prices relative to the base year's (so the base-year mix is
+    reproduced) and sigma the chemistry elasticity: a cell chemistry that gets cheaper,
+    or scarce and dear, gains or loses share of new packs.
+    """
+    c, cal = ctx.c, ctx.cal
+    if not c.substitutes.any():
+        return cal.intensity
+    out = np.repeat(cal.intensity[None], price.shape[0], axis=0)
+    rel = price.mean(axis=1) / np.where(ctx.world_price0 > 0, ctx.world_price0, 1.0)  # (N, S)
+    sigma = c.mp("chemistry_elasticity", 2)
+    for consumer in np.flatnonzero(c.substitutes.any(axis=1)):  # substitute groups (one: packs)
+        inputs = np.flatnonzero(c.substitutes[consumer])
+        base = cal.intensity[consumer, inputs]  # (K,)
+        w = base[None] * np.maximum(rel[:, inputs], 1e-6) ** (-sigma)
+        out[:, consumer, inputs] = base.sum() * w / w.sum(axis=1, keepdims=True)
+    return out
+
+
 def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
     """Advance one year (index t). Returns the next state and the year's outputs."""
     c, st, cal = ctx.c, ctx.st, ctx.cal
@@ -128,7 +152,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
     xeff = np.maximum(_exp(x_pair, x_econ, x_world, c.mp("spillover_economy", 2), c.mp("spillover_world", 2)), cal.xeff0 * 1e-12)
     learn = learning_factor(xeff, cal.xeff0, ctx.b_pair)
-    cost_pair, _ = pair_cost(c, st, cal.intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
+    intensity = input_mix(ctx, state.price)
+    cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     util = cal.utilisation
     avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
     if t == 0:
@@ -162,7 +187,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     zero_prem = np.zeros((E, E))
     dlv = delivered_cost(cost_eff, pol.tariff[t], zero_prem, transport, st.offdiag)
     pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ)
-    cl = clear_markets(d_final, avail, pref, cal.intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes)
+    cl = clear_markets(d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes)
     q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
 
     # prices: what buyers pay on average, marked up by scarcity
@@ -178,7 +203,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
 
     # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
-    used = cl.output @ cal.intensity  # (N, E, S) inputs consumed by producers in e
+    used = cl.output @ intensity  # (N, E, S) inputs consumed by producers in e
     received = cl.fill * cl.derived
     to_stock = np.maximum(received - used, 0.0)
     stock = np.maximum(state.stock + to_stock + cl.fill * purchase - cl.stock_draw, 0.0)
@@ -301,7 +326,10 @@ def prepare(c: Compiled) -> Context:
     b_pair = cal.learning_exponent[:, c.index.pair_economy, c.index.pair_stage]
     n_idx, p_idx = np.indices((st.N, st.P))
     leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)
-    ctx = Context(c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx, world_cost0=np.ones((st.N, st.S)))
+    ctx = Context(
+        c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx,
+        world_cost0=np.ones((st.N, st.S)), world_price0=cal.price0.mean(axis=1),
+    )
     return replace(ctx, world_cost0=_world_cost(ctx))
 
 

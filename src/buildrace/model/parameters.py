@@ -76,6 +76,12 @@ class ModelParameters(BaseModel):
     scarcity_markup: Positive = Field(
         1.5, description="price rises by this times the unmet share of demand (ASM)"
     )
+    chemistry_elasticity: Annotated[float, Field(ge=0.0, le=20.0)] = Field(
+        1.0,
+        description="how strongly the mix of substitute inputs (LFP vs nickel-based cells in packs) follows "
+        "their relative prices (ASM; kept mild because learning-by-doing makes the mix self-reinforcing: "
+        "a chemistry that gains share learns faster and gets cheaper still)",
+    )
     glut_discount: Share = Field(
         0.5,
         description="how far prices fall below cost per unit of slack (world utilisation short of the planned "

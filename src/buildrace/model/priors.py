@@ -28,6 +28,11 @@ MODEL_PRIORS = {
     # how far prices fall below full cost in a glut (assumption; PV modules and LFP cells
     # sold 20-40% below full cost in 2023-24)
     "glut_discount": Uniform(dist="uniform", low=0.2, high=0.9),
+    # how much spare capacity producers plan for: PV and battery makers ran at 50-85% in
+    # 2018-2024 (IEA S19/S20), so planning utilisation is itself uncertain (assumption)
+    "target_utilisation": Uniform(dist="uniform", low=0.5, high=0.9),
+    # substitution between cell chemistries in packs (assumption)
+    "chemistry_elasticity": Uniform(dist="uniform", low=0.0, high=3.0),
 }
 """Model-wide priors with their sources (see ``docs/parameters.md``)."""
 
