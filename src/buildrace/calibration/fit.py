@@ -22,8 +22,8 @@ accepted sets describe the best fits rather than a posterior.
 
 The fitted parameters (:func:`fit_parameters`) are multipliers of the world's learning
 rates per chain, of all trade elasticities and of all price elasticities; the model-wide
-``invest_response``, ``spillover_economy``, ``scarcity_markup``, ``glut_discount`` and
-``experience_years``; and a demand-growth multiplier per final use whose prior is centred
+``invest_response``, ``spillover_economy``, ``scarcity_markup``, ``target_utilisation``,
+``glut_discount`` and ``experience_years``; and a demand-growth multiplier per final use whose prior is centred
 on the observed world trend up to the base year (:func:`growth_parameters`). The priors
 and their sources are in ``docs/parameters.md``.
 
