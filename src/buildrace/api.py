@@ -230,6 +230,13 @@ def scenarios() -> list[dict]:
     return out
 
 
+def levers() -> list[dict]:
+    """Every policy lever kind with its parameters, units, defaults and valid ranges."""
+    from buildrace.model.levers import describe_levers
+
+    return describe_levers()
+
+
 def site_clusters(chain: str, **options):
     """Recommend cluster designations for ``chain`` (see :func:`buildrace.siting.site_clusters`:
     comparative advantage from regional data, a MILP with HiGHS, and what the designations
@@ -243,6 +250,7 @@ def site_clusters(chain: str, **options):
 
 __all__ = [
     "RaceResult",
+    "levers",
     "load_scenario",
     "race",
     "race_metrics",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from buildrace.cli._render import print_json, table
 
@@ -51,12 +50,9 @@ def economies(args: argparse.Namespace) -> int:
 
 
 def scenarios(args: argparse.Namespace) -> int:
-    from buildrace.io.scenario_file import builtin_names, load_scenario
+    from buildrace import api
 
-    data: list[dict[str, Any]] = []
-    for n in builtin_names():
-        sc = load_scenario(n)
-        data.append({"name": n, "description": " ".join(sc.description.split()), "policies": len(sc.policies), "shocks": len(sc.shocks)})
+    data = api.scenarios()
     if args.json:
         print_json(data)
     else:
@@ -65,23 +61,27 @@ def scenarios(args: argparse.Namespace) -> int:
 
 
 def levers(args: argparse.Namespace) -> int:
-    from buildrace.model.levers import LEVER_MODELS
+    from buildrace import api
 
-    data = []
-    for name, model in sorted(LEVER_MODELS.items()):
-        schema = model.model_json_schema()
-        params = {}
-        for field, spec in schema.get("properties", {}).items():
-            if field == "lever":
-                continue
-            info = {k: spec[k] for k in ("type", "default", "minimum", "maximum", "description") if k in spec}
-            if "anyOf" in spec:
-                info["type"] = " or ".join(a.get("type", "?") for a in spec["anyOf"])
-            params[field] = info
-        data.append({"lever": name, "description": (model.__doc__ or "").strip().split("\n")[0], "parameters": params,
-                     "required": [r for r in schema.get("required", []) if r != "lever"]})
+    data = api.levers()
     if args.json:
         print_json(data)
     else:
-        table("Policy levers", ["lever", "required", "description"], [[d["lever"], ", ".join(d["required"]), d["description"]] for d in data])
+        rows = [[d["lever"], d["description"], _parameters(d)] for d in data]
+        table("Policy levers (--json for units and descriptions of every parameter)", ["lever", "what it does", "parameters (* required)"], rows)
     return 0
+
+
+def _parameters(lever: dict) -> str:
+    """``rate* [0..10]``, ``permit_cut [0..1] = 0.5``: one lever's parameters in a line."""
+    parts = []
+    for name, info in lever["parameters"].items():
+        if name in ("note", "phase", "end"):
+            continue
+        text = name + ("*" if name in lever["required"] else "")
+        if "minimum" in info or "maximum" in info:
+            text += f" [{info.get('minimum', '')}..{info.get('maximum', '')}]"
+        if info.get("default") not in (None, [], {}, ""):
+            text += f" = {info['default']}"
+        parts.append(text)
+    return ", ".join(parts)

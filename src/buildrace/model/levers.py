@@ -210,6 +210,29 @@ LEVER_MODELS: dict[str, type[_Lever]] = {
 }
 
 
+def describe_levers() -> list[dict]:
+    """Every lever kind with its parameters (type, default, range, description) and the
+    required ones, from the models' JSON schemas: what ``buildrace levers`` lists."""
+    out = []
+    for name, model in sorted(LEVER_MODELS.items()):
+        schema = model.model_json_schema()
+        params = {}
+        for field, spec in schema.get("properties", {}).items():
+            if field == "lever":
+                continue
+            info = {k: spec[k] for k in ("type", "default", "minimum", "maximum", "description") if k in spec}
+            if "anyOf" in spec:
+                info["type"] = " or ".join(a.get("type", "?") for a in spec["anyOf"])
+            params[field] = info
+        out.append({
+            "lever": name,
+            "description": (model.__doc__ or "").strip().split("\n")[0].replace("``", ""),
+            "parameters": params,
+            "required": [r for r in schema.get("required", []) if r != "lever"],
+        })
+    return out
+
+
 def is_shock(lever: _Lever) -> bool:
     """True if the race metrics treat this lever as the shock (removed in the counterfactual)."""
     return bool(getattr(lever, "shock", False))
@@ -232,5 +255,6 @@ __all__ = [
     "Stockpile",
     "Tariff",
     "WorkforceTaskForce",
+    "describe_levers",
     "is_shock",
 ]

@@ -101,27 +101,9 @@ def run_scenarios() -> dict:
 def run_levers() -> dict:
     """Every policy lever with its parameters, and the dashboard's controls in lever terms."""
     from buildrace import api
-    from buildrace.model.levers import LEVER_MODELS
     from buildrace.web.controls import controls
 
-    levers = []
-    for name, model in sorted(LEVER_MODELS.items()):
-        schema = model.model_json_schema()
-        params = {}
-        for field, spec in schema.get("properties", {}).items():
-            if field == "lever":
-                continue
-            info = {k: spec[k] for k in ("type", "default", "minimum", "maximum", "description") if k in spec}
-            if "anyOf" in spec:
-                info["type"] = " or ".join(a.get("type", "?") for a in spec["anyOf"])
-            params[field] = info
-        levers.append({
-            "lever": name,
-            "description": (model.__doc__ or "").strip().split("\n")[0],
-            "parameters": params,
-            "required": [r for r in schema.get("required", []) if r != "lever"],
-        })
-    return {"levers": levers, "controls": controls(api.load_scenario("baseline"))}
+    return {"levers": api.levers(), "controls": controls(api.load_scenario("baseline"))}
 
 
 def run_strings() -> dict:
