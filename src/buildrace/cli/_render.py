@@ -26,7 +26,9 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
         return
     t = Table(title=title, show_lines=False)
     for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 else "right")
+        # numbers never wrap (a wrapped number reads as two); prose columns may
+        prose = any(w in c for w in ("description", "what it does", "parameters", "inputs", "sites"))
+        t.add_column(c, justify="left" if i == 0 or prose else "right", no_wrap=not (prose or i == 0))
     for r in rows:
         t.add_row(*["—" if v is None else str(v) for v in r])
     Console().print(t)

@@ -55,7 +55,6 @@ def _render(s: dict) -> None:
     imp = next(iter(s["substitution_years"]))
     exp = next(iter(s["redirection_years"]))
     years = list(next(iter(s["cost_gap"].values())).keys())
-    first, last = years[0], years[-1]
     base, end = str(s["base_year"]), str(s["end_year"])
     rows = []
     for stage, sub in s["substitution_years"][imp].items():
@@ -66,13 +65,13 @@ def _render(s: dict) -> None:
             stage.split(".", 1)[1] if "." in stage else stage,
             _fmt(sub, 0),
             _fmt(s["redirection_years"][exp][stage], 0),
-            f"{_fmt(gap[first], 2)} > {_fmt(gap[last], 2)}",
+            " ".join(_fmt(gap[y], 2) for y in years),
             f"{100 * (share.get(base) or 0):.1f} > {100 * (share.get(end) or 0):.1f}",
             "0" if not unmet else f"{100 * unmet:.1f}",
         ])
     table(
         f"{s['scenario']}: shock {s['shock_year']}, threshold {s['threshold']:.0%}, {s['draws']} draw(s), seed {s['seed']}",
-        ["stage", f"{imp} subst. yrs", f"{exp} redir. yrs", f"cost {imp}/{exp} {first}>{last}", f"{imp} share % {base}>{end}", f"{imp} unmet %"],
+        ["stage", f"{imp}\nsubst.\nyrs", f"{exp}\nredir.\nyrs", f"cost {imp}/{exp}\n" + " ".join(years), f"{imp} share %\n{base}>{end}", f"{imp}\nunmet\n%"],
         rows,
     )
     vrows = []
@@ -80,4 +79,4 @@ def _render(s: dict) -> None:
         vrows.append([chain, v["winner"], _fmt(v.get(f"{imp}_substitution_years"), 0), _fmt(v.get(f"{exp}_redirection_years"), 0),
                       f"{v.get(f'p_{imp}_first', 0):.0%}", f"{v.get(f'p_{exp}_first', 0):.0%}"])
     table("Verdict (the stage that closes last decides a chain; - = not by the horizon)",
-          ["chain", "first", f"{imp} yrs", f"{exp} yrs", f"P({imp} first)", f"P({exp} first)"], vrows)
+          ["chain", "first", f"{imp}\nyrs", f"{exp}\nyrs", f"P({imp}\nfirst)", f"P({exp}\nfirst)"], vrows)
