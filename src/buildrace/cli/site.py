@@ -153,6 +153,11 @@ def _print_table(result, top: int) -> None:
                 f"  {stage}: US/CN cost {e['without']['cost_gap'][stage]:.2f} -> {gap:.2f};"
                 f" US capacity {e['without']['us_capacity'][stage]:,.4g} -> {e['with']['us_capacity'][stage]:,.4g}"
             )
+    if result.comparison is not None:
+        cmp = result.comparison
+        for eco in ("CN", "US"):
+            best = ", ".join(f"{r['site']} {100 * r['composite']:.1f}%" for r in cmp[eco][:5])
+            lines.append(f"incumbency ({eco}, share of world chain capacity): {best}")
     if result.verification is not None:
         v = result.verification
         lines.append(f"verification: chosen plan ranks {v.rank} of {v.n_plans} ({v.metric})")

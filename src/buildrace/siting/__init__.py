@@ -79,6 +79,7 @@ class SitingResult(BaseModel):
     levers: tuple[ClusterLever, ...]
     verification: VerificationResult | None = None
     effect: dict | None = None
+    comparison: dict | None = None
 
     def to_json(self) -> dict:
         """A JSON-ready dict (the ``--json`` output)."""
@@ -108,6 +109,8 @@ class SitingResult(BaseModel):
             "designations": [lv.to_policy() for lv in self.levers],
             "sites": [_round(s.model_dump()) for s in self.sites],
         }
+        if self.comparison is not None:
+            out["china_comparison"] = self.comparison
         if self.effect is not None:
             out["simulated_effect"] = self.effect
         if self.verification is not None:
@@ -160,6 +163,27 @@ def designation_problem(scores: pd.DataFrame, chain: str, costs: CostModel) -> D
         cost_musd=cost.astype(float),
         distance_miles=dist.to_numpy(),
     )
+
+
+def province_comparison(chain: str, top: int = 10) -> dict:
+    """China's provinces beside US states on the capacity components the embedded world
+    supports for both (see :mod:`buildrace.siting.provinces`): the top ``top`` of each."""
+    from buildrace.siting.provinces import COMPONENTS, capacity_components
+
+    df = capacity_components(chain)
+
+    def rows(economy):
+        sub = df[df["economy"] == economy].head(top)
+        return [{"site": site, **{c: (None if pd.isna(r[c]) else round(float(r[c]), 4)) for c in (*COMPONENTS, "composite")}}
+                for site, r in sub.iterrows()]
+
+    return {
+        "components": list(COMPONENTS),
+        "measure": "share of world base-year capacity in the chain's mining, refining/processing "
+        "and component/assembly stages (incumbency; the US scores above measure latent advantage)",
+        "CN": rows("CN"),
+        "US": rows("US"),
+    }
 
 
 def site_clusters(
@@ -236,6 +260,7 @@ def site_clusters(
     from buildrace.siting.verify import simulated_effect
 
     effect = simulated_effect(levers, chain, seed=seed) if simulate and levers else None
+    comparison = province_comparison(chain)
     verification = None
     if verify_random > 0:
         from buildrace.siting.verify import verify_designations
@@ -255,6 +280,7 @@ def site_clusters(
         levers=levers,
         verification=verification,
         effect=effect,
+        comparison=comparison,
     )
 
 
