@@ -212,7 +212,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
 
     # 3. engine's own base-year costs -> theta per economy, then per site
     x0 = c.mp("experience_years", 2) * q0_pair
-    xeff0 = _xeff(c, st, x0)
+    xeff0 = effective_experience(c, st, x0)
     cost0, _ = pair_cost(c, st, intensity, wc0, factor_pair, np.ones((N, st.P)), np.repeat(k0_pair[None], N, axis=0), price0, own0, 0)
     theta_pair = np.ones((N, st.P))
     lam_w = c.mp("within_economy_lambda", 2)
@@ -239,8 +239,10 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     )
 
 
-def _xeff(c: Compiled, st: Structure, x_pair):
-    ix, _m = c.index, c.model
+def effective_experience(c: Compiled, st: Structure, x_pair):
+    """Xeff (N, P) of every pair from cumulative production, floored just above zero
+    (see :func:`buildrace.engine.cost.experience`)."""
+    ix = c.index
     x_econ = to_pairs(group_sum(x_pair, ix.group_start, st.E, st.S), ix.pair_group)
     x_world = group_sum(x_pair, ix.group_start, st.E, st.S).sum(axis=1)[:, ix.pair_stage]
     xe = costk.experience(x_pair, x_econ, x_world, c.mp("spillover_economy", 2), c.mp("spillover_world", 2))

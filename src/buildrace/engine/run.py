@@ -19,6 +19,7 @@ from buildrace.engine.calibrate import (
     calibrate,
     economy_cost,
     effective_cost,
+    effective_experience,
     glut_factor,
     pair_cost,
 )
@@ -145,13 +146,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     starts, pg = ix.group_start, ix.pair_group
 
     # --- 3. cost (inputs at last year's prices) ---
-    x_pair = state.experience
-    x_econ = to_pairs(group_sum(x_pair, starts, E, S), pg)
-    x_world = group_sum(x_pair, starts, E, S).sum(axis=1)[:, ix.pair_stage]
-    from buildrace.engine.cost import experience as _exp
-
-    xeff = np.maximum(_exp(x_pair, x_econ, x_world, c.mp("spillover_economy", 2), c.mp("spillover_world", 2)), cal.xeff0 * 1e-12)
-    learn = learning_factor(xeff, cal.xeff0, ctx.b_pair)
+    learn = learning_factor(effective_experience(c, st, state.experience), cal.xeff0, ctx.b_pair)
     intensity = input_mix(ctx, state.price)
     cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     util = cal.utilisation
