@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from buildrace import metrics
-from buildrace.dims import ECONOMY, MARKET, STAGE, YEAR
+from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
 from buildrace.errors import InputError
 from buildrace.io.scenario_file import load_scenario, scenario_to_yaml
 from buildrace.model.compile import compile_scenario
@@ -170,11 +170,11 @@ def race_metrics(res: xr.Dataset, cf: xr.Dataset, scenario: Scenario | None = No
     stages = [str(s) for s in res[STAGE].values]
     base, last = int(res[YEAR].values[0]), int(res[YEAR].values[-1])
     gap_years = [y for y in (base, 2030, 2040, 2050, last) if base <= y <= last]
-    gap = metrics.cost_gap(res).median("draw")
-    unmet = res["unmet"].sum(YEAR).median("draw")
-    demand_total = res["demand"].sum(YEAR).median("draw")
+    gap = metrics.cost_gap(res).median(DRAW)
+    unmet = res["unmet"].sum(YEAR).median(DRAW)
+    demand_total = res["demand"].sum(YEAR).median(DRAW)
     unmet_share = unmet / demand_total.where(demand_total > 0)
-    share = metrics.shares(res).median("draw")
+    share = metrics.shares(res).median(DRAW)
 
     def per_stage(da):
         return {s: metrics.median_or_none(da.sel({STAGE: s})) for s in stages}

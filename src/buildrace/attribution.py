@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from buildrace import metrics
-from buildrace.dims import DRAW, ECONOMY, STAGE, YEAR
+from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
 
 GROUPINGS = ("policy", "lever and economy", "lever")
 """How players are formed, from the finest to the coarsest."""
@@ -123,7 +123,7 @@ def race_values(res: xr.Dataset, cf: xr.Dataset, importer: str, exporter: str) -
     t0, theta = int(res.attrs["shock_year"]), float(res.attrs.get("threshold", 0.95))
     last = int(res[YEAR].values[-1])
     horizon = float(last - t0)
-    sub = metrics.substitution_years(res, cf, t0, theta).sel(market=importer)
+    sub = metrics.substitution_years(res, cf, t0, theta).sel({MARKET: importer})
     closing = metrics.chain_closing_years(sub, res["chain"], horizon)
     gap = metrics.cost_gap(res, importer, exporter).sel({YEAR: last})
     ss = metrics.self_sufficiency(res).sel({YEAR: last, ECONOMY: importer})

@@ -11,7 +11,7 @@ import io
 import re
 from pathlib import Path
 
-from buildrace.dims import ECONOMY, MARKET, STAGE, YEAR
+from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
 from buildrace.errors import InputError
 
 COLOURS = {"a": "#1f5fa8", "b": "#c8501e", "cf": "#9a9a9a"}
@@ -96,7 +96,7 @@ def paths_figure(comparison, importer: str = "US"):
     def ratio(ds, stage):
         out = ds["production"].sel({ECONOMY: importer, STAGE: stage})
         dem = ds["demand"].sel({MARKET: importer, STAGE: stage})
-        return (out / dem.where(dem > 0)).median("draw")
+        return (out / dem.where(dem > 0)).median(DRAW)
 
     for ax, (chain, stage) in zip(axes, chains, strict=False):
         years = rb[YEAR].values
