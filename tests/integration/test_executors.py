@@ -56,3 +56,11 @@ def test_process_pool_gives_the_same_bits(scenario, monkeypatch):
 def test_unknown_executor_is_a_clear_error(scenario):
     with pytest.raises(InputError, match="executor"):
         api.simulate(scenario, draws=2, world=toy_world(), executor="gpu")
+
+
+def test_dask_cluster_gives_the_same_bits(scenario, monkeypatch):
+    pytest.importorskip("distributed", reason="the Dask executor needs the dask extra (pip install 'buildrace[dask]')")
+    serial = api.simulate(scenario, draws=4, seed=5, world=toy_world())
+    monkeypatch.setattr(api, "CHUNK_DRAWS", 2)
+    on_dask = api.simulate(scenario, draws=4, seed=5, world=toy_world(), executor="dask", workers=2)
+    _same(serial, on_dask)
