@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 
 def print_json(obj) -> None:
@@ -63,3 +65,16 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(*exc)
         return False
+
+
+def write_summary_and_report(
+    out: Path, name: str, summary: dict, build_report: Callable[[Path], Path] | None
+) -> dict[str, Path]:
+    """Write ``<name>.json`` (atomically) and, unless ``build_report`` is None, ``<name>.html``."""
+    from buildrace.io.results_store import atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"summary": atomic_write_text(out / f"{name}.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")}
+    if build_report is not None:
+        files["report"] = build_report(out / f"{name}.html")
+    return files

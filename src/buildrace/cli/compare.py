@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from buildrace.cli._render import print_json, table
+from buildrace.cli._render import print_json, table, write_summary_and_report
 
 
 def register(subparsers) -> None:
@@ -32,14 +31,12 @@ def run(args: argparse.Namespace) -> int:
     comparison = api.compare(args.a, args.b, draws=args.draws, seed=args.seed)
     s = comparison.summary
     out = args.out or Path("buildrace-out") / f"compare-{s['a']}-{s['b']}"
-    out.mkdir(parents=True, exist_ok=True)
-    from buildrace.io.results_store import atomic_write_text
-
-    files = {"summary": atomic_write_text(out / "compare.json", json.dumps(s, indent=2, allow_nan=False) + "\n")}
-    if not args.no_report:
+    def report(path):
         from buildrace.reports.compare import build_compare_report
 
-        files["report"] = build_compare_report(comparison, out / "compare.html")
+        return build_compare_report(comparison, path)
+
+    files = write_summary_and_report(out, "compare", s, None if args.no_report else report)
     if args.json:
         print_json({**s, "files": {k: str(v) for k, v in files.items()}})
         return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from buildrace.cli._render import print_json, table
+from buildrace.cli._render import print_json, table, write_summary_and_report
 
 
 def register(subparsers) -> None:
@@ -34,14 +33,12 @@ def run(args: argparse.Namespace) -> int:
     ex = api.explain(args.scenario, draws=args.draws, seed=args.seed, max_players=args.max_players)
     s = ex.summary
     out = args.out or Path("buildrace-out") / f"explain-{s['scenario']}"
-    out.mkdir(parents=True, exist_ok=True)
-    from buildrace.io.results_store import atomic_write_text
-
-    files = {"summary": atomic_write_text(out / "explain.json", json.dumps(s, indent=2, allow_nan=False) + "\n")}
-    if not args.no_report:
+    def report(path):
         from buildrace.reports.explain import build_explain_report
 
-        files["report"] = build_explain_report(ex, out / "explain.html")
+        return build_explain_report(ex, path)
+
+    files = write_summary_and_report(out, "explain", s, None if args.no_report else report)
     if args.json:
         print_json({**s, "files": {k: str(v) for k, v in files.items()}})
         return 0
