@@ -233,14 +233,89 @@ def growth_parameters(world: World, rows: list[ObservedRow] | tuple = ()) -> tup
     return tuple(out)
 
 
+VOLATILITY_PARAMETERS = ("demand_volatility", "cost_volatility", "commodity_price_volatility", "investment_volatility")
+"""Shock volatilities fitted with the other parameters (:mod:`buildrace.model.shocks`)."""
+VOLATILITY_GSD = 1.4
+"""Geometric sd of a volatility prior centred on the history's estimate (a handful of
+annual changes pin a standard deviation down to within ~40%)."""
+MIN_CHANGES = 4
+"""Annual changes needed before the history's estimate centres a volatility prior."""
+VOLATILITY_SERIES = {
+    "demand_volatility": "demand",
+    "cost_volatility": "manufactured_price",
+    "commodity_price_volatility": "commodity_price",
+}
+"""Which observed annual changes estimate each shock volatility (see :func:`volatility_parameters`)."""
+
+
+def annual_changes(rows: list[ObservedRow] | tuple, kind: str, until: int) -> np.ndarray:
+    """Demeaned annual log changes of the observed series of one kind, up to ``until``.
+
+    ``kind``: ``demand`` (final-use demand), ``manufactured_price`` (prices and costs of
+    manufactured stages), ``commodity_price`` (prices of raw-material stages). Each
+    series' changes between consecutive years are taken less that series' mean change
+    (its trend), then pooled.
+    """
+    from buildrace.model.shocks import COMMODITY_TOKENS
+
+    def wanted(r: ObservedRow) -> bool:
+        if r.year > until or r.value <= 0:
+            return False
+        if kind == "demand":
+            return r.series == "demand" and r.stage.startswith("use.")
+        if r.series not in ("price", "cost"):
+            return False
+        commodity = any(tok in r.stage for tok in COMMODITY_TOKENS)
+        return commodity if kind == "commodity_price" else not commodity
+
+    by_key: dict[tuple, dict[int, float]] = {}
+    for r in rows:
+        if wanted(r):
+            by_key.setdefault(r.key, {})[r.year] = r.value
+    out: list[np.ndarray] = []
+    for values in by_key.values():
+        d = np.array([np.log(values[y + 1] / values[y]) for y in sorted(values) if y + 1 in values])
+        if len(d) >= 2:
+            out.append(d - d.mean())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def volatility_parameters(rows: list[ObservedRow] | tuple = (), until: int | None = None) -> tuple[FitParameter, ...]:
+    """Shock volatilities, with priors centred on the history up to ``until`` where it has
+    enough annual changes (:data:`MIN_CHANGES`), else the default priors.
+
+    The demand and cost shocks are random walks, so the sd of a series' demeaned annual log
+    changes estimates their volatility; commodity price shocks are AR(1) with persistence
+    rho, whose changes have sd ``sigma * sqrt(2 / (1 + rho))``. Investment volatility has no
+    annual capacity history to learn from and keeps its default prior.
+    """
+    from buildrace.model.parameters import ModelParameters
+
+    last = until if until is not None else max((r.year for r in rows), default=0)
+    rho = ModelParameters().commodity_price_persistence
+    out = []
+    for name in VOLATILITY_PARAMETERS:
+        d = annual_changes(rows, VOLATILITY_SERIES[name], last) if name in VOLATILITY_SERIES else np.zeros(0)
+        if len(d) >= MIN_CHANGES:
+            sd = float(np.sqrt(np.mean(d**2)))
+            centre = sd * np.sqrt((1.0 + rho) / 2.0) if name == "commodity_price_volatility" else sd
+            prior: Uniform | LogNormal = LogNormal(dist="lognormal", median=round(max(centre, 1e-3), 4), gsd=VOLATILITY_GSD)
+            note = f"{name.replace('_', ' ')}: prior centred on {len(d)} annual changes observed up to {last}"
+        else:
+            prior = cast(Uniform, MODEL_PRIORS[name])
+            note = f"{name.replace('_', ' ')}: default prior (fewer than {MIN_CHANGES} annual changes observed)"
+        out.append(FitParameter(name, prior, note))
+    return tuple(out)
+
+
 def fit_parameters(world: World, rows: list[ObservedRow] | tuple = ()) -> tuple[FitParameter, ...]:
     """The fitted parameters that apply to ``world``: learning multipliers of its chains,
-    the model-wide parameters, and demand-growth multipliers per use (see
-    :func:`growth_parameters`)."""
+    the model-wide parameters, demand-growth multipliers per use (see
+    :func:`growth_parameters`) and shock volatilities (see :func:`volatility_parameters`)."""
     return tuple(
         p for p in FIT_PARAMETERS
         if not p.name.startswith(LEARNING_MULTIPLIER) or p.name.removeprefix(LEARNING_MULTIPLIER) in world.chains
-    ) + growth_parameters(world, rows)
+    ) + growth_parameters(world, rows) + volatility_parameters(rows)
 
 
 def sample_candidates(params: tuple[FitParameter, ...], n: int, seed: int) -> np.ndarray:
@@ -447,7 +522,7 @@ def read_calibration(path: str | Path) -> CalibrationResult:
         scores = np.asarray(cal["scores"], dtype=float)
         from buildrace.model.world import FINAL_USES
 
-        known = {f.name for f in FIT_PARAMETERS} | {f"{GROWTH_PREFIX}{u}" for u in FINAL_USES}
+        known = {f.name for f in FIT_PARAMETERS} | {f"{GROWTH_PREFIX}{u}" for u in FINAL_USES} | set(VOLATILITY_PARAMETERS)
         unknown = [n for n in names if n not in known]
         if unknown or not len(accepted) or len(scores) != len(accepted):
             raise ValueError(f"unknown names {unknown}" if unknown else "accepted and scores disagree")

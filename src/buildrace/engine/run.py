@@ -99,7 +99,8 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     c, st, cal = ctx.c, ctx.st, ctx.cal
     ix = c.index
     d0 = cal.other_demand0 + c.demand0 @ cal.use_intensity
-    d1 = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) + ((c.demand0[None] * c.growth[:, 1]) @ cal.use_intensity)
+    growth1 = c.growth[:, 1] if c.shocks is None else c.growth[:, 1] * np.exp(-c.shocks.demand[:, 1])  # no foresight of shocks
+    d1 = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) + ((c.demand0[None] * growth1) @ cal.use_intensity)
     pot0, pot1 = (d0 @ ctx.leontief).sum(axis=0), (d1 @ ctx.leontief).sum(axis=1)
     g = np.clip(safe_divide(pot1, pot0[None], 1.0) - 1.0, 0.0, 0.25)[:, ix.pair_stage]  # (N, P)
     lead = c.permit_years[:, ix.pair_economy, ix.pair_stage] + c.build_years[:, ix.pair_economy, ix.pair_stage]
@@ -149,6 +150,9 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     learn = learning_factor(effective_experience(c, st, state.experience), cal.xeff0, ctx.b_pair)
     intensity = input_mix(ctx, state.price)
     cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
+    shocks = c.shocks
+    if shocks is not None:  # cost noise around learning (a random walk per stage)
+        cost_pair = cost_pair * np.exp(shocks.cost[:, t, ix.pair_stage])
     util = cal.utilisation
     avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
     if t == 0:
@@ -167,6 +171,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     avail_w = avail + 1e-12
     world_cost = (avail_w * cost_e).sum(axis=1) / avail_w.sum(axis=1)  # (N, S)
     trend = world_cost / ctx.world_cost0
+    if shocks is not None:  # cost shocks are news to consumers: the trend they expect excludes them
+        trend = trend * np.exp(-shocks.cost[:, t])
     use_price = state.price[:, :, ups]
     use_price0 = cal.price0[:, :, ups] * trend[:, None, ups]
     final = np.maximum(final_use_demand(c.demand0, c.growth[:, t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
@@ -194,6 +200,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     capacity_e = group_sum(state.capacity, starts, E, S)
     glut = glut_factor(cl.output.sum(axis=1), capacity_e.sum(axis=1), c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
     price = np.where(paid > 0, paid, state.price) * (1.0 + c.mp("scarcity_markup", 3) * unmet_share) * glut[:, None, :]
+    if shocks is not None:  # commodity price cycles (zero outside raw-material stages)
+        price = price * np.exp(shocks.price[:, t])[:, None, :]
     own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
     own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
 
@@ -214,7 +222,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
     # investors look through it
     potential = (d_final @ ctx.leontief).sum(axis=1)  # (N, S)
-    growth = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, 0.4)
+    growth = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, 0.6)
     latent = np.maximum(potential - cl.demand.sum(axis=1), 0.0)
     output_share = safe_divide(cl.output, cl.output.sum(axis=1, keepdims=True))
     allowed = pol.trade_factor[t] > 0
@@ -234,7 +242,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     expected = cl.output + won + output_share * latent[:, None, :]
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
-    horizon_e = c.permit_years + c.build_years
+    # ... plus half the ramp-up, when new plants reach their average output
+    horizon_e = c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :]
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     life_e = c.stage["lifetime_years"][:, None, :]
     surviving = capacity_e * (1.0 - 1.0 / life_e) ** horizon_e
@@ -254,6 +263,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     z = inv.margin_signal(netback, cost_inv, c.capex, u_target, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3))
     beta, response = c.mp("invest_beta", 3), c.mp("invest_response", 3)
     private = response * gap * inv.logistic(z, beta)
+    if shocks is not None:  # investment campaigns and droughts per economy and chain
+        private = private * np.exp(shocks.invest[:, t][:, :, ix.stage_chain])
     z_fund = z + (c.hurdle - pol.fund_hurdle)[None, :, None]
     fund_extra = response * gap * np.maximum(inv.logistic(z_fund, beta) - inv.logistic(z, beta), 0.0)
     target_any = group_sum(pol.fund_target[t][None], starts, E, S) > 0

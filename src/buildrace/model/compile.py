@@ -26,6 +26,7 @@ import pandas as pd
 from buildrace.errors import InputError
 from buildrace.model.parameters import ModelParameters
 from buildrace.model.scenario import Scenario
+from buildrace.model.shocks import Shocks, commodity_stages, draw_shocks
 from buildrace.model.world import FINAL_USES, GROWTH_PERIODS, STAGE_PARAMETERS, World, load_world
 
 # Stage parameters the engine reads, as (N, S) arrays (the draw axis is for uncertainty).
@@ -125,6 +126,7 @@ class Compiled:
     draws: int
     seed: int = 0
     draw_offset: int = 0
+    shocks: Shocks | None = None  # log shock paths (buildrace.model.shocks); None: no shocks
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def mp(self, name: str, ndim: int = 1) -> np.ndarray:
@@ -352,6 +354,13 @@ def compile_scenario(
             pipeline[pair_pos[(row.site, row.stage)], h] += float(row.capacity) * PHASE_SURVIVAL.get(row.phase, 0.5)
 
     policy = apply_policies(scenario, world, index, model)
+    shocks = draw_shocks(
+        model_draws, seed, draw_offset, draws, len(years), len(economies), len(uses), len(stages),
+        index.stage_chain, commodity_stages(stages),
+    )
+    growth = _growth_path(world, economies, uses, years, use_scale)
+    if shocks is not None:
+        growth = growth * np.exp(shocks.demand)
     return Compiled(
         scenario=scenario, world_name=world.name, index=index, model=model, stage=stage,
         unit_cost0=es("unit_cost"), capex=es("capex"), permit_years=es("permit_years"),
@@ -359,7 +368,7 @@ def compile_scenario(
         hurdle=world.economies["hurdle_rate"].reindex(list(economies)).to_numpy(float),
         elec_price=world.economies["electricity_price_usd_per_mwh"].reindex(list(economies)).to_numpy(float),
         intensity=inten, use_intensity=use_int, substitutes=substitutes, use_price_stage=use_price_stage,
-        demand0=demand0, growth=_growth_path(world, economies, uses, years, use_scale),
+        demand0=demand0, growth=growth, shocks=shocks,
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
     )

@@ -108,6 +108,28 @@ class ModelParameters(BaseModel):
     within_economy_lambda: Positive = Field(
         3.0, description="logit cost sensitivity among an economy's own sites (ASM)"
     )
+    # stochastic shocks (buildrace.model.shocks): zero by default, so one run is the
+    # deterministic central path; the default priors and calibration switch them on
+    demand_volatility: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.0, description="sd of the annual log shock to final demand (geometric random walk; 0: no shock)"
+    )
+    cost_volatility: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.0,
+        description="sd of the annual log shock to unit costs (geometric random walk around learning; "
+        "Farmer & Lafond 2016, doi 10.1016/j.respol.2015.11.001; 0: no shock)",
+    )
+    commodity_price_volatility: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+        0.0, description="sd of the annual log shock to raw-material prices (AR(1); 0: no shock)"
+    )
+    commodity_price_persistence: Annotated[float, Field(ge=0.0, le=0.99)] = Field(
+        0.6, description="AR(1) coefficient of commodity price shocks (ASM after Cashin, Liang & McDermott 2000)"
+    )
+    investment_volatility: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+        0.0, description="sd of the annual log shock to an economy's capacity announcements per chain (AR(1); 0: no shock)"
+    )
+    investment_persistence: Annotated[float, Field(ge=0.0, le=0.99)] = Field(
+        0.7, description="AR(1) coefficient of investment shocks (ASM: investment campaigns last several years)"
+    )
 
 
 class ParameterOverrides(BaseModel):

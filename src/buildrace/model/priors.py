@@ -33,6 +33,18 @@ MODEL_PRIORS = {
     "target_utilisation": Uniform(dist="uniform", low=0.5, high=0.9),
     # substitution between cell chemistries in packs (assumption)
     "chemistry_elasticity": Uniform(dist="uniform", low=0.0, high=3.0),
+    # stochastic shocks (buildrace.model.shocks). Demand: annual EV and PV sales growth
+    # scattered by 10-30 points around trend in 2012-2018 (history/observed.csv; assumption)
+    "demand_volatility": Uniform(dist="uniform", low=0.05, high=0.25),
+    # unit-cost noise around learning: Farmer & Lafond 2016 (doi 10.1016/j.respol.2015.11.001)
+    # find annual noise of ~0.1-0.2 in the log cost of whole products; a stage's own share
+    # is smaller because a product sums many stages (assumption)
+    "cost_volatility": Uniform(dist="uniform", low=0.03, high=0.10),
+    # raw-material prices: NdPr oxide and lithium carbonate moved 30-60% a year in
+    # 2011-2018 (history/observed.csv; assumption)
+    "commodity_price_volatility": Uniform(dist="uniform", low=0.10, high=0.40),
+    # investment campaigns: China's cell capacity grew 25-90% a year in 2016-2020 (assumption)
+    "investment_volatility": Uniform(dist="uniform", low=0.10, high=0.50),
 }
 """Model-wide priors with their sources (see ``docs/parameters.md``)."""
 
