@@ -11,7 +11,11 @@ from buildrace.model.scenario import Scenario
 from buildrace.testing import toy_world
 
 UNCERTAIN = {
-    "model": {"invest_response": {"dist": "uniform", "low": 0.5, "high": 1.0}},
+    "model": {
+        "invest_response": {"dist": "uniform", "low": 0.5, "high": 1.0},
+        # the shocks draw from their own per-draw streams: they must not depend on chunks either
+        "demand_volatility": 0.1, "cost_volatility": 0.05, "commodity_price_volatility": 0.2, "investment_volatility": 0.3,
+    },
     "stages": {"learning_rate": {"li_ion_battery.cell_lfp": {"dist": "normal", "mean": 0.18, "sd": 0.04}}},
 }
 
