@@ -174,20 +174,29 @@ def _lever_fields(loc: tuple) -> tuple[str, ...]:
 
 def _valid_range(loc: tuple) -> str:
     """``; valid: LO to HI`` for a lever field with bounds, else ''."""
+    from buildrace.model.checks import bounds_hint
     from buildrace.model.levers import LEVER_MODELS
 
     if not (len(loc) >= 4 and loc[0] == "policies" and loc[2] in LEVER_MODELS):
         return ""
     info = LEVER_MODELS[loc[2]].model_fields.get(str(loc[3]))
-    if info is None:
-        return ""
-    lo = hi = None
-    for meta in info.metadata + [m for a in getattr(info.annotation, "__args__", ()) for m in getattr(a, "__metadata__", ())]:
-        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
-        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
-    if lo is None and hi is None:
-        return ""
-    return f"; valid: {lo} to {hi}" if lo is not None and hi is not None else (f"; valid: >= {lo}" if lo is not None else f"; valid: <= {hi}")
+    return bounds_hint(info) if info is not None else ""
+
+
+def _dotted_keys(node: yaml.Node | None, dotted: str) -> tuple[str, ...]:
+    """The mapping keys along ``dotted`` (``parameters.stages.learning_rate.solar_pv.cell``)
+    in the YAML ``node``; keys may themselves contain dots (stage names), so each step takes
+    the key that matches the longest prefix of what remains."""
+    keys: list[str] = []
+    rest = dotted
+    while rest and isinstance(node, yaml.MappingNode):
+        found = [(str(k.value), v) for k, v in node.value if rest == str(k.value) or rest.startswith(f"{k.value}.")]
+        if not found:
+            break
+        key, node = max(found, key=lambda kv: len(kv[0]))
+        keys.append(key)
+        rest = rest[len(key) + 1:]
+    return tuple(keys)
 
 
 def _check_identifiers(
@@ -209,7 +218,9 @@ def _check_identifiers(
     except InputError as exc:
         m = _CHECK_WHERE.match(str(exc))
         if m is None:
-            raise InputError(f"{source}: {exc}") from None
+            key = str(exc).split(": ", 1)[0]
+            line = _line_of(node, _dotted_keys(node, key)) if node is not None and key.startswith("parameters.") else None
+            raise InputError(f"{source}:{line}: {exc}" if line else f"{source}: {exc}") from None
         i, lever, fld, j, msg = int(m[1]), m[2], m[3], m[4], m[5]
         listed = isinstance(getattr(scenario.policies[i], fld, None), (list, tuple))
         loc: tuple = ("policies", i, lever, fld) + ((int(j),) if j is not None and listed else ())

@@ -47,6 +47,17 @@ def check_sites(world: World, names, where: str, economy: str | None = None) -> 
             raise InputError(f"{where}[{i}]: site {n!r} is not in economy {economy!r}")
 
 
+def bounds_hint(info) -> str:
+    """``; valid: LO to HI`` (or one bound) for a pydantic field with ``ge``/``le`` bounds, else ''."""
+    lo = hi = None
+    for meta in info.metadata + [m for a in getattr(info.annotation, "__args__", ()) for m in getattr(a, "__metadata__", ())]:
+        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
+        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
+    if lo is None and hi is None:
+        return ""
+    return f"; valid: {lo} to {hi}" if lo is not None and hi is not None else (f"; valid: >= {lo}" if lo is not None else f"; valid: <= {hi}")
+
+
 def check_scenario(scenario: Scenario, world: World) -> None:
     """Raise :class:`InputError` if any identifier in ``scenario`` is unknown to ``world``."""
     from buildrace.model.distributions import point
@@ -59,10 +70,9 @@ def check_scenario(scenario: Scenario, world: World) -> None:
         ModelParameters(**{**ModelParameters().model_dump(), **{k: point(v) for k, v in params.model.items()}})
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(
-            f"parameters.model.{'.'.join(map(str, err['loc']))}: {err['msg']}"
-            f"; valid names: {', '.join(ModelParameters.model_fields)}"
-        ) from None
+        name = str(err["loc"][0]) if err["loc"] else ""
+        info = ModelParameters.model_fields.get(name)
+        raise InputError(f"parameters.model.{name}: {err['msg']}{bounds_hint(info) if info else ''}") from None
     for param, targets in scenario.parameters.stages.items():
         if param not in STAGE_PARAMETERS + ("price_elasticity",):
             _fail("parameters.stages", "stage parameter", param, STAGE_PARAMETERS)

@@ -113,3 +113,18 @@ def test_unknown_identifier_in_a_file_names_the_line(tmp_path):
     with pytest.raises(InputError) as info:
         api.simulate(str(path), world=toy_world())
     assert str(info.value).startswith(f"{path}:8:")
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "fragment"),
+    [
+        ("  model:\n    demand_volatility: -0.2\n", 5, "parameters.model.demand_volatility: Input should be greater than or equal to 0; valid: 0.0 to 1.0"),
+        ("  stages:\n    learning_rate:\n      li_ion_battery.cell_lfp: -0.1\n", 6, "parameters.stages.learning_rate.li_ion_battery.cell_lfp: must be a number >= 0"),
+    ],
+)
+def test_out_of_range_parameters_name_the_line_and_the_valid_range(tmp_path, block, line, fragment):
+    path = tmp_path / "params.yaml"
+    path.write_text(f"name: p\nextends: race\nparameters:\n{block}", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_scenario(path)
+    assert str(info.value).startswith(f"{path}:{line}: {fragment}")
