@@ -47,6 +47,7 @@ from buildrace.model.distributions import LogNormal, Normal, Triangular, Uniform
 from buildrace.model.parameters import ParameterOverrides
 from buildrace.model.priors import MODEL_PRIORS
 from buildrace.model.scenario import Scenario
+from buildrace.model.shocks import VOLATILITIES, is_commodity
 from buildrace.model.world import World
 
 LEARNING_MULTIPLIER = "learning_multiplier."
@@ -233,8 +234,6 @@ def growth_parameters(world: World, rows: list[ObservedRow] | tuple = ()) -> tup
     return tuple(out)
 
 
-VOLATILITY_PARAMETERS = ("demand_volatility", "cost_volatility", "commodity_price_volatility", "investment_volatility")
-"""Shock volatilities fitted with the other parameters (:mod:`buildrace.model.shocks`)."""
 VOLATILITY_GSD = 1.4
 """Geometric sd of a volatility prior centred on the history's estimate (a handful of
 annual changes pin a standard deviation down to within ~40%)."""
@@ -256,8 +255,6 @@ def annual_changes(rows: list[ObservedRow] | tuple, kind: str, until: int) -> np
     series' changes between consecutive years are taken less that series' mean change
     (its trend), then pooled.
     """
-    from buildrace.model.shocks import COMMODITY_TOKENS
-
     def wanted(r: ObservedRow) -> bool:
         if r.year > until or r.value <= 0:
             return False
@@ -265,8 +262,7 @@ def annual_changes(rows: list[ObservedRow] | tuple, kind: str, until: int) -> np
             return r.series == "demand" and r.stage.startswith("use.")
         if r.series not in ("price", "cost"):
             return False
-        commodity = any(tok in r.stage for tok in COMMODITY_TOKENS)
-        return commodity if kind == "commodity_price" else not commodity
+        return is_commodity(r.stage) == (kind == "commodity_price")
 
     by_key: dict[tuple, dict[int, float]] = {}
     for r in rows:
@@ -294,7 +290,7 @@ def volatility_parameters(rows: list[ObservedRow] | tuple = (), until: int | Non
     last = until if until is not None else max((r.year for r in rows), default=0)
     rho = ModelParameters().commodity_price_persistence
     out = []
-    for name in VOLATILITY_PARAMETERS:
+    for name in VOLATILITIES:
         d = annual_changes(rows, VOLATILITY_SERIES[name], last) if name in VOLATILITY_SERIES else np.zeros(0)
         if len(d) >= MIN_CHANGES:
             sd = float(np.sqrt(np.mean(d**2)))
@@ -522,7 +518,7 @@ def read_calibration(path: str | Path) -> CalibrationResult:
         scores = np.asarray(cal["scores"], dtype=float)
         from buildrace.model.world import FINAL_USES
 
-        known = {f.name for f in FIT_PARAMETERS} | {f"{GROWTH_PREFIX}{u}" for u in FINAL_USES} | set(VOLATILITY_PARAMETERS)
+        known = {f.name for f in FIT_PARAMETERS} | {f"{GROWTH_PREFIX}{u}" for u in FINAL_USES} | set(VOLATILITIES)
         unknown = [n for n in names if n not in known]
         if unknown or not len(accepted) or len(scores) != len(accepted):
             raise ValueError(f"unknown names {unknown}" if unknown else "accepted and scores disagree")

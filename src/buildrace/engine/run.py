@@ -152,7 +152,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     shocks = c.shocks
     if shocks is not None:  # cost noise around learning (a random walk per stage)
-        cost_pair = cost_pair * np.exp(shocks.cost[:, t, ix.pair_stage])
+        cost_shock = np.exp(shocks.cost[:, t])  # (N, S)
+        cost_pair = cost_pair * cost_shock[:, ix.pair_stage]
     util = cal.utilisation
     avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
     if t == 0:
@@ -172,7 +173,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     world_cost = (avail_w * cost_e).sum(axis=1) / avail_w.sum(axis=1)  # (N, S)
     trend = world_cost / ctx.world_cost0
     if shocks is not None:  # cost shocks are news to consumers: the trend they expect excludes them
-        trend = trend * np.exp(-shocks.cost[:, t])
+        trend = trend / cost_shock
     use_price = state.price[:, :, ups]
     use_price0 = cal.price0[:, :, ups] * trend[:, None, ups]
     final = np.maximum(final_use_demand(c.demand0, c.growth[:, t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)

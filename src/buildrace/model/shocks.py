@@ -62,9 +62,14 @@ class Shocks:
     invest: np.ndarray
 
 
+def is_commodity(stage: str) -> bool:
+    """Whether ``stage`` is a raw-material stage (see :data:`COMMODITY_TOKENS`)."""
+    return any(tok in stage for tok in COMMODITY_TOKENS)
+
+
 def commodity_stages(stages: tuple[str, ...]) -> np.ndarray:
-    """(S,) bool: the raw-material stages (see :data:`COMMODITY_TOKENS`)."""
-    return np.array([any(tok in s for tok in COMMODITY_TOKENS) for s in stages], dtype=bool)
+    """(S,) bool: the raw-material stages."""
+    return np.array([is_commodity(s) for s in stages], dtype=bool)
 
 
 def _ar1(eps: np.ndarray, rho: np.ndarray) -> np.ndarray:
@@ -116,4 +121,4 @@ def draw_shocks(
     )
 
 
-__all__ = ["COMMODITY_TOKENS", "SHOCK_STREAM", "VOLATILITIES", "Shocks", "commodity_stages", "draw_shocks"]
+__all__ = ["COMMODITY_TOKENS", "SHOCK_STREAM", "VOLATILITIES", "Shocks", "commodity_stages", "draw_shocks", "is_commodity"]
