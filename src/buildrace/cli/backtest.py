@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from buildrace.cli._render import print_json, table
+from buildrace.cli._render import print_json, table, write_summary_and_report
 
 
 def register(subparsers) -> None:
@@ -32,14 +31,13 @@ def run(args: argparse.Namespace) -> int:
 
     bt = api.backtest(args.observed, args.base_year, draws=args.draws, seed=args.seed)
     out = args.out or Path("buildrace-out") / f"backtest-{args.base_year}"
-    out.mkdir(parents=True, exist_ok=True)
-    from buildrace.io.results_store import atomic_write_text
 
-    files = [atomic_write_text(out / "backtest.json", json.dumps(bt.report, indent=2, allow_nan=False) + "\n")]
-    if not args.no_report:
+    def report(path: Path) -> Path:
         from buildrace.reports.backtest import build_backtest_report
 
-        files.append(build_backtest_report(bt.report, bt.summary, out / "backtest.html"))
+        return build_backtest_report(bt.report, bt.summary, path)
+
+    files = list(write_summary_and_report(out, "backtest", bt.report, None if args.no_report else report).values())
     if args.json:
         print_json(bt.report)
         return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from buildrace.cli._render import print_json, table
+from buildrace.cli._render import print_json, table, write_summary_and_report
 
 
 def register(subparsers) -> None:
@@ -35,14 +34,13 @@ def run(args: argparse.Namespace) -> int:
     result = api.sensitivity(args.scenario, args.metric, method=args.method, n=args.n, seed=args.seed)
     s = result.summary()
     out = args.out or Path("buildrace-out") / f"sensitivity-{Path(args.scenario).stem}"
-    out.mkdir(parents=True, exist_ok=True)
-    from buildrace.io.results_store import atomic_write_text
 
-    files = [atomic_write_text(out / "sensitivity.json", json.dumps(s, indent=2, allow_nan=False) + "\n")]
-    if not args.no_report:
+    def report(path: Path) -> Path:
         from buildrace.reports.sensitivity import build_sensitivity_report
 
-        files.append(build_sensitivity_report(s, out / "sensitivity.html"))
+        return build_sensitivity_report(s, path)
+
+    files = list(write_summary_and_report(out, "sensitivity", s, None if args.no_report else report).values())
     if args.json:
         print_json({**s, "files": [str(f) for f in files]})
         return 0
