@@ -34,6 +34,10 @@ from buildrace.model.compile import Compiled
 ENTRY_SEED = 0.05
 """Share of the average economy's presence credited to every economy when unmet demand
 is divided among would-be suppliers (lets an economy with no capacity plan an entry)."""
+EXPECTED_GROWTH_CAP = 0.6
+"""Cap on the demand growth investors extrapolate over the lead time: above the fastest
+sustained growth of 2018-2024 (EV sales, ~50% a year), so one year's jump is not
+extrapolated; chosen on the 2018 backtest (docs/calibration.md)."""
 LEAD_HORIZON = 1
 """Pipeline buffer columns beyond the horizon: projects arriving after the last year
 land in one sink column (they are still counted in ``pipeline``)."""
@@ -223,7 +227,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
     # investors look through it
     potential = (d_final @ ctx.leontief).sum(axis=1)  # (N, S)
-    growth = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, 0.6)
+    growth = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, EXPECTED_GROWTH_CAP)
     latent = np.maximum(potential - cl.demand.sum(axis=1), 0.0)
     output_share = safe_divide(cl.output, cl.output.sum(axis=1, keepdims=True))
     allowed = pol.trade_factor[t] > 0
