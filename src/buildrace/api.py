@@ -57,6 +57,7 @@ def simulate(
     -------
     xarray.Dataset with the draw axis first (see :mod:`buildrace.results`).
     """
+    from buildrace.engine.run import race_exporters
     from buildrace.ensemble.executors import ChunkTask, run_chunks
     from buildrace.results import kept_outputs, to_dataset
 
@@ -95,6 +96,9 @@ def simulate(
         "shock_year": int(min(shock_years)) if shock_years else -1,
         "threshold": float(sc.threshold),
         "calibration_fit_error": float(max(p.fit_error for p in parts)),
+        "importers": sc.parties()[0],
+        "exporters": [meta.index.economies[e] for e in race_exporters(meta)],
+        "inputs": (meta.intensity > 0).astype(np.int8),
         "buildrace_version": _version(),
     }
     ds = to_dataset(out, meta.index, draws, attrs)
@@ -110,12 +114,79 @@ def _version() -> str:
 
 @dataclass(frozen=True)
 class RaceResult:
-    """A scenario run beside its counterfactual (same draws, same seed, no shock)."""
+    """A scenario run beside its reference path (same draws, same seed).
+
+    Attributes
+    ----------
+    scenario : the scenario run
+    results : its results
+    reference : the reference path's results (the common yardstick: by default the
+        world's ``baseline``, the policies in force and no shock)
+    reference_name : the reference scenario's name
+    summary : the race metrics (:func:`race_metrics`), JSON-ready
+    policy_world : the scenario's own no-shock counterfactual (its policies without the
+        shock), the second, labelled view "recovery relative to the policy world"; the
+        same object as ``results`` when the scenario has no shock
+    """
 
     scenario: Scenario
     results: xr.Dataset
-    counterfactual: xr.Dataset
+    reference: xr.Dataset
+    reference_name: str
     summary: dict
+    policy_world: xr.Dataset
+
+    @property
+    def counterfactual(self) -> xr.Dataset:
+        """The yardstick the metrics use (the reference path); kept for older callers."""
+        return self.reference
+
+
+DEFAULT_REFERENCE = "baseline"
+
+
+def reference_scenario(sc: Scenario, reference: str | Scenario | None = None, world: World | None = None) -> Scenario:
+    """The reference path of ``sc``: ``reference`` if given, else the scenario's own
+    ``reference:`` key, else the built-in baseline of the scenario's world.
+
+    A reference with a shock is refused: the yardstick is a world without the race.
+    """
+    from buildrace.io.scenario_file import builtin_names
+
+    if isinstance(reference, Scenario):
+        ref = reference
+    else:
+        name = reference or sc.reference
+        if name is None:
+            candidates = [n for n in builtin_names() if n.startswith(DEFAULT_REFERENCE)]
+            for n in candidates:
+                cand = load_scenario(n, world=world)
+                if cand.world == sc.world and not cand.shocks:
+                    name = n
+                    break
+            else:
+                return sc.without_shocks()
+        try:
+            ref = load_scenario(name, world=world)
+        except InputError as exc:
+            raise InputError(f"scenario {sc.name!r}: reference {name!r} cannot be loaded: {exc}") from None
+    if ref.shocks:
+        raise InputError(
+            f"scenario {sc.name!r}: reference {ref.name!r} has a shock; the reference path is a world"
+            " without the race (name a scenario with no decoupling or shock lever)"
+        )
+    if ref.world != sc.world or ref.end_year != sc.end_year:
+        raise InputError(
+            f"scenario {sc.name!r} ({sc.world}, to {sc.end_year}): reference {ref.name!r} runs on"
+            f" {ref.world} to {ref.end_year}; name a reference on the same world and horizon"
+        )
+    return ref
+
+
+def _same_run(a: Scenario, b: Scenario) -> bool:
+    """True if two scenarios simulate the same thing (names and texts aside)."""
+    keys = ("world", "end_year", "policies", "parameters")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
 def race(
@@ -126,79 +197,146 @@ def race(
     world: World | None = None,
     executor: str = "serial",
     workers: int = 1,
+    reference: Scenario | str | None = None,
 ) -> RaceResult:
-    """Run a scenario and its counterfactual (same draws, same seed) and compute the race metrics."""
+    """Run a scenario and its reference path (same draws, same seed) and compute the race metrics.
+
+    Parameters
+    ----------
+    scenario : a Scenario, a built-in name or a scenario file
+    draws, seed, progress, world, executor, workers : as in :func:`simulate`
+    reference : the reference path (see :func:`reference_scenario`); the scenario's own
+        no-shock counterfactual is run as well when it differs, for the second view
+
+    A scenario without a shock is reported too: its paths, shares, cost gaps and
+    self-sufficiency against the reference; the race metrics that need a shock are null.
+    """
     sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
-    if not sc.shocks:
-        raise InputError(
-            f"scenario {sc.name!r} has no shock (a decoupling, or an export control with shock: true);"
-            " the race metrics compare a shock with its counterfactual"
-        )
-    half = (lambda d, t: progress(d, 2 * t)) if progress else None
-    second = (lambda d, t: progress(t + d, 2 * t)) if progress else None
-    res = simulate(sc, draws=draws, seed=seed, progress=half, world=world, executor=executor, workers=workers)
-    cf = simulate(sc.without_shocks(), draws=draws, seed=seed, progress=second, world=world, executor=executor, workers=workers)
-    return RaceResult(scenario=sc, results=res, counterfactual=cf, summary=race_metrics(res, cf, sc))
+    ref_sc = reference_scenario(sc, reference, world)
+    own_sc = sc.without_shocks()
+    runs: list[Scenario] = [sc]
+    if not _same_run(ref_sc, sc):
+        runs.append(ref_sc)
+    if sc.shocks and not _same_run(own_sc, ref_sc):
+        runs.append(own_sc)
+    done: dict[int, xr.Dataset] = {}
+    # every run keeps CN's sales by destination (and its own exporters'), so redirection
+    # of the usual exporter can be measured against any reference
+    for k, run_sc in enumerate(runs):
+        tick = (lambda d, t, k=k: progress(k * t + d, len(runs) * t)) if progress else None
+        done[k] = simulate(run_sc, draws=draws, seed=seed, progress=tick, world=world, executor=executor, workers=workers)
+    res = done[0]
+    ref = done[runs.index(ref_sc)] if ref_sc in runs else res
+    if own_sc in runs:
+        own = done[runs.index(own_sc)]
+    elif sc.shocks:
+        own = ref
+    else:
+        own = res
+    summary = race_metrics(res, ref, sc, policy_world=own if sc.shocks else None, reference_name=ref_sc.name)
+    return RaceResult(scenario=sc, results=res, reference=ref, reference_name=ref_sc.name, summary=summary, policy_world=own)
 
 
 def _shock_parties(sc: Scenario) -> tuple[list[str], list[str]]:
-    importers, exporters = [], []
-    for p in sc.shocks:
-        if p.lever == "decoupling":
-            importers.append(p.importer)
-            exporters.append(p.exporter)
-        elif p.lever == "export_control":
-            exporters.append(p.exporter)
-            importers.extend(t for t in p.targets if t not in ("ALL", "all"))
-    return list(dict.fromkeys(importers)) or ["US"], list(dict.fromkeys(exporters)) or ["CN"]
+    return sc.parties()
 
 
-def race_metrics(res: xr.Dataset, cf: xr.Dataset, scenario: Scenario | None = None) -> dict:
-    """The race summary as plain JSON-ready data (medians over draws).
-
-    Keys: scenario, seed, draws, shock_year, threshold, substitution_years
-    (economy -> stage -> years or None), redirection_years (same), cost_gap (stage ->
-    year -> US/CN), unmet_demand (economy -> stage -> total units over the horizon),
-    shares (economy -> stage -> {base year, last year}), verdict (chain -> ...).
-    """
-    t0 = int(res.attrs["shock_year"])
-    theta = float(res.attrs.get("threshold", 0.95))
-    sc = scenario
-    importers, exporters = _shock_parties(sc) if sc else (["US"], ["CN"])
-    sub = metrics.substitution_years(res, cf, t0, theta)
-    red = metrics.redirection_years(res, cf, t0, theta)
+def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importers: list[str], exporters: list[str]) -> dict:
+    """Substitution and redirection years, relapses and the verdict against one yardstick."""
     stages = [str(s) for s in res[STAGE].values]
-    base, last = int(res[YEAR].values[0]), int(res[YEAR].values[-1])
-    gap_years = [y for y in (base, 2030, 2040, 2050, last) if base <= y <= last]
-    gap = metrics.cost_gap(res).median(DRAW)
-    unmet = res["unmet"].sum(YEAR).median(DRAW)
-    demand_total = res["demand"].sum(YEAR).median(DRAW)
-    unmet_share = unmet / demand_total.where(demand_total > 0)
-    share = metrics.shares(res).median(DRAW)
+    sub = metrics.substitution(res, ref, t0, theta)
+    red = metrics.redirection(res, ref, t0, theta, importers)
+    exp_have = [e for e in exporters if e in set(red[metrics.EXPORTER].values)]
 
     def per_stage(da):
         return {s: metrics.median_or_none(da.sel({STAGE: s})) for s in stages}
 
-    summary = {
+    red_years = red["years"]
+    return {
+        "substitution_years": {e: per_stage(sub["years"].sel({MARKET: e})) for e in importers},
+        "redirection_years": {e: per_stage(red_years.sel({metrics.EXPORTER: e})) for e in exp_have},
+        "relapses": {
+            "substitution": metrics.relapses(sub.sel({MARKET: importers}), MARKET),
+            "redirection": metrics.relapses(red.sel({metrics.EXPORTER: exp_have}), metrics.EXPORTER),
+        },
+        "verdict": (
+            metrics.verdict(sub["years"].sel({MARKET: importers[0]}), red_years.sel({metrics.EXPORTER: exp_have[0]}), res, importers[0], exp_have[0])
+            if exp_have else {}
+        ),
+    }
+
+
+def race_metrics(
+    res: xr.Dataset,
+    ref: xr.Dataset,
+    scenario: Scenario | None = None,
+    policy_world: xr.Dataset | None = None,
+    reference_name: str | None = None,
+) -> dict:
+    """The race summary as plain JSON-ready data (medians over draws).
+
+    Keys: scenario, reference (the yardstick's name), seed, draws, shock_year (None
+    without a shock), threshold, substitution_years (economy -> stage -> years or None),
+    redirection_years (same), relapses (stages that recover and fall back, with the years
+    short), verdict (chain -> ..., upstream-aware), relative_to_policy_world (the same
+    race metrics against the scenario's own no-shock counterfactual), cost_gap (stage ->
+    year -> US/CN), reference_cost_gap (the same on the reference), self_sufficiency
+    (economy -> stage -> {last year: value, reference}), unmet_demand (economy -> stage ->
+    total units over the horizon), unmet_share, shares (economy -> stage -> {base year,
+    last year}).
+    """
+    t0 = int(res.attrs["shock_year"])
+    theta = float(res.attrs.get("threshold", 0.95))
+    importers, exporters = scenario.parties() if scenario else (list(res.attrs.get("importers", ["US"])), ["CN"])
+    stages = [str(s) for s in res[STAGE].values]
+    base, last = int(res[YEAR].values[0]), int(res[YEAR].values[-1])
+    gap_years = list(dict.fromkeys(y for y in (base, 2030, 2040, 2050, last) if base <= y <= last))
+    gap = metrics.cost_gap(res).median(DRAW)
+    ref_gap = metrics.cost_gap(ref).median(DRAW)
+    unmet = res["unmet"].sum(YEAR).median(DRAW)
+    demand_total = res["demand"].sum(YEAR).median(DRAW)
+    unmet_share = unmet / demand_total.where(demand_total > 0)
+    share = metrics.shares(res).median(DRAW)
+    ss = metrics.self_sufficiency(res).sel({YEAR: last}).median(DRAW)
+    ref_ss = metrics.self_sufficiency(ref).sel({YEAR: last}).median(DRAW)
+    parties = list(dict.fromkeys(importers + exporters))
+    summary: dict = {
         "scenario": res.attrs["scenario"],
+        "reference": reference_name or ref.attrs.get("scenario"),
         "seed": int(res.attrs["seed"]),
         "draws": int(res.attrs["draws"]),
         "base_year": base,
         "end_year": last,
-        "shock_year": t0,
+        "shock_year": t0 if t0 >= 0 else None,
         "threshold": theta,
-        "substitution_years": {e: per_stage(sub.sel({MARKET: e})) for e in importers},
-        "redirection_years": {e: per_stage(red.sel({ECONOMY: e})) for e in exporters},
-        "cost_gap": {s: {str(y): _num(gap.sel({STAGE: s, YEAR: y})) for y in dict.fromkeys(gap_years)} for s in stages},
+    }
+    if t0 >= 0:
+        summary.update(_race_view(res, ref, t0, theta, importers, exporters))
+        if policy_world is not None:
+            view = _race_view(res, policy_world, t0, theta, importers, exporters)
+            view["reference"] = str(policy_world.attrs.get("scenario"))
+            view["meaning"] = "recovery relative to the policy world: the scenario's own policies without the shock"
+            summary["relative_to_policy_world"] = view
+    else:
+        summary.update({"substitution_years": {e: dict.fromkeys(stages) for e in importers},
+                        "redirection_years": {e: dict.fromkeys(stages) for e in exporters},
+                        "relapses": {"substitution": {}, "redirection": {}}, "verdict": {},
+                        "note": "no shock: the race metrics that need one are null; paths, shares, costs and self-sufficiency are reported"})
+    summary.update({
+        "cost_gap": {s: {str(y): _num(gap.sel({STAGE: s, YEAR: y})) for y in gap_years} for s in stages},
+        "reference_cost_gap": {s: {str(y): _num(ref_gap.sel({STAGE: s, YEAR: y})) for y in gap_years} for s in stages},
+        "self_sufficiency": {
+            str(e): {s: {str(last): _num(ss.sel({ECONOMY: e, STAGE: s})), "reference": _num(ref_ss.sel({ECONOMY: e, STAGE: s}))} for s in stages}
+            for e in parties
+        },
         "unmet_demand": {str(e): {s: _num(unmet.sel({MARKET: e, STAGE: s})) for s in stages} for e in res[MARKET].values},
-        "unmet_share": {str(e): {s: _num(unmet_share.sel({MARKET: e, STAGE: s})) for s in stages} for e in dict.fromkeys(importers + exporters)},
+        "unmet_share": {str(e): {s: _num(unmet_share.sel({MARKET: e, STAGE: s})) for s in stages} for e in parties},
         "shares": {
             str(e): {s: {str(base): _num(share.sel({ECONOMY: e, STAGE: s, YEAR: base})),
                          str(last): _num(share.sel({ECONOMY: e, STAGE: s, YEAR: last}))} for s in stages}
-            for e in dict.fromkeys(importers + exporters)
+            for e in parties
         },
-        "verdict": metrics.verdict(res, cf, t0, importers[0], exporters[0], theta),
-    }
+    })
     return summary
 
 
@@ -279,8 +417,16 @@ class Comparison:
     summary: dict
 
 
-def compare(a: Scenario | str, b: Scenario | str, draws: int = 1, seed: int | None = None, world: World | None = None) -> Comparison:
-    """Run two scenarios with :func:`race` (same draws, same seed) and line up every race metric.
+def compare(
+    a: Scenario | str,
+    b: Scenario | str,
+    draws: int = 1,
+    seed: int | None = None,
+    world: World | None = None,
+    reference: Scenario | str | None = None,
+) -> Comparison:
+    """Run two scenarios with :func:`race` (same draws, same seed, one reference path)
+    and line up every race metric.
 
     Parameters
     ----------
@@ -288,6 +434,8 @@ def compare(a: Scenario | str, b: Scenario | str, draws: int = 1, seed: int | No
     draws : scenario draws for each run
     seed : root seed for both (default: each scenario's own)
     world : a World to use instead of the scenarios' embedded one
+    reference : the reference path both are measured against (default: A's reference, so
+        that both scenarios are ranked on one bar)
 
     Returns
     -------
@@ -295,8 +443,11 @@ def compare(a: Scenario | str, b: Scenario | str, draws: int = 1, seed: int | No
     """
     from buildrace.comparison import metric_rows
 
-    ra = race(a, draws=draws, seed=seed, world=world)
-    rb = race(b, draws=draws, seed=seed, world=world)
+    sa = load_scenario(a, world=world) if isinstance(a, str) else a
+    sb = load_scenario(b, world=world) if isinstance(b, str) else b
+    ref = reference_scenario(sa, reference, world)
+    ra = race(sa, draws=draws, seed=seed, world=world, reference=ref)
+    rb = race(sb, draws=draws, seed=seed, world=world, reference=ref)
     rows = metric_rows(ra.summary, rb.summary)
     summary = {
         "a": ra.summary["scenario"],
@@ -304,6 +455,7 @@ def compare(a: Scenario | str, b: Scenario | str, draws: int = 1, seed: int | No
         "seed": {"a": ra.summary["seed"], "b": rb.summary["seed"]},
         "draws": int(draws),
         "difference": "b - a",
+        "reference": ra.summary["reference"],
         "rows": rows,
     }
     return Comparison(a=ra, b=rb, rows=rows, summary=summary)
@@ -342,12 +494,16 @@ def explain(
     seed: int | None = None,
     max_players: int = 10,
     world: World | None = None,
+    reference: Scenario | str | None = None,
 ) -> Explanation:
-    """Shapley contributions of a scenario's non-shock policies to its race metrics.
+    """Shapley contributions of a scenario's differences from its reference path to the
+    race metrics, all measured against that reference (one yardstick).
 
-    Every coalition of players (2**n of them) is run with the shock and against its own
-    counterfactual; policies are grouped (by lever kind and economy, then by lever kind)
-    when there are more than ``max_players``. Metrics: see
+    The players are the levers the scenario adds to the reference (its shock among
+    them) and those of the reference it drops; every coalition of players (2**n) is run
+    and measured against the reference, so the contributions sum to the scenario's
+    difference from the reference. Players are grouped (by lever kind and economy, then
+    by lever kind) when there are more than ``max_players``. Metrics: see
     :func:`buildrace.attribution.race_values`.
     """
     from buildrace import attribution
@@ -357,44 +513,59 @@ def explain(
         raise InputError(f"scenario {sc.name!r} has no shock; contributions are to the race metrics, which need one")
     if not isinstance(max_players, int) or not 1 <= max_players <= 14:
         raise InputError(f"max_players must be an integer between 1 and 14 (got {max_players!r})")
-    from buildrace.model.levers import is_shock
-
-    free = [(i, p) for i, p in enumerate(sc.policies) if not is_shock(p)]
+    ref_sc = reference_scenario(sc, reference, world)
+    added, dropped = attribution.differences(sc.policies, ref_sc.policies)
+    # players are indexed over one list: the added levers, then the dropped ones
+    pool = [("+", p) for _, p in added] + [("-", p) for _, p in dropped]
     try:
-        grouping, labels, members = attribution.players(free, max_players)
+        grouping, labels, members = attribution.players(list(enumerate(p for _, p in pool)), max_players)
     except ValueError as exc:
         raise InputError(f"scenario {sc.name!r}: {exc}; raise max_players") from None
-    importers, exporters = _shock_parties(sc)
+    labels = [("drop " if all(pool[i][0] == "-" for i in mem) else "") + lab for lab, mem in zip(labels, members, strict=True)]
+    importers, exporters = sc.parties()
+    t0 = min(p.start for p in sc.shocks)
+    theta = float(sc.threshold)
+    ref = simulate(ref_sc, draws=draws, seed=seed, world=world)
     n = len(members)
     values: dict[int, dict[str, float]] = {}
     for mask in range(1 << n):
-        keep = {i for j in range(n) if mask >> j & 1 for i in members[j]}
-        policies = tuple(p for i, p in enumerate(sc.policies) if is_shock(p) or i in keep)
-        sub = sc.model_copy(update={"policies": policies})
-        res = simulate(sub, draws=draws, seed=seed, world=world)
-        cf = simulate(sub.without_shocks(), draws=draws, seed=seed, world=world)
-        values[mask] = attribution.race_values(res, cf, importers[0], exporters[0])
+        chosen = {i for j in range(n) if mask >> j & 1 for i in members[j]}
+        drop = [pool[i][1] for i in chosen if pool[i][0] == "-"]
+        add = tuple(pool[i][1] for i in sorted(chosen) if pool[i][0] == "+")
+        policies = tuple(p for p in ref_sc.policies if p not in drop) + add
+        sub = ref_sc.model_copy(update={"policies": policies, "threshold": sc.threshold})
+        res = ref if not chosen else simulate(sub, draws=draws, seed=seed, world=world)
+        values[mask] = attribution.race_values(res, ref, importers[0], exporters[0], t0=t0, theta=theta)
     contributions = attribution.shapley(values, n)
     empty, full = values[0], values[(1 << n) - 1]
-    t0 = min(p.start for p in sc.shocks)
+    reasons = []
+    for lab, mem, c in zip(labels, members, contributions, strict=True):
+        kinds = list(dict.fromkeys(pool[i][1].lever for i in mem))
+        reasons.append({m: "; ".join(attribution.ADVERSE_REASONS.get(k, k) for k in kinds)
+                        for m, v in c.items() if attribution.adverse(m, v)})
     summary = {
         "scenario": sc.name,
+        "reference": ref_sc.name,
         "importer": importers[0],
         "exporter": exporters[0],
         "shock_year": int(t0),
         "end_year": int(sc.end_year),
         "draws": int(draws),
         "seed": int(sc.seed if seed is None else seed),
-        "method": "exact Shapley values over the non-shock policies; the shock is in every coalition",
+        "method": (f"exact Shapley values over the scenario's differences from the reference {ref_sc.name!r}"
+                   " (levers added, the shock among them, and levers dropped); every run is measured"
+                   " against the reference, so the contributions sum to the difference from it"),
         "grouping": grouping,
-        "runs": 2 * (1 << n),
+        "runs": 1 << n,
         "never_counts_as": f"{sc.end_year - t0} years (the horizon) in substitution_years",
         "metrics": list(empty),
         "no_policy": empty,
+        "reference_values": empty,
         "full": full,
+        "difference": {m: full[m] - empty[m] for m in empty},
         "players": [
-            {"player": lab, "policies": mem, "contributions": c}
-            for lab, mem, c in zip(labels, members, contributions, strict=True)
+            {"player": lab, "policies": mem, "contributions": c, "adverse_because": why}
+            for lab, mem, c, why in zip(labels, members, contributions, reasons, strict=True)
         ],
     }
     return Explanation(

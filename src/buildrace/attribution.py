@@ -1,14 +1,17 @@
 """Each policy's contribution to the race metrics, by exact Shapley values.
 
-The players are the scenario's non-shock policies; the shock stays in every coalition
-(without it there is no race). The value of a coalition S is a race metric of the
-scenario with the shock and the policies in S, measured against its own counterfactual
-(the same policies without the shock). The Shapley value of player i (Shapley 1953,
+The players are the differences between the scenario and its reference path (the
+common yardstick, by default the world's ``baseline``): the levers the scenario adds,
+the shock among them, and any lever of the reference it drops. The value of a coalition
+S is a race metric of the reference with the differences in S applied, measured against
+the reference itself; the empty coalition is the reference (zero substitution years),
+the grand coalition the scenario. The Shapley value of player i (Shapley 1953,
 doi:10.1515/9781400881970-018) is
 
 ``phi_i = sum over S not containing i of |S|! (n - |S| - 1)! / n! * (v(S + i) - v(S))``
 
-and the values add up exactly: ``v(empty) + sum_i phi_i = v(all players)``. Exact values
+and the values add up exactly: ``v(empty) + sum_i phi_i = v(all players)``, so the
+contributions sum to the scenario's difference from the reference. Exact values
 need all 2**n coalitions, so when a scenario has more than ``max_players`` policies they
 are grouped, first by lever kind and economy, then by lever kind alone.
 """
@@ -110,21 +113,63 @@ def final_stage(res: xr.Dataset, chain: str) -> str:
     return stages[-1]
 
 
-def race_values(res: xr.Dataset, cf: xr.Dataset, importer: str, exporter: str) -> dict[str, float]:
+def differences(scenario_policies, reference_policies) -> tuple[list[tuple[int, object]], list[tuple[int, object]]]:
+    """The levers the scenario adds to its reference and those it drops, with positions
+    (in the scenario's and in the reference's list)."""
+    ref = list(reference_policies)
+    added = [(i, p) for i, p in enumerate(scenario_policies) if p not in ref]
+    kept = list(scenario_policies)
+    dropped = [(j, p) for j, p in enumerate(ref) if p not in kept]
+    return added, dropped
+
+
+ADVERSE_REASONS = {
+    "decoupling": "the shock itself: cutting imports leaves demand unserved until domestic and allied capacity is built",
+    "import_ban": "the ban removes a supplier before others can replace it",
+    "tariff": "a tariff on an input raises the cost of the stages downstream that use it, and lowers the price rivals must beat",
+    "export_control": "the control cuts the inputs that reach the importer's producers, so the stages downstream lose output",
+    "production_credit": "the credit raises world supply at the stage and so lowers the price that unsubsidised makers, and the stages upstream, are paid",
+    "investment_credit": "credited capacity at one stage draws demand for its inputs ahead of the capacity upstream that must serve it",
+    "sovereign_fund": "public projects take the orders that private projects would have won, and crowd them out",
+    "designate_cluster": "the cluster pulls investment into its chain's sites and away from other stages and sites",
+    "green_lane": "faster projects at some stages raise input demand before the stages upstream, outside the lane, can follow",
+    "workforce": "faster ramp-ups raise input demand before the stages upstream can follow",
+    "national_champion": "an integrated champion buys its inputs at home, which can be dearer than imports",
+    "allied_pooling": "pooled allies plan for each other's gaps, so each builds less for itself",
+    "stockpile": "building the stock buys the scarce supply that current production needs",
+    "local_content": "reserved demand is served by dearer local makers, which raises the cost of what uses it",
+    "rules_of_origin": "traced content shuts out allied goods with foreign content until they re-source their inputs",
+}
+"""Why a lever can move a metric against the side it is meant to help (shown next to
+adverse contributions in the explain report)."""
+
+
+def adverse(metric: str, value: float) -> bool:
+    """True if a contribution works against the importer: later substitution, lower
+    self-sufficiency, a wider cost gap."""
+    kind = metric.split("/", 1)[0]
+    if kind in ("substitution_years", "cost_gap"):
+        return value > 1e-9
+    return value < -1e-9
+
+
+def race_values(res: xr.Dataset, cf: xr.Dataset, importer: str, exporter: str, t0: int | None = None, theta: float | None = None) -> dict[str, float]:
     """The metrics explained, as finite numbers (medians over draws).
 
-    - ``substitution_years/CHAIN``: years until the importer's last stage of the chain
-      reaches the threshold; "never" counts as the years left to the horizon
-      (``end_year - shock_year``), so that contributions can be added;
+    - ``substitution_years/CHAIN``: years until the importer's chain closes (its stages
+      and their upstream inputs stay restored) against ``cf``, the reference path;
+      "never" counts as the years left to the horizon (``end_year - shock_year``), so
+      that contributions can be added;
     - ``cost_gap/CHAIN``: importer/exporter unit cost at the chain's final stage, last year;
     - ``self_sufficiency/CHAIN``: importer's output / demand at the chain's final stage,
       last year.
     """
-    t0, theta = int(res.attrs["shock_year"]), float(res.attrs.get("threshold", 0.95))
+    t0 = int(res.attrs["shock_year"]) if t0 is None else int(t0)
+    theta = float(res.attrs.get("threshold", 0.95)) if theta is None else float(theta)
     last = int(res[YEAR].values[-1])
     horizon = float(last - t0)
     sub = metrics.substitution_years(res, cf, t0, theta).sel({MARKET: importer})
-    closing = metrics.chain_closing_years(sub, res["chain"], horizon)
+    closing = metrics.chain_closing_years(sub, res)
     gap = metrics.cost_gap(res, importer, exporter).sel({YEAR: last})
     ss = metrics.self_sufficiency(res).sel({YEAR: last, ECONOMY: importer})
     out: dict[str, float] = {}
@@ -147,4 +192,4 @@ def _finite_median(da: xr.DataArray) -> float:
     return v if np.isfinite(v) else 0.0
 
 
-__all__ = ["GROUPINGS", "final_stage", "players", "race_values", "shapley"]
+__all__ = ["ADVERSE_REASONS", "GROUPINGS", "adverse", "differences", "final_stage", "players", "race_values", "shapley"]

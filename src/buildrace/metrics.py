@@ -1,16 +1,26 @@
-"""Race metrics: functions of a results Dataset (and its counterfactual).
+"""Race metrics: functions of a results Dataset and of its reference path.
 
-Definitions follow shared/design/MODEL.md ("The race metrics"):
+Definitions follow shared/design/MODEL.md ("The race metrics"). Every scenario is measured
+against one *reference path* (by default the world's ``baseline`` scenario: the policies
+in force, no shock, same draws and seed), so that scenarios are ranked on one bar:
 
-- substitution years of economy e at stage s: first year t >= t0 at which the demand
-  served in e at s reaches theta x the counterfactual's, minus t0 (NaN if never);
-- redirection years of the economy that lost the market: first year at which its
-  output at s reaches theta x its counterfactual output, minus t0 (NaN if never);
-- self-sufficiency: domestic output / domestic demand;
+- substitution years of economy e at stage s: the years from the shock year t0 to the
+  first year after which the demand served in e at s stays at or above theta x the
+  reference's served demand to the horizon (a relapse resets the clock); NaN if never.
+  Served demand is what the suppliers the rules admit deliver (with traced content on,
+  the engine lets through only goods under the foreign-content threshold);
+- redirection years of the economy that lost the market: the years until theta of the
+  volume it sold to the lost markets on the reference path is sold elsewhere again
+  (sustained in the same way);
+- a stage *recovers and relapses* when the ratio first reaches theta before the year
+  from which it stays there (or stays there never); the years short are the years after
+  that first recovery spent below theta;
+- self-sufficiency: domestic output / domestic demand (also for a bloc);
 - cost gap: ratio of two economies' unit costs; Herfindahl-Hirschman concentration of
   output by economy (Herfindahl 1950; Hirschman 1945);
-- verdict per chain: the stage that closes last decides; who closes first, with the
-  distribution of the difference over draws.
+- verdict per chain: a stage closes only when the stages upstream of it (its inputs, and
+  theirs) have closed too, so EV assembly waits for its packs; the stage of the chain
+  that closes last decides who closes first, with the distribution over draws.
 """
 
 from __future__ import annotations
@@ -18,31 +28,108 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from buildrace.dims import ECONOMY, MARKET, STAGE, YEAR
+from buildrace.dims import DRAW, ECONOMY, EXPORTER, MARKET, STAGE, YEAR
+NEGLIGIBLE_LOSS = 1e-6
+"""A lost volume below this share of the exporter's output counts as no loss at all."""
 
 
-def _first_year_reached(ratio: xr.DataArray, threshold: float, t0: int) -> xr.DataArray:
-    after = ratio.sel({YEAR: ratio[YEAR] >= t0})
-    ok = after >= threshold
-    first = ok.argmax(YEAR)
-    years = after[YEAR].values[first.values] - t0
-    return xr.DataArray(
-        np.where(ok.any(YEAR).values, years, np.nan), dims=first.dims, coords=first.coords
+def _after(ratio: xr.DataArray, t0: int) -> xr.DataArray:
+    return ratio.sel({YEAR: ratio[YEAR] >= t0})
+
+
+def recovery(ratio: xr.DataArray, threshold: float, t0: int) -> xr.Dataset:
+    """Sustained recovery of a ratio to a threshold.
+
+    Parameters
+    ----------
+    ratio : DataArray with a ``year`` axis (scenario over reference)
+    threshold : theta
+    t0 : the shock year; years before it are ignored
+
+    Returns
+    -------
+    Dataset with ``years`` (years from t0 to the first year after which the ratio stays
+    at or above theta to the horizon; NaN if not reached), ``first_years`` (years to the
+    first year it reaches theta at all; NaN if never), ``years_short`` (years after that
+    first recovery spent below theta) and ``relapsed`` (True where the ratio recovered
+    and fell back).
+    """
+    after = _after(ratio, t0)
+    axis = after.get_axis_num(YEAR)
+    ok = (after >= threshold).values
+    years = after[YEAR].values - t0
+    # ok from year y to the horizon: a reversed cumulative AND along the year axis
+    holds = np.flip(np.logical_and.accumulate(np.flip(ok, axis=axis), axis=axis), axis=axis)
+    sustained = holds.any(axis=axis)
+    first_sustained = np.where(sustained, years[np.argmax(holds, axis=axis)], np.nan)
+    reached = ok.any(axis=axis)
+    first_reached = np.argmax(ok, axis=axis)
+    first = np.where(reached, years[first_reached], np.nan)
+    after_first = np.arange(len(years)).reshape([-1 if i == axis else 1 for i in range(ok.ndim)]) >= np.expand_dims(first_reached, axis)
+    short = np.where(reached, ((~ok) & after_first).sum(axis=axis), 0)
+    dims = [d for d in after.dims if d != YEAR]
+    coords = {k: v for k, v in after.coords.items() if YEAR not in v.dims}
+    return xr.Dataset(
+        {
+            "years": (dims, first_sustained),
+            "first_years": (dims, first),
+            "years_short": (dims, short.astype(float)),
+            "relapsed": (dims, reached & (short > 0)),
+        },
+        coords=coords,
     )
 
 
-def substitution_years(res: xr.Dataset, cf: xr.Dataset, t0: int, threshold: float = 0.95) -> xr.DataArray:
-    """(draw, market, stage) years until served demand is back to theta x counterfactual."""
-    served, base = res["served"], cf["served"]
-    ratio = xr.where(base > 0, served / base.where(base > 0), 1.0)
-    return _first_year_reached(ratio, threshold, t0).rename("substitution_years")
+def served_ratio(res: xr.Dataset, ref: xr.Dataset) -> xr.DataArray:
+    """Served demand over the reference's (draw, year, market, stage); 1 where the
+    reference serves nothing."""
+    served, base = res["served"], ref["served"]
+    return xr.where(base > 0, served / base.where(base > 0), 1.0)
 
 
-def redirection_years(res: xr.Dataset, cf: xr.Dataset, t0: int, threshold: float = 0.95) -> xr.DataArray:
-    """(draw, economy, stage) years until output is back to theta x counterfactual."""
-    out, base = res["production"], cf["production"]
-    ratio = xr.where(base > 0, out / base.where(base > 0), 1.0)
-    return _first_year_reached(ratio, threshold, t0).rename("redirection_years")
+def substitution(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95) -> xr.Dataset:
+    """:func:`recovery` of served demand against the reference (draw, market, stage)."""
+    return recovery(served_ratio(res, ref), threshold, t0)
+
+
+def substitution_years(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95) -> xr.DataArray:
+    """(draw, market, stage) years until served demand is back to theta x the reference,
+    for good (see :func:`recovery`)."""
+    return substitution(res, ref, t0, threshold)["years"].rename("substitution_years")
+
+
+def redirected_ratio(res: xr.Dataset, ref: xr.Dataset, lost_markets: list[str] | None = None) -> xr.DataArray:
+    """Share of the lost volume sold elsewhere again (draw, year, exporter, stage).
+
+    The lost volume is what the exporter sells to ``lost_markets`` on the reference
+    path; what it sells elsewhere beyond the reference's sales elsewhere is the part
+    redirected. Where the exporter sold (next to) nothing to the lost markets, nothing
+    was lost and the ratio is 1.
+    """
+    lost_markets = lost_markets or list(res.attrs.get("importers", ["US"]))
+    if "exports" not in res or "exports" not in ref:
+        raise KeyError("redirection needs the 'exports' variable in both the results and the reference")
+    exporters = [e for e in res["exports"][EXPORTER].values if e in set(ref["exports"][EXPORTER].values)]
+    sel = {EXPORTER: exporters}
+    to_lost = res["exports"].sel(sel).sel({MARKET: lost_markets}).sum(MARKET)
+    ref_lost = ref["exports"].sel(sel).sel({MARKET: lost_markets}).sum(MARKET)
+    out = res["production"].sel({ECONOMY: exporters}).rename({ECONOMY: EXPORTER})
+    ref_out = ref["production"].sel({ECONOMY: exporters}).rename({ECONOMY: EXPORTER})
+    elsewhere, ref_elsewhere = out - to_lost, ref_out - ref_lost
+    redirected = elsewhere - ref_elsewhere
+    lost = ref_lost - to_lost  # what the lost markets no longer buy
+    material = lost > NEGLIGIBLE_LOSS * ref_out
+    return xr.where(material, redirected / lost.where(material), 1.0)
+
+
+def redirection(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95, lost_markets: list[str] | None = None) -> xr.Dataset:
+    """:func:`recovery` of the redirected share of the lost volume (draw, exporter, stage)."""
+    return recovery(redirected_ratio(res, ref, lost_markets), threshold, t0)
+
+
+def redirection_years(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95, lost_markets: list[str] | None = None) -> xr.DataArray:
+    """(draw, exporter, stage) years until theta of the volume lost is sold elsewhere, for good."""
+    return redirection(res, ref, t0, threshold, lost_markets)["years"].rename("redirection_years")
 
 
 def self_sufficiency(res: xr.Dataset, members: list[str] | None = None) -> xr.DataArray:
@@ -74,22 +161,49 @@ def herfindahl(res: xr.Dataset) -> xr.DataArray:
     return (shares(res) ** 2).sum(ECONOMY).rename("hhi")
 
 
-def chain_closing_years(years: xr.DataArray, chain_of_stage: xr.DataArray, horizon_years: float) -> xr.DataArray:
-    """Per chain, the years until the last stage closes (inf if any stage never closes)."""
+def upstream(res: xr.Dataset) -> np.ndarray:
+    """(S, S) bool: ``up[s, u]`` if u is s itself or an input of s, directly or through
+    other inputs (the transitive closure of the ``inputs`` variable)."""
+    S = res.sizes[STAGE]
+    up = np.eye(S, dtype=bool)
+    if "inputs" in res:
+        up |= res["inputs"].values.astype(bool)
+    for _ in range(S):  # closure by repeated squaring-free propagation (S is small)
+        nxt = up | ((up.astype(int) @ up.astype(int)) > 0)
+        if (nxt == up).all():
+            break
+        up = nxt
+    return up
+
+
+def closing_years(years: xr.DataArray, res: xr.Dataset) -> xr.DataArray:
+    """Years until each stage *and everything upstream of it* has closed (inf if never)."""
     filled = years.fillna(np.inf)
-    return filled.groupby(chain_of_stage.rename("chain")).max(STAGE)
+    up = upstream(res)
+    ax = filled.get_axis_num(STAGE)
+    vals = np.moveaxis(filled.values, ax, -1)  # (..., S)
+    closed = np.where(up[None], vals.reshape(-1, 1, vals.shape[-1]), -np.inf).max(axis=-1)
+    return filled.copy(data=np.moveaxis(closed.reshape(vals.shape), -1, ax))
 
 
-def verdict(
-    res: xr.Dataset, cf: xr.Dataset, t0: int, importer: str, exporter: str, threshold: float = 0.95
-) -> dict:
-    """Per chain: which side closes its gap first, over the draws."""
-    sub = substitution_years(res, cf, t0, threshold).sel({MARKET: importer})
-    red = redirection_years(res, cf, t0, threshold).sel({ECONOMY: exporter})
-    chain = res["chain"]
-    horizon = float(res[YEAR].max() - t0)
-    s = chain_closing_years(sub, chain, horizon)
-    r = chain_closing_years(red, chain, horizon)
+def chain_closing_years(years: xr.DataArray, res: xr.Dataset) -> xr.DataArray:
+    """Per chain, the years until its last stage closes, upstream inputs included (inf
+    if any never closes)."""
+    chain_of_stage = res["chain"]
+    return closing_years(years, res).groupby(chain_of_stage.rename("chain")).max(STAGE)
+
+
+def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str, exporter: str) -> dict:
+    """Per chain: which side closes its gap first, over the draws.
+
+    Parameters
+    ----------
+    sub : substitution years (draw, stage) of the importer
+    red : redirection years (draw, stage) of the exporter
+    res : the results (for the chains and the input structure)
+    """
+    s = chain_closing_years(sub, res)
+    r = chain_closing_years(red, res)
     out = {}
     for ch in s["chain"].values:
         sv, rv = s.sel(chain=ch).values, r.sel(chain=ch).values
@@ -98,12 +212,12 @@ def verdict(
         both = np.isfinite(sv) & np.isfinite(rv)
         diff = np.full(sv.shape, np.nan)
         np.subtract(sv, rv, out=diff, where=both)
-        if imp_first > exp_first:
+        if np.all(sv == 0) and np.all(rv == 0):
+            winner = "no gap"  # the shock never pushed either side below the threshold
+        elif imp_first > exp_first:
             winner = importer
         elif exp_first > imp_first:
             winner = exporter
-        elif np.all(sv == 0) and np.all(rv == 0):
-            winner = "no gap"  # the shock never pushed either side below the threshold
         else:
             winner = "tie" if np.all(np.isfinite(sv)) else "neither"
         out[str(ch)] = {
@@ -116,6 +230,25 @@ def verdict(
                 [float(x) for x in np.nanpercentile(diff, [5, 50, 95])] if np.isfinite(diff).any() else None
             ),
         }
+    return out
+
+
+def relapses(rec: xr.Dataset, key: str) -> dict:
+    """Stages that recover and relapse (median over draws): key -> stage -> details."""
+    out: dict = {}
+    share = rec["relapsed"].mean(DRAW)
+    for k in rec[key].values:
+        for s in rec[STAGE].values:
+            p = float(share.sel({key: k, STAGE: s}))
+            if p < 0.5:
+                continue
+            one = rec.sel({key: k, STAGE: s})
+            out.setdefault(str(k), {})[str(s)] = {
+                "first_recovery_years": median_or_none(one["first_years"]),
+                "sustained_years": median_or_none(one["years"]),
+                "years_short": float(one["years_short"].median(DRAW)),
+                "share_of_draws": p,
+            }
     return out
 
 
@@ -132,12 +265,20 @@ def median_or_none(da: xr.DataArray):
 
 __all__ = [
     "chain_closing_years",
+    "closing_years",
     "cost_gap",
     "herfindahl",
     "median_or_none",
+    "recovery",
+    "redirected_ratio",
+    "redirection",
     "redirection_years",
+    "relapses",
     "self_sufficiency",
+    "served_ratio",
     "shares",
+    "substitution",
     "substitution_years",
+    "upstream",
     "verdict",
 ]

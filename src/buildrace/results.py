@@ -9,6 +9,9 @@ Variables (units: the stage's unit per year unless said):
   unit), ``tariff_revenue`` (USD), ``stock_draw``;
 - per (draw, year, market, use): ``final_demand``;
 - per (draw, year, economy): ``public_capital``, ``public_returns`` (USD);
+- per (draw, year, market, exporter, stage): ``exports``, the race exporters' sales by
+  destination (what redirection is measured on); per (stage, input_stage): ``inputs``,
+  1 where a stage uses another (what the verdict's upstream closure follows);
 - with site detail: ``site_capacity``, ``site_production``, ``site_unit_cost`` per
   (draw, year, site, stage), and ``flows`` per (draw, year, market, economy, stage).
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from buildrace.dims import DRAW, ECONOMY, MARKET, SITE, STAGE, USE, YEAR
+from buildrace.dims import DRAW, ECONOMY, EXPORTER, INPUT_STAGE, MARKET, SITE, STAGE, USE, YEAR
 
 ECONOMY_VARS = ("capacity", "production", "unit_cost", "pipeline", "announced", "subsidies", "jobs", "electricity_mwh", "stock", "stock_carrying_cost")
 MARKET_VARS = ("demand", "served", "unmet", "price", "tariff_revenue", "stock_draw")
@@ -32,7 +35,7 @@ to bound memory; economy-level results are always complete."""
 
 
 def kept_outputs(draws: int) -> frozenset[str]:
-    base = set(ECONOMY_VARS + MARKET_VARS) | {"final_demand", "public_capital", "public_returns"}
+    base = set(ECONOMY_VARS + MARKET_VARS) | {"final_demand", "public_capital", "public_returns", "exports"}
     if draws <= SITE_DETAIL_MAX_DRAWS:
         base |= set(SITE_VARS) | {"flows"}
     return frozenset(base)
@@ -56,6 +59,10 @@ def to_dataset(outputs: dict[str, np.ndarray], ix, draws: int, attrs: dict) -> x
         data["final_demand"] = ((DRAW, YEAR, MARKET, USE), outputs["final_demand"])
     for v in ("public_capital", "public_returns"):
         data[v] = ((DRAW, YEAR, ECONOMY), outputs[v])
+    exporters = list(attrs.get("exporters", ()))
+    if "exports" in outputs:
+        data["exports"] = ((DRAW, YEAR, MARKET, EXPORTER, STAGE), outputs["exports"])
+        coords[EXPORTER] = exporters
     if "site_capacity" in outputs:
         R, S = len(ix.sites), len(ix.stages)
         for v in SITE_VARS:
@@ -68,5 +75,8 @@ def to_dataset(outputs: dict[str, np.ndarray], ix, draws: int, attrs: dict) -> x
         site_economy=(SITE, [ix.economies[e] for e in ix.site_economy]),
         chain=(STAGE, [ix.chains[k] for k in ix.stage_chain]),
     )
+    if "inputs" in attrs:
+        ds["inputs"] = ((STAGE, INPUT_STAGE), np.asarray(attrs.pop("inputs"), dtype=np.int8))
+        ds = ds.assign_coords({INPUT_STAGE: list(ix.stages)})
     ds.attrs.update(attrs)
     return ds

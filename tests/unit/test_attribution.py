@@ -39,14 +39,31 @@ def test_shapley_of_an_additive_game_is_each_players_own_value():
     assert [p["v"] for p in shapley(values, len(own))] == pytest.approx(own)
 
 
-def test_contributions_add_up_exactly_to_the_full_scenario():
-    ex = api.explain(_scenario("explain", [SHOCK, *POLICIES]), world=WORLD)
+def test_contributions_add_up_exactly_to_the_difference_from_the_reference():
+    bare = _scenario("bare", [])
+    ex = api.explain(_scenario("explain", [SHOCK, *POLICIES]), world=WORLD, reference=bare)
     assert ex.grouping == "policy"
-    assert len(ex.players) == 3
+    assert len(ex.players) == 4  # the shock and the three policies the reference lacks
     assert ex.summary["runs"] == 16
+    assert ex.summary["reference"] == "bare"
+    # the empty coalition is the reference itself: no gap to close
+    assert all(ex.empty[m] == 0.0 for m in ex.empty if m.startswith("substitution_years/"))
     for m in ex.full:
         total = ex.empty[m] + sum(c[m] for c in ex.contributions)
         assert total == pytest.approx(ex.full[m], abs=1e-9), m
+        assert ex.summary["difference"][m] == pytest.approx(ex.full[m] - ex.empty[m], abs=1e-9)
+    # every adverse contribution carries its reason
+    for p in ex.summary["players"]:
+        for m, v in p["contributions"].items():
+            from buildrace.attribution import adverse
+
+            assert (m in p["adverse_because"]) == adverse(m, v)
+
+
+def test_a_reference_lever_the_scenario_drops_is_a_player():
+    ref = _scenario("with-credit", POLICIES[:1])
+    ex = api.explain(_scenario("no-credit", [SHOCK]), world=WORLD, reference=ref)
+    assert [p.startswith("drop ") for p in ex.players] == [False, True]
     assert {m.split("/")[0] for m in ex.full} == {"substitution_years", "cost_gap", "self_sufficiency"}
     # never-reached substitution counts as the horizon, so every value is finite
     assert all(0.0 <= ex.full[m] <= 2036 - 2026 for m in ex.full if m.startswith("substitution_years/"))
@@ -99,7 +116,7 @@ def test_pages_are_self_contained(tmp_path):
     from buildrace.reports.explain import build_explain_report
 
     cmp = api.compare(_scenario("a", [SHOCK]), _scenario("b", [SHOCK, *POLICIES]), world=WORLD)
-    ex = api.explain(_scenario("b", [SHOCK, *POLICIES[:2]]), world=WORLD)
+    ex = api.explain(_scenario("b", [SHOCK, *POLICIES[:2]]), world=WORLD, reference=_scenario("bare", []))
     for page in (build_compare_report(cmp, tmp_path / "compare.html"), build_explain_report(ex, tmp_path / "explain.html")):
         text = page.read_text(encoding="utf-8")
         assert "<svg" in text

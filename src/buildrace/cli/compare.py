@@ -20,6 +20,8 @@ def register(subparsers) -> None:
     p.add_argument("--draws", type=int, default=1, help="number of scenario draws (default 1)")
     p.add_argument("--seed", type=int, default=None, help="root seed for both (default: each scenario's)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default ./buildrace-out/compare-A-B)")
+    p.add_argument("--reference", default=None,
+                   help="reference path (default: the scenario's 'reference:' key, else the world's baseline)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--no-report", action="store_true", help="do not write compare.html")
     p.set_defaults(func=run)
@@ -28,7 +30,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from buildrace import api
 
-    comparison = api.compare(args.a, args.b, draws=args.draws, seed=args.seed)
+    comparison = api.compare(args.a, args.b, draws=args.draws, seed=args.seed, reference=args.reference)
     s = comparison.summary
     out = args.out or Path("buildrace-out") / f"compare-{s['a']}-{s['b']}"
     def report(path):

@@ -22,6 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("--max-players", type=int, default=10,
                    help="most players (2**K coalitions are run); more policies are grouped by lever and economy (default 10)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default ./buildrace-out/explain-<scenario>)")
+    p.add_argument("--reference", default=None,
+                   help="reference path (default: the scenario's 'reference:' key, else the world's baseline)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--no-report", action="store_true", help="do not write explain.html")
     p.set_defaults(func=run)
@@ -30,7 +32,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from buildrace import api
 
-    ex = api.explain(args.scenario, draws=args.draws, seed=args.seed, max_players=args.max_players)
+    ex = api.explain(args.scenario, draws=args.draws, seed=args.seed, max_players=args.max_players, reference=args.reference)
     s = ex.summary
     out = args.out or Path("buildrace-out") / f"explain-{s['scenario']}"
     def report(path):
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({**s, "files": {k: str(v) for k, v in files.items()}})
         return 0
     metrics = s["metrics"]
-    rows = [["no policy (shock alone)"] + [f"{s['no_policy'][m]:.3g}" for m in metrics]]
+    rows = [[f"reference ({s['reference']})"] + [f"{s['no_policy'][m]:.3g}" for m in metrics]]
     rows += [[p["player"]] + [f"{p['contributions'][m]:+.3g}" for m in metrics] for p in s["players"]]
     rows += [["scenario"] + [f"{s['full'][m]:.3g}" for m in metrics]]
     for kind in dict.fromkeys(m.split("/", 1)[0] for m in metrics):
@@ -54,5 +56,8 @@ def run(args: argparse.Namespace) -> int:
             ["player"] + [metrics[i].split("/", 1)[1] for i in idx],
             [[r[0]] + [r[1 + i] for i in idx] for r in rows],
         )
+    for p in s["players"]:
+        for m, why in (p.get("adverse_because") or {}).items():
+            print(f"  {p['player']} works against {s['importer']} on {m} ({p['contributions'][m]:+.3g}): {why}")
     print(f"written to {out}/ ({', '.join(sorted(p.name for p in files.values()))})")
     return 0

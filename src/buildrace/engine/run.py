@@ -71,6 +71,7 @@ class Context:
     p_idx: np.ndarray
     world_cost0: np.ndarray  # (N, S) base-year world unit cost (the trend's origin)
     world_price0: np.ndarray  # (N, S) base-year world-average price (the input mix's origin)
+    exporters: np.ndarray  # (X,) economies whose bilateral sales are kept (the race's exporters)
 
 
 def initial_state(ctx: Context) -> State:
@@ -316,6 +317,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "pipeline": pipeline_e,
         "demand": cl.demand, "final_stage_demand": d_final, "served": served, "unmet": cl.unmet,
         "stock_draw": cl.stock_draw, "price": price, "flows": cl.flows, "final_demand": final,
+        "exports": cl.flows[:, :, ctx.exporters],
         "tariff_revenue": tariff_rev, "subsidies": subsidies + itc_paid, "jobs": jobs,
         "electricity_mwh": electricity, "announced": group_sum(announce, starts, E, S),
         "stock": stock, "stock_carrying_cost": stock * state.price * c.mp("stock_carrying_cost", 3), "input_used": used, "input_received": received, "to_stock": to_stock,
@@ -340,8 +342,16 @@ def prepare(c: Compiled) -> Context:
     ctx = Context(
         c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx,
         world_cost0=np.ones((st.N, st.S)), world_price0=cal.price0.mean(axis=1),
+        exporters=race_exporters(c),
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
+
+
+def race_exporters(c: Compiled) -> np.ndarray:
+    """Indices of the economies whose sales by destination are kept: the race's
+    exporters (CN always, so any reference path can be measured against any race)."""
+    names = dict.fromkeys(["CN", *c.scenario.parties()[1]])
+    return np.array([c.index.economy(e) for e in names if e in c.index.economies], dtype=int)
 
 
 def _world_cost(ctx: Context) -> np.ndarray:

@@ -27,7 +27,11 @@ class Scenario(BaseModel):
     seed
         Root seed of the ensemble (explicit randomness: same seed, same bits).
     threshold
-        theta of the race metrics (share of the counterfactual to reach).
+        theta of the race metrics (share of the reference path to reach).
+    reference
+        The reference path the race metrics measure against: a built-in scenario name or
+        a scenario file (default: the world's ``baseline``, the policies in force and no
+        shock).
     policies
         Levers, in any order.
     parameters
@@ -42,6 +46,7 @@ class Scenario(BaseModel):
     end_year: int = Field(2050, ge=2000, le=2150)
     seed: int = Field(0, ge=0)
     threshold: float = Field(0.95, gt=0.0, le=1.0)
+    reference: str | None = Field(None, pattern=r"^[A-Za-z0-9_.\-/ ]+$")
     policies: tuple[Lever, ...] = ()
     parameters: ParameterOverrides = ParameterOverrides()
 
@@ -60,6 +65,23 @@ class Scenario(BaseModel):
     @property
     def shocks(self) -> tuple:
         return tuple(p for p in self.policies if is_shock(p))
+
+    def parties(self) -> tuple[list[str], list[str]]:
+        """(importers, exporters) of the race: who stops buying, who loses the market.
+
+        From the shock levers (a decoupling's importer and exporter, an export control's
+        exporter and named targets); US and CN where the scenario has no shock.
+        """
+        importers: list[str] = []
+        exporters: list[str] = []
+        for p in self.shocks:
+            if p.lever == "decoupling":
+                importers.append(p.importer)
+                exporters.append(p.exporter)
+            elif p.lever == "export_control":
+                exporters.append(p.exporter)
+                importers.extend(t for t in p.targets if t not in ("ALL", "all"))
+        return list(dict.fromkeys(importers)) or ["US"], list(dict.fromkeys(exporters)) or ["CN"]
 
     def with_policies(self, extra: Iterable[Mapping[str, Any] | BaseModel]) -> Scenario:
         """Return a copy with ``extra`` levers appended (dicts are validated).

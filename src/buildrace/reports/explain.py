@@ -1,8 +1,9 @@
 """``explain.html``: each policy's Shapley contribution to the race metrics, as waterfalls.
 
-One waterfall per metric: the value with the shock alone (no other policy), each
-player's contribution as a floating bar, and the full scenario's value, which the bars
-reach exactly. Self-contained page, inline SVG; needs the ``viz`` extra (matplotlib).
+One waterfall per metric: the value on the reference path, each player's (each
+difference from the reference) contribution as a floating bar, and the full scenario's
+value, which the bars reach exactly. Contributions that work against the importer are
+listed with the mechanism that explains them. Self-contained page, inline SVG; needs the ``viz`` extra (matplotlib).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def waterfall_figure(explanation, metrics: list[str]):
     """A grid of waterfalls, one per metric in ``metrics``."""
     Figure = require_matplotlib()
     s = explanation.summary
-    labels = ["no policy"] + list(explanation.players) + ["scenario"]
+    labels = [f"reference ({s.get('reference', '?')})"] + list(explanation.players) + ["scenario"]
     n = len(metrics)
     cols = min(n, 2)
     rows = (n + cols - 1) // cols
@@ -54,13 +55,25 @@ def waterfall_figure(explanation, metrics: list[str]):
 def _table(explanation) -> str:
     ms = list(explanation.empty)
     head = "<tr><th>player</th>" + "".join(f"<th>{html.escape(m)}</th>" for m in ms) + "</tr>"
-    rows = [("no policy (shock alone)", explanation.empty)]
+    rows = [(f"reference ({explanation.summary.get('reference', '?')})", explanation.empty)]
     rows += list(zip(explanation.players, explanation.contributions, strict=True))
     rows += [("scenario", explanation.full)]
     body = "".join(
         f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{v[m]:+.3g}</td>" for m in ms) + "</tr>" for name, v in rows
     )
     return f"<table>{head}{body}</table>"
+
+
+def _adverse(explanation) -> str:
+    """Why each adverse contribution goes the way it does (from the lever's mechanism)."""
+    items = []
+    for p in explanation.summary["players"]:
+        for m, why in (p.get("adverse_because") or {}).items():
+            v = p["contributions"][m]
+            items.append(f"<li><b>{html.escape(p['player'])}</b> on {html.escape(m)} ({v:+.3g}): {html.escape(why)}</li>")
+    if not items:
+        return "<p>No contribution works against the importer.</p>"
+    return "<h2>Contributions that work against the importer, and why</h2><ul>" + "".join(items) + "</ul>"
 
 
 def render_explain(explanation) -> str:
@@ -73,11 +86,13 @@ def render_explain(explanation) -> str:
         figures.append(f"<h2>{html.escape(kind.replace('_', ' '))}</h2><figure>{svg(waterfall_figure(explanation, ms))}</figure>")
     body = (
         f"<h1>{html.escape(s['scenario'])}: what each policy contributes</h1>"
-        f"<p>Exact Shapley values over the scenario's policies other than its shock ({s['runs']} runs; "
-        f"players: {html.escape(s['grouping'])}). The shock is in every run; each run is measured against its own "
-        f"counterfactual. Bars start from the value with the shock alone and add up exactly to the scenario's value. "
+        f"<p>Exact Shapley values over the scenario's differences from its reference path "
+        f"<b>{html.escape(str(s.get('reference')))}</b> ({s['runs']} runs; players: {html.escape(s['grouping'])}): "
+        f"the levers it adds, the shock among them, and any it drops. Every run is measured against the same "
+        f"reference, so the bars start from the reference's value and add up exactly to the scenario's. "
         f"“Never” counts as {html.escape(s['never_counts_as'])}.</p>"
         + "".join(figures)
+        + _adverse(explanation)
         + f"<h2>Table</h2>{_table(explanation)}"
     )
     return page(f"buildrace: explain {s['scenario']}", body)

@@ -402,7 +402,7 @@ def timeline_figure(ctx: Context) -> Figure:
     f = ctx.fields()
     end = int(ctx.years[-1])
     sub = metrics.substitution_years(ctx.res, ctx.cf, ctx.t0, ctx.theta).sel({MARKET: ctx.importer})
-    red = metrics.redirection_years(ctx.res, ctx.cf, ctx.t0, ctx.theta).sel({ECONOMY: ctx.exporter})
+    red = metrics.redirection_years(ctx.res, ctx.cf, ctx.t0, ctx.theta, [ctx.importer]).sel({metrics.EXPORTER: ctx.exporter})
     fig = _figure((10.5, 0.26 * len(rows) + 1.3))
     ax = fig.subplots()
     stage_y = {code: y for y, kind, code in rows if kind == "stage"}

@@ -144,6 +144,9 @@ def summary_table(race_result, loc: Locale, names: Names, importer: str, exporte
         f"<th>{e(loc.t('col_unmet_total'))}</th><th>{e(loc.t('col_unmet_pct'))}</th></tr>"
     )
     none = loc.t("cell_none")
+    relapses = s.get("relapses", {})
+    relapsed_sub = relapses.get("substitution", {}).get(importer, {})
+    relapsed_red = relapses.get("redirection", {}).get(exporter, {})
     body, current = [], None
     ncols = 3 + len(gap_years) + 4
     for stage, chain in zip(res[STAGE].values, res["chain"].values, strict=True):
@@ -152,8 +155,13 @@ def summary_table(race_result, loc: Locale, names: Names, importer: str, exporte
             body.append(f'<tr class="chain"><td colspan="{ncols}">{e(loc.chain(chain))}</td></tr>')
             current = chain
         cells = []
-        for v in (sub.get(stage), red.get(stage)):
+        for v, marks in ((sub.get(stage), relapsed_sub), (red.get(stage), relapsed_red)):
             text, cls = _fmt_years(loc, v, end_year)
+            if stage in marks:
+                m = marks[stage]
+                first = loc.years(int(m["first_recovery_years"])) if m["first_recovery_years"] is not None else none
+                text += " (" + loc.t("relapse_mark", first=first, short=loc.years(int(m["years_short"]))) + ")"
+                cls = (cls + " relapse").strip()
             cells.append((text, cls))
         for y in gap_years:
             g = s["cost_gap"].get(stage, {}).get(y)
@@ -221,6 +229,7 @@ def render_report(race_result, lang: str = "en") -> str:
         "draws": loc.draws(int(summary["draws"])),
         "seed": summary["seed"],
         "version": str(res.attrs.get("buildrace_version", "")),
+        "reference": str(summary.get("reference") or ""),
     }
     e = html.escape
     parts = [
