@@ -1,17 +1,32 @@
 """Backtest: calibrate on the years up to a base year B, forecast the rest, score the forecast.
 
-1. Calibrate (:func:`buildrace.calibration.fit.abc_rejection`) on the observed rows with
-   ``year <= B`` only.
+1. Calibrate (:func:`buildrace.calibration.fit.abc_rejection`) on the observed rows dated
+   after the world's base year and at or before B; rows after B are dropped before the
+   fit sees anything. When no row falls there (B is the world's own base year, which the
+   world reproduces by construction) the draws are a sample of the priors that the rows
+   up to B inform (:func:`buildrace.calibration.fit.prior_sample`). A calibration file
+   (``buildrace calibrate --fit-until B``) may be given instead; it is refused if its fit
+   could have read a row after B.
 2. Run the base-year scenario of B (the built-in baseline whose world's base year is the
    latest at or before B: ``baseline_2018`` for B = 2018) with the accepted sets as its
    draws, to the scenario's own horizon (``end_year``), which does not depend on the file.
-3. Score every observed series (series, stage, economy) with rows after B: per year the
-   forecast's median and 5-95% band, the observed value; ``error`` is the mean absolute
-   percentage error of the median (for shares, the mean absolute error in percentage
-   points); ``naive_error`` the same for the naive forecast, which holds the last value
-   observed at or before B constant; ``coverage`` the share of observed points inside the
-   5-95% band. A series with no observation at or before B has no naive forecast and is
-   unmatched, as are its rows.
+3. Score every observed series (series, stage, economy) with rows after B, per year, with
+   the forecast's median, its 5-95% band and its whole ensemble:
+
+   - ``error``: mean absolute percentage error of the median (shares: mean absolute
+     error in percentage points); ``abs_error_median`` the median over the years;
+   - ``coverage``: the share of observed points inside the 5-95% band;
+   - ``crps``: mean continuous ranked probability score of the ensemble
+     (:func:`buildrace.calibration.scores.crps_ensemble`), in the series' unit: it
+     rewards a band that is both right and narrow;
+   - two naive forecasts: ``naive_*`` holds the last value observed at or before B (a
+     point forecast, whose CRPS is its absolute error); ``drift_*`` is the random walk
+     with drift fitted to the observations up to B (Way et al. 2022; None with fewer
+     than three), with its own error and CRPS.
+
+   A series with no observation at or before B has no naive forecast and is unmatched,
+   as are its rows. :func:`summarise` pools the series per class (``prices``,
+   ``installations``, ``capacity_production``, ``shares``).
 
 Rows after B are used for scoring alone, so the forecast is the same whether or not they
 are in the file (``tests/unit/calibration`` holds this).
@@ -29,10 +44,14 @@ from buildrace.calibration.fit import (
     CalibrationResult,
     abc_rejection,
     calibration_values,
+    fitted_rows,
     horizon,
+    prior_sample,
 )
 from buildrace.calibration.history import SHARE_SERIES, History, ObservedRow, series_path
+from buildrace.calibration.scores import crps_ensemble, drift_forecast
 from buildrace.dims import DRAW, YEAR
+from buildrace.errors import InputError
 from buildrace.model.scenario import Scenario
 from buildrace.model.world import World
 
@@ -42,9 +61,12 @@ CANDIDATES_PER_DRAW = 10
 """Candidates drawn per forecast draw: with acceptance 1/10, the accepted sets are the draws."""
 SERIES_CLASSES = {
     "price": "prices", "cost": "prices", "share_capacity": "shares", "share_production": "shares",
-    "capacity": "quantities", "production": "quantities",
+    "capacity": "capacity_production", "production": "capacity_production",
 }
-"""Series classes of the summary; ``demand`` of a final use is ``installations``, of a stage ``quantities``."""
+"""Series classes of the summary; ``demand`` of a final use is ``installations``, of a stage
+``capacity_production``."""
+CLASSES = ("prices", "installations", "capacity_production", "shares")
+"""The classes, in the order they are reported."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +75,10 @@ class Backtest:
 
     Attributes
     ----------
-    report : JSON-ready ``{"base_year", "series": [...], "unmatched": [...]}``
-    summary : per series class: series, points, median error and naive error, share of
-        series beating the naive forecast, coverage of all points
-    calibration : the fit on rows up to the base year
+    report : JSON-ready ``{"base_year", "fit", "series": [...], "classes": {...},
+        "unmatched": [...]}``
+    summary : the ``classes`` table (see :func:`summarise`)
+    calibration : the fit on rows up to the base year (or the calibration file given)
     forecast : the forecast simulation (draw axis = the accepted sets)
     """
 
@@ -67,21 +89,47 @@ class Backtest:
 
 
 def series_class(series: str, stage: str) -> str:
-    """``prices``, ``shares``, ``installations`` or ``quantities``."""
+    """``prices``, ``shares``, ``installations`` or ``capacity_production``."""
     if series == "demand":
-        return "installations" if stage.startswith("use.") else "quantities"
+        return "installations" if stage.startswith("use.") else "capacity_production"
     return SERIES_CLASSES[series]
+
+
+def fit_for_backtest(
+    history: History, base_year: int, scenario: Scenario, world: World, draws: int, seed: int,
+) -> CalibrationResult:
+    """The accepted sets of a backtest from ``base_year``: ABC on the rows after the world's
+    base year up to ``base_year``, or the informed priors when there are none."""
+    rows = list(history.until(base_year))
+    if not fitted_rows(rows, world.base_year):
+        return prior_sample(rows, scenario, world, draws, seed, fit_until=base_year)
+    settings = AbcSettings(candidates=CANDIDATES_PER_DRAW * draws, acceptance=1.0 / CANDIDATES_PER_DRAW, seed=seed)
+    return abc_rejection(rows, scenario, world, settings, fit_until=base_year)
+
+
+def check_no_leak(calibration: CalibrationResult, base_year: int, where: str = "calibration") -> None:
+    """Refuse a calibration whose fit could have read rows after ``base_year``."""
+    if calibration.last_year_seen > base_year:
+        raise InputError(
+            f"{where}: fitted on rows up to {calibration.last_year_seen}, after the backtest base year {base_year}; "
+            f"refit with `buildrace calibrate --fit-until {base_year}`"
+        )
 
 
 def forecast(
     history: History, base_year: int, scenario: Scenario, world: World, draws: int, seed: int,
+    calibration: CalibrationResult | None = None,
 ) -> tuple[CalibrationResult, xr.Dataset]:
-    """Calibrate on rows up to ``base_year`` and simulate the accepted sets to the horizon.
+    """Calibrate on rows up to ``base_year`` (or take ``calibration``) and simulate the
+    accepted sets to the scenario's horizon.
 
     Only ``history.until(base_year)`` is read: later rows cannot change the forecast.
     """
-    settings = AbcSettings(candidates=CANDIDATES_PER_DRAW * draws, acceptance=1.0 / CANDIDATES_PER_DRAW, seed=seed)
-    cal = abc_rejection(list(history.until(base_year)), scenario, world, settings)
+    if calibration is None:
+        cal = fit_for_backtest(history, base_year, scenario, world, draws, seed)
+    else:
+        check_no_leak(calibration, base_year)
+        cal = calibration
     sc = horizon(scenario, scenario.end_year, world.base_year)
     from buildrace import api
 
@@ -89,11 +137,18 @@ def forecast(
     return cal, ds
 
 
-def _error(pred: np.ndarray, obs: np.ndarray, share: bool) -> float | None:
+def _abs_errors(pred: np.ndarray, obs: np.ndarray, share: bool) -> np.ndarray:
+    """Absolute errors per point: in points for shares, else percent of the observed
+    value (points observed at zero are left out)."""
     if share:
-        return float(np.mean(np.abs(pred - obs)))
+        return np.abs(pred - obs)
     ok = obs > 0
-    return float(100.0 * np.mean(np.abs(pred[ok] - obs[ok]) / obs[ok])) if ok.any() else None
+    return 100.0 * np.abs(pred[ok] - obs[ok]) / obs[ok]
+
+
+def _mean(a: np.ndarray) -> float | None:
+    a = a[np.isfinite(a)]
+    return float(np.mean(a)) if a.size else None
 
 
 def score_series(ds: xr.Dataset, history: History, base_year: int, world: World) -> tuple[list[dict], list[dict]]:
@@ -119,22 +174,35 @@ def score_series(ds: xr.Dataset, history: History, base_year: int, world: World)
             continue
         if not after:
             continue
-        naive = max(before, key=lambda r: r.year).value
-        path = series_path(ds, *key, world).transpose(DRAW, YEAR)
-        sel = path.sel({YEAR: [r.year for r in after]}).values
-        p05, p50, p95 = np.nanpercentile(sel, [BAND[0], 50.0, BAND[1]], axis=0)
-        obs = np.array([r.value for r in after])
-        share = key[0] in SHARE_SERIES
-        series.append({
-            "series": key[0], "stage": key[1], "economy": key[2],
-            "years": [r.year for r in after],
-            "forecast_p50": _round(p50), "forecast_p05": _round(p05), "forecast_p95": _round(p95),
-            "observed": [float(v) for v in obs],
-            "error": _maybe(_error(p50, obs, share)),
-            "naive_error": _maybe(_error(np.full(obs.shape, naive), obs, share)),
-            "coverage": float(np.mean((obs >= p05) & (obs <= p95))),
-        })
+        series.append(_score_one(key, before, after, series_path(ds, *key, world).transpose(DRAW, YEAR)))
     return series, unmatched
+
+
+def _score_one(key: tuple[str, str, str], before: list[ObservedRow], after: list[ObservedRow], path: xr.DataArray) -> dict:
+    share = key[0] in SHARE_SERIES
+    yrs = np.array([r.year for r in after])
+    ens = path.sel({YEAR: list(yrs)}).values
+    with np.errstate(invalid="ignore"):
+        p05, p50, p95 = np.nanpercentile(ens, [BAND[0], 50.0, BAND[1]], axis=0)
+    obs = np.array([r.value for r in after])
+    naive = np.full(obs.shape, max(before, key=lambda r: r.year).value)
+    drift = drift_forecast([(r.year, r.value) for r in before], log=not share)
+    err = _abs_errors(p50, obs, share)
+    crps = crps_ensemble(ens, obs)
+    return {
+        "series": key[0], "stage": key[1], "economy": key[2], "class": series_class(key[0], key[1]),
+        "years": [int(y) for y in yrs],
+        "forecast_p50": _round(p50), "forecast_p05": _round(p05), "forecast_p95": _round(p95),
+        "observed": [float(v) for v in obs],
+        "error": _maybe(_mean(err)),
+        "abs_error_median": _maybe(float(np.median(err)) if err.size else None),
+        "naive_error": _maybe(_mean(_abs_errors(naive, obs, share))),
+        "drift_error": None if drift is None else _maybe(_mean(_abs_errors(drift.median(yrs), obs, share))),
+        "coverage": float(np.mean((obs >= p05) & (obs <= p95))),
+        "crps": _sig(_mean(crps)),
+        "naive_crps": _sig(float(np.mean(np.abs(naive - obs)))),
+        "drift_crps": None if drift is None else _sig(_mean(drift.crps(yrs, obs))),
+    }
 
 
 def _round(a: np.ndarray) -> list[float | None]:
@@ -142,43 +210,112 @@ def _round(a: np.ndarray) -> list[float | None]:
 
 
 def _maybe(v: float | None) -> float | None:
+    """A percentage or points figure to 4 decimals; None when missing or not finite."""
     return None if v is None or not np.isfinite(v) else round(v, 4)
+
+
+def _sig(v: float | None) -> float | None:
+    """A score in the series' own unit to 6 significant digits (units range from USD/W to
+    vehicles, so fixed decimals would lose small ones)."""
+    return None if v is None or not np.isfinite(v) else float(f"{v:.6g}")
 
 
 def _text(r: ObservedRow) -> str:
     return f"{r.series},{r.stage},{r.economy},{r.year},{r.value:g},{r.unit}"
 
 
+def _share(flags: list[bool]) -> float | None:
+    return float(np.mean(flags)) if flags else None
+
+
+def _median(values: list[float]) -> float | None:
+    return float(np.median(values)) if values else None
+
+
 def summarise(series: list[dict]) -> dict:
-    """Per series class: medians of error and naive error, wins, pooled coverage."""
+    """The ``classes`` table: per class (:data:`CLASSES`) the number of series and points;
+    the median over series of the error, the naive and drift errors; the median absolute
+    error over all the class's points (recomputed from each series' median and observed
+    values); the pooled coverage of the 5-95% band; the share of series beating each naive
+    forecast on error and on CRPS, and on CRPS both at once; and the median over series
+    of the CRPS relative to each naive forecast (below 1: better)."""
     out = {}
-    for cls in ("prices", "shares", "installations", "quantities"):
-        rows = [s for s in series if series_class(s["series"], s["stage"]) == cls]
+    for cls in CLASSES:
+        rows = [s for s in series if s["class"] == cls]
         if not rows:
             continue
-        both = [s for s in rows if s["error"] is not None and s["naive_error"] is not None]
         points = sum(len(s["years"]) for s in rows)
+        err = [s for s in rows if s["error"] is not None and s["naive_error"] is not None]
+        d_err = [s for s in err if s["drift_error"] is not None]
+        pooled = np.concatenate([
+            _abs_errors(np.array([np.nan if v is None else v for v in s["forecast_p50"]]), np.array(s["observed"]), cls == "shares")
+            for s in rows
+        ])
+        pooled = pooled[np.isfinite(pooled)]
+        crps = [s for s in rows if s["crps"] is not None and s["naive_crps"] is not None]
+        d_crps = [s for s in crps if s["drift_crps"] is not None]
         out[cls] = {
             "series": len(rows),
             "points": points,
             "unit": "points" if cls == "shares" else "MAPE %",
-            "error_median": float(np.median([s["error"] for s in both])) if both else None,
-            "naive_error_median": float(np.median([s["naive_error"] for s in both])) if both else None,
-            "beats_naive": float(np.mean([s["error"] < s["naive_error"] for s in both])) if both else None,
+            "error_median": _median([s["error"] for s in err]),
+            "naive_error_median": _median([s["naive_error"] for s in err]),
+            "drift_error_median": _median([s["drift_error"] for s in d_err]),
+            "abs_error_median": float(np.median(pooled)) if pooled.size else None,
+            "beats_naive": _share([s["error"] < s["naive_error"] for s in err]),
+            "beats_drift": _share([s["error"] < s["drift_error"] for s in d_err]),
             "coverage": sum(s["coverage"] * len(s["years"]) for s in rows) / points,
+            "crps_vs_naive_median": _median([_ratio(s["crps"], s["naive_crps"]) for s in crps]),
+            "crps_vs_drift_median": _median([_ratio(s["crps"], s["drift_crps"]) for s in d_crps]),
+            "beats_naive_crps": _share([s["crps"] < s["naive_crps"] for s in crps]),
+            "beats_drift_crps": _share([s["crps"] < s["drift_crps"] for s in d_crps]),
+            "beats_both_crps": _share([
+                s["crps"] < s["naive_crps"] and (s["drift_crps"] is None or s["crps"] < s["drift_crps"]) for s in crps
+            ]),
+            "drift_series": len(d_crps),
         }
     return out
 
 
+def _ratio(a: float, b: float) -> float:
+    """``a / b`` with a perfect naive forecast (b = 0) counted as ``inf`` unless a = 0 too."""
+    if b > 0:
+        return a / b
+    return 1.0 if a == 0 else float("inf")
+
+
 def run_backtest(
     history: History, base_year: int, scenario: Scenario, world: World, draws: int, seed: int,
+    calibration: CalibrationResult | None = None,
 ) -> Backtest:
-    """Calibrate up to ``base_year``, forecast, score (see the module docstring)."""
-    cal, ds = forecast(history, base_year, scenario, world, draws, seed)
+    """Calibrate up to ``base_year`` (or take ``calibration``), forecast, score (see the
+    module docstring)."""
+    cal, ds = forecast(history, base_year, scenario, world, draws, seed, calibration)
     series, late = score_series(ds, history, base_year, world)
     unmatched = [u.to_dict() for u in history.unmatched] + late
-    report = {"base_year": int(base_year), "series": series, "unmatched": sorted(unmatched, key=lambda u: u["line"])}
-    return Backtest(report=report, summary=summarise(series), calibration=cal, forecast=ds)
+    classes = summarise(series)
+    report = {
+        "base_year": int(base_year),
+        "fit": {
+            "method": cal.method, "world": cal.world, "rows_fitted": cal.rows_fitted,
+            "last_year_seen": cal.last_year_seen, "draws": int(draws),
+        },
+        "series": series,
+        "classes": classes,
+        "unmatched": sorted(unmatched, key=lambda u: u["line"]),
+    }
+    return Backtest(report=report, summary=classes, calibration=cal, forecast=ds)
 
 
-__all__ = ["BAND", "Backtest", "forecast", "run_backtest", "score_series", "series_class", "summarise"]
+__all__ = [
+    "BAND",
+    "CLASSES",
+    "Backtest",
+    "check_no_leak",
+    "fit_for_backtest",
+    "forecast",
+    "run_backtest",
+    "score_series",
+    "series_class",
+    "summarise",
+]

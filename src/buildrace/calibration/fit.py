@@ -9,6 +9,9 @@ doi 10.1093/genetics/162.4.2025), vectorised over draws:
 2. simulate all ``M`` in ONE call of :func:`buildrace.api.simulate` (``draws=M``, the
    candidates passed as ``parameter_values``), from the base-year world up to the last
    fitted year;
+   Only rows dated strictly after the world's base year and at or before the fit limit
+   are scored (:func:`fitted_rows`): the base-year rows are reproduced by construction
+   and would pull the fit towards whatever leaves the first year alone;
 3. score each candidate by the sum over matched observed rows of the squared log error,
    ``(log(model) - log(observed))**2``, or for shares the squared absolute error in
    points / 100 (:func:`score`);
@@ -150,6 +153,9 @@ class CalibrationResult:
     scenario, world : the base-year scenario simulated and its world
     rows_fitted : number of observed rows scored
     settings : the sampler's settings
+    fit_until : the fit limit asked for (rows after it were never read), if any
+    method : ``abc`` (rejection on rows after the base year) or ``prior`` (no such row:
+        the sets are a sample of the priors, which the rows up to the limit inform)
     """
 
     names: tuple[str, ...]
@@ -162,6 +168,14 @@ class CalibrationResult:
     world: str
     rows_fitted: int
     settings: AbcSettings = field(default_factory=AbcSettings)
+    fit_until: int | None = None
+    method: str = "abc"
+
+    @property
+    def last_year_seen(self) -> int:
+        """The latest year whose rows could have reached the fit (the fit limit when one
+        was set, else the last year fitted)."""
+        return self.base_year if self.fit_until is None else max(self.fit_until, self.base_year)
 
     @property
     def medians(self) -> dict[str, float]:
@@ -171,8 +185,9 @@ class CalibrationResult:
         """JSON-ready summary: medians, 5-95% of the accepted sets, scores."""
         q05, q95 = np.percentile(self.accepted, [5, 95], axis=0)
         return {
-            "method": "approximate Bayesian computation by rejection, vectorised over draws",
+            "method": METHODS[self.method],
             "base_year": self.base_year,
+            "fit_until": self.fit_until,
             "scenario": self.scenario,
             "world": self.world,
             "rows_fitted": self.rows_fitted,
@@ -190,6 +205,10 @@ class CalibrationResult:
         }
 
 
+METHODS = {
+    "abc": "approximate Bayesian computation by rejection, vectorised over draws",
+    "prior": "sample of the history-informed priors (no observed row after the base year to fit)",
+}
 GROWTH_PREFIX = "growth_scale:"
 TREND_YEARS = 5
 """Years of observed world demand (up to the base year) whose log-linear trend centres
@@ -407,21 +426,38 @@ def _support(prior) -> tuple[float, float]:
     return lo, hi
 
 
+def fitted_rows(rows: list[ObservedRow] | tuple, base_year: int, fit_until: int | None = None) -> list[ObservedRow]:
+    """The rows a fit scores: dated strictly after the world's ``base_year`` (the base
+    year is reproduced by construction, so it cannot tell parameters apart) and, with a
+    limit, at or before ``fit_until``."""
+    return [r for r in rows if r.year > base_year and (fit_until is None or r.year <= fit_until)]
+
+
 def abc_rejection(
     rows: list[ObservedRow], scenario: Scenario, world: World, settings: AbcSettings = AbcSettings(),
+    fit_until: int | None = None,
 ) -> CalibrationResult:
     """Fit :func:`fit_parameters` to ``rows`` by ABC rejection (see the module docstring).
 
     Parameters
     ----------
-    rows : observed rows to fit; those outside the simulated years are not scored
+    rows : observed rows; those up to the limit inform the priors, those after the base
+        year (and up to the limit) are scored (:func:`fitted_rows`)
     scenario : the base-year scenario (its world's base year is the first simulated year)
     world : that scenario's world
     settings : candidates, acceptance share, refinement, seed
+    fit_until : last year whose rows may be read; later rows are dropped before anything
+        else is done, so they can change nothing
     """
-    fitted = [r for r in rows if r.year >= world.base_year]
+    if fit_until is not None:
+        rows = [r for r in rows if r.year <= fit_until]
+    fitted = fitted_rows(rows, world.base_year)
     if not fitted:
-        raise InputError(f"no observed row falls in the simulated years (from {world.base_year}); nothing to fit")
+        limit = f" up to {fit_until}" if fit_until is not None else ""
+        raise InputError(
+            f"no observed row after the base year {world.base_year} of {world.name}{limit}; nothing to fit "
+            "(base-year rows are reproduced by construction; give later rows or a later --fit-until)"
+        )
     last = max(r.year for r in fitted)
     sc = horizon(scenario, last, world.base_year)
     params = fit_parameters(world, rows)
@@ -444,7 +480,24 @@ def abc_rejection(
     return CalibrationResult(
         names=names, accepted=accepted, scores=s[keep], point=np.median(accepted, axis=0),
         prior_score_median=prior_median, base_year=last, scenario=scenario.name, world=world.name,
-        rows_fitted=len(fitted), settings=settings,
+        rows_fitted=len(fitted), settings=settings, fit_until=fit_until,
+    )
+
+
+def prior_sample(
+    rows: list[ObservedRow] | tuple, scenario: Scenario, world: World, n: int, seed: int, fit_until: int,
+) -> CalibrationResult:
+    """``n`` parameter sets drawn from the priors that the rows up to ``fit_until`` inform
+    (demand-growth trends, shock volatilities), for a fit limit that leaves no row after
+    the world's base year to score: rejection on nothing would accept the prior anyway."""
+    rows = [r for r in rows if r.year <= fit_until]
+    params = fit_parameters(world, rows)
+    x = sample_candidates(params, n, seed)
+    return CalibrationResult(
+        names=tuple(p.name for p in params), accepted=x, scores=np.zeros(n), point=np.median(x, axis=0),
+        prior_score_median=0.0, base_year=world.base_year, scenario=scenario.name, world=world.name,
+        rows_fitted=0, settings=AbcSettings(candidates=max(n, 2), acceptance=1.0, seed=seed), fit_until=fit_until,
+        method="prior",
     )
 
 
@@ -487,6 +540,7 @@ def write_calibration(result: CalibrationResult, path: str | Path, world: World,
         "calibration": {
             **{k: v for k, v in result.summary().items() if k != "parameters"},
             "observed": observed,
+            "fit": result.method,
             "priors": {p.name: p.prior.model_dump() for p in FIT_PARAMETERS if p.name in result.names},
             "names": list(result.names),
             "median": {k: round(v, 6) for k, v in result.medians.items()},
@@ -523,18 +577,24 @@ def read_calibration(path: str | Path) -> CalibrationResult:
         if unknown or not len(accepted) or len(scores) != len(accepted):
             raise ValueError(f"unknown names {unknown}" if unknown else "accepted and scores disagree")
         settings = AbcSettings(int(cal["candidates"]), float(cal["acceptance"]), bool(cal["refined"]), int(cal["seed"]))
+        fit_until = None if cal.get("fit_until") is None else int(cal["fit_until"])
+        method = str(cal.get("fit", "abc"))
+        if method not in METHODS:
+            raise ValueError(f"fit {method!r} is not one of {', '.join(METHODS)}")
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{p}: not a buildrace calibration file ({exc}); write one with `buildrace calibrate --out`") from None
     return CalibrationResult(
         names=names, accepted=accepted, scores=scores, point=np.median(accepted, axis=0),
         prior_score_median=float(cal.get("score_prior_median", np.nan)), base_year=int(cal["base_year"]),
         scenario=str(cal["scenario"]), world=str(cal["world"]), rows_fitted=int(cal["rows_fitted"]), settings=settings,
+        fit_until=fit_until, method=method,
     )
 
 
 __all__ = [
     "BASE_SCENARIOS",
     "FIT_PARAMETERS",
+    "METHODS",
     "AbcSettings",
     "CalibrationResult",
     "FitParameter",
@@ -543,7 +603,9 @@ __all__ = [
     "calibration_overrides",
     "calibration_values",
     "fit_parameters",
+    "fitted_rows",
     "parameter_values",
+    "prior_sample",
     "read_calibration",
     "row_errors",
     "sample_candidates",

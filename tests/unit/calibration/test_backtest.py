@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from buildrace import api
 
@@ -42,13 +43,30 @@ def test_forecast_ignores_rows_after_base_year(synthetic, scenario, world, tmp_p
 
 def test_report_shape(synthetic, scenario, world):
     bt = api.backtest(synthetic, B, draws=4, seed=0, scenario=scenario, world=world)
-    assert list(bt.report) == ["base_year", "series", "unmatched"]
+    assert list(bt.report) == ["base_year", "fit", "series", "classes", "unmatched"]
     assert bt.report["base_year"] == B
+    assert bt.report["fit"]["method"] == "abc" and bt.report["fit"]["last_year_seen"] == B
     s = bt.report["series"][0]
-    assert list(s) == ["series", "stage", "economy", "years", "forecast_p50", "forecast_p05", "forecast_p95",
-                       "observed", "error", "naive_error", "coverage"]
+    assert list(s) == ["series", "stage", "economy", "class", "years", "forecast_p50", "forecast_p05", "forecast_p95",
+                       "observed", "error", "abs_error_median", "naive_error", "drift_error", "coverage",
+                       "crps", "naive_crps", "drift_crps"]
     assert all(y > B for y in s["years"])
     assert 0.0 <= s["coverage"] <= 1.0
+    assert bt.report["classes"] is bt.summary
+    assert {x["class"] for x in bt.report["series"]} == set(bt.summary)
+    at_b = {}
+    for line in synthetic.read_text().splitlines()[1:]:
+        f = line.split(",")
+        if int(f[3]) == B:
+            at_b[(f[0], f[1], f[2])] = float(f[4])
+    for x in bt.report["series"]:
+        # a CRPS is never negative; the no-change forecast is a point mass at the value of
+        # B, so its CRPS is its mean absolute error
+        assert x["crps"] >= 0.0
+        naive = at_b[(x["series"], x["stage"], x["economy"])]
+        assert x["naive_crps"] == pytest.approx(np.mean(np.abs(np.array(x["observed"]) - naive)), rel=1e-5)
+        # every year up to B is observed, so the random walk with drift is fitted
+        assert x["drift_crps"] is not None and x["drift_crps"] >= 0.0
     # the synthetic truth is inside the fitted model family: the forecast beats holding 2026 constant
     wins = [x["error"] < x["naive_error"] for x in bt.report["series"] if x["naive_error"]]
     assert np.mean(wins) > 0.5
