@@ -194,6 +194,8 @@ def _score_one(key: tuple[str, str, str], before: list[ObservedRow], after: list
         "years": [int(y) for y in yrs],
         "forecast_p50": _round(p50), "forecast_p05": _round(p05), "forecast_p95": _round(p95),
         "observed": [float(v) for v in obs],
+        "naive_forecast": float(naive[0]),
+        "drift_p50": None if drift is None else _round(drift.median(yrs)),
         "error": _maybe(_mean(err)),
         "abs_error_median": _maybe(float(np.median(err)) if err.size else None),
         "naive_error": _maybe(_mean(_abs_errors(naive, obs, share))),
@@ -238,7 +240,13 @@ def summarise(series: list[dict]) -> dict:
     error over all the class's points (recomputed from each series' median and observed
     values); the pooled coverage of the 5-95% band; the share of series beating each naive
     forecast on error and on CRPS, and on CRPS both at once; and the median over series
-    of the CRPS relative to each naive forecast (below 1: better)."""
+    of the CRPS relative to each naive forecast (below 1: better).
+
+    ``abs_error_median`` and its ``naive_`` and ``drift_`` twins pool the points of the
+    class (the drift twin over the series that have a drift forecast); ``error_median``
+    and its twins are medians over series of each series' mean error. A series with no
+    drift forecast (fewer than three observations up to B) counts in ``beats_both_crps``
+    when it beats the no-change forecast."""
     out = {}
     for cls in CLASSES:
         rows = [s for s in series if s["class"] == cls]
@@ -247,11 +255,13 @@ def summarise(series: list[dict]) -> dict:
         points = sum(len(s["years"]) for s in rows)
         err = [s for s in rows if s["error"] is not None and s["naive_error"] is not None]
         d_err = [s for s in err if s["drift_error"] is not None]
-        pooled = np.concatenate([
-            _abs_errors(np.array([np.nan if v is None else v for v in s["forecast_p50"]]), np.array(s["observed"]), cls == "shares")
-            for s in rows
-        ])
-        pooled = pooled[np.isfinite(pooled)]
+        share = cls == "shares"
+        pooled = _pooled(rows, lambda s: np.array([np.nan if v is None else v for v in s["forecast_p50"]]), share)
+        pooled_naive = _pooled(rows, lambda s: np.full(len(s["years"]), s["naive_forecast"]), share)
+        pooled_drift = _pooled(
+            [s for s in rows if s["drift_p50"] is not None],
+            lambda s: np.array([np.nan if v is None else v for v in s["drift_p50"]]), share,
+        )
         crps = [s for s in rows if s["crps"] is not None and s["naive_crps"] is not None]
         d_crps = [s for s in crps if s["drift_crps"] is not None]
         out[cls] = {
@@ -261,7 +271,9 @@ def summarise(series: list[dict]) -> dict:
             "error_median": _median([s["error"] for s in err]),
             "naive_error_median": _median([s["naive_error"] for s in err]),
             "drift_error_median": _median([s["drift_error"] for s in d_err]),
-            "abs_error_median": float(np.median(pooled)) if pooled.size else None,
+            "abs_error_median": _median(pooled),
+            "naive_abs_error_median": _median(pooled_naive),
+            "drift_abs_error_median": _median(pooled_drift),
             "beats_naive": _share([s["error"] < s["naive_error"] for s in err]),
             "beats_drift": _share([s["error"] < s["drift_error"] for s in d_err]),
             "coverage": sum(s["coverage"] * len(s["years"]) for s in rows) / points,
@@ -275,6 +287,14 @@ def summarise(series: list[dict]) -> dict:
             "drift_series": len(d_crps),
         }
     return out
+
+
+def _pooled(rows: list[dict], predict, share: bool) -> list[float]:
+    """Absolute errors of ``predict(series)`` at every point of ``rows``, pooled."""
+    if not rows:
+        return []
+    a = np.concatenate([_abs_errors(predict(s), np.array(s["observed"]), share) for s in rows])
+    return [float(v) for v in a[np.isfinite(a)]]
 
 
 def _ratio(a: float, b: float) -> float:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from buildrace.cli._render import print_json, table, write_summary_and_report
 
+LABELS = {"capacity_production": "capacity/prod"}
+"""Display names of the series classes where the JSON key is not prose."""
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -46,16 +49,28 @@ def run(args: argparse.Namespace) -> int:
         print_json(bt.report)
         return 0
     fit = bt.report["fit"]
+    rows = bt.summary.items()
+    # two narrow tables rather than one wide one: an 80-column terminal would cut headers
     table(
         f"backtest from {args.base_year}: {len(bt.report['series'])} series, {len(bt.report['unmatched'])} rows not "
-        f"scored; {fit['method']} on {fit['rows_fitted']} rows from {fit['world']}",
-        ["class", "series", "points", "median abs error", "error", "naive error", "drift error", "coverage 5-95%",
-         "CRPS / naive", "CRPS / drift", "CRPS beats both"],
+        f"scored; {fit['method']} on {fit['rows_fitted']} rows from {fit['world']}. Median absolute error of the "
+        "median forecast and of the naive forecasts (points for shares), share of points inside the band",
+        ["class", "n", "points", "abs error", "no change", "drift", "in 5-95%"],
         [
-            [c, v["series"], v["points"], _f(v["abs_error_median"], v["unit"]), _f(v["error_median"], v["unit"]),
-             _f(v["naive_error_median"], v["unit"]), _f(v["drift_error_median"], v["unit"]), _pct(v["coverage"]),
-             _r(v["crps_vs_naive_median"]), _r(v["crps_vs_drift_median"]), _pct(v["beats_both_crps"])]
-            for c, v in bt.summary.items()
+            [LABELS.get(c, c), v["series"], v["points"], _f(v["abs_error_median"], v["unit"]),
+             _f(v["naive_abs_error_median"], v["unit"]), _f(v["drift_abs_error_median"], v["unit"]),
+             _pct(v["coverage"])]
+            for c, v in rows
+        ],
+    )
+    table(
+        "CRPS: median ratio to the naive forecasts (nc: no change; drift: random walk with drift) and the share of "
+        "series beating them",
+        ["class", "/ nc", "/ drift", "beats nc", "beats drift", "beats both"],
+        [
+            [LABELS.get(c, c), _r(v["crps_vs_naive_median"]), _r(v["crps_vs_drift_median"]),
+             _pct(v["beats_naive_crps"]), _pct(v["beats_drift_crps"]), _pct(v["beats_both_crps"])]
+            for c, v in rows
         ],
     )
     print(f"written to {out}/ ({', '.join(sorted(p.name for p in files))})")

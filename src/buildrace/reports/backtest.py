@@ -47,21 +47,57 @@ def _num(v, unit: str = "") -> str:
     return "—" if v is None else f"{v:.3g}{unit}"
 
 
+def _unit(v: dict) -> str:
+    return " pts" if v.get("unit") == "points" else "%"
+
+
+def _fans(report: dict, summary: dict) -> str:
+    """One fan chart per series class, headed by that class's scores."""
+    out = []
+    for cls, v in summary.items():
+        subset = [s for s in report["series"] if s.get("class") == cls]
+        if not subset:
+            continue
+        out.append(
+            f"<h3>{html.escape(cls.replace('_', ', '))}</h3><p>{v['series']} series, {v['points']} points: median "
+            f"absolute error {_num(v.get('abs_error_median'))}{_unit(v)} (no change "
+            f"{_num(v.get('naive_abs_error_median'))}{_unit(v)}, drift {_num(v.get('drift_abs_error_median'))}{_unit(v)}); "
+            f"{100 * v['coverage']:.0f}% of points inside the band; CRPS {_num(v.get('crps_vs_naive_median'))} of the "
+            f"no-change forecast's and {_num(v.get('crps_vs_drift_median'))} of the drift's (medians over series), "
+            f"beating both on {_pct(v.get('beats_both_crps'))} of series.</p>"
+            f"<figure>{svg(bands_figure({'series': subset}))}</figure>"
+        )
+    return "".join(out)
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{100 * v:.0f}%"
+
+
 def render_backtest(report: dict, summary: dict) -> str:
     """The backtest page as HTML text."""
     b = report["base_year"]
-    head = "<tr><th>class</th><th>series</th><th>points</th><th>error (median)</th><th>naive error (median)</th><th>beats naive</th><th>coverage 5-95%</th></tr>"
+    head = (
+        "<tr><th>class</th><th>series</th><th>points</th><th>median abs error</th><th>no change</th><th>drift</th>"
+        "<th>coverage 5-95%</th><th>CRPS / no change</th><th>CRPS / drift</th><th>CRPS beats both</th></tr>"
+    )
     cls_rows = "".join(
-        f"<tr><td>{html.escape(c)}</td><td>{v['series']}</td><td>{v['points']}</td>"
-        f"<td>{_num(v['error_median'])} {html.escape(v['unit'])}</td><td>{_num(v['naive_error_median'])} {html.escape(v['unit'])}</td>"
-        f"<td>{_num(None if v['beats_naive'] is None else 100 * v['beats_naive'], '%')}</td><td>{100 * v['coverage']:.0f}%</td></tr>"
+        f"<tr><td>{html.escape(c.replace('_', ', '))}</td><td>{v['series']}</td><td>{v['points']}</td>"
+        f"<td>{_num(v.get('abs_error_median'))}{_unit(v)}</td>"
+        f"<td>{_num(v.get('naive_abs_error_median'))}{_unit(v)}</td><td>{_num(v.get('drift_abs_error_median'))}{_unit(v)}</td>"
+        f"<td>{100 * v['coverage']:.0f}%</td><td>{_num(v.get('crps_vs_naive_median'))}</td>"
+        f"<td>{_num(v.get('crps_vs_drift_median'))}</td><td>{_pct(v.get('beats_both_crps'))}</td></tr>"
         for c, v in summary.items()
     )
-    s_head = "<tr><th>series</th><th>stage</th><th>economy</th><th>years</th><th>error</th><th>naive error</th><th>coverage</th></tr>"
+    s_head = (
+        "<tr><th>series</th><th>stage</th><th>economy</th><th>years</th><th>error</th><th>naive error</th>"
+        "<th>coverage</th><th>CRPS</th><th>naive CRPS</th><th>drift CRPS</th></tr>"
+    )
     s_rows = "".join(
         f"<tr><td>{html.escape(s['series'])}</td><td>{html.escape(s['stage'])}</td><td>{html.escape(s['economy'])}</td>"
         f"<td>{s['years'][0]}-{s['years'][-1]}</td><td>{_num(s['error'])}</td><td>{_num(s['naive_error'])}</td>"
-        f"<td>{100 * s['coverage']:.0f}%</td></tr>"
+        f"<td>{100 * s['coverage']:.0f}%</td><td>{_num(s.get('crps'))}</td><td>{_num(s.get('naive_crps'))}</td>"
+        f"<td>{_num(s.get('drift_crps'))}</td></tr>"
         for s in report["series"]
     )
     u_rows = "".join(
@@ -69,13 +105,17 @@ def render_backtest(report: dict, summary: dict) -> str:
     )
     body = (
         f"<h1>Backtest from {b}</h1>"
-        f"<p>Calibrated on the observed rows up to {b} only (approximate Bayesian computation by rejection), then "
-        f"forecast with the accepted parameter sets. Error: mean absolute percentage error of the median forecast "
-        f"(shares: mean absolute error in percentage points); the naive forecast holds the last value observed at or "
-        f"before {b}; coverage is the share of observed points inside the 5-95% band.</p>"
+        f"<p>Calibrated on the observed rows after the world's base year up to {b} only (approximate Bayesian "
+        f"computation by rejection; with no such row, a sample of the priors the rows up to {b} inform), then "
+        f"forecast with the accepted parameter sets. Error: absolute percentage error of the median forecast "
+        f"(shares: absolute error in percentage points), median over the class's points. Two naive forecasts: no "
+        f"change (the last value observed at or before {b}) and a random walk with drift fitted to the observations "
+        f"up to {b} (Way et al. 2022; only series observed at least three times). Coverage is the share of observed "
+        f"points inside the 5-95% band. CRPS is the continuous ranked probability score of the whole forecast "
+        f"ensemble (Gneiting &amp; Raftery 2007), which rewards a band that is both right and narrow; the ratios "
+        f"are medians over series (below 1: the forecast beats the naive one).</p>"
         f"<h2>Summary by series class</h2><table>{head}{cls_rows}</table>"
-        f"<h2>Series</h2><figure>{svg(bands_figure(report))}<figcaption>Shaded: forecast 5-95%; line: median; "
-        f"dots: observed.</figcaption></figure>"
+        f"<h2>Series</h2><p>Shaded: forecast 5-95%; line: median; dots: observed.</p>{_fans(report, summary)}"
         f"<table>{s_head}{s_rows}</table>"
         f"<h2>Rows not scored ({len(report['unmatched'])})</h2><table><tr><th>line</th><th>reason</th><th>row</th></tr>{u_rows}</table>"
     )

@@ -48,7 +48,7 @@ def test_report_shape(synthetic, scenario, world):
     assert bt.report["fit"]["method"] == "abc" and bt.report["fit"]["last_year_seen"] == B
     s = bt.report["series"][0]
     assert list(s) == ["series", "stage", "economy", "class", "years", "forecast_p50", "forecast_p05", "forecast_p95",
-                       "observed", "error", "abs_error_median", "naive_error", "drift_error", "coverage",
+                       "observed", "naive_forecast", "drift_p50", "error", "abs_error_median", "naive_error", "drift_error", "coverage",
                        "crps", "naive_crps", "drift_crps"]
     assert all(y > B for y in s["years"])
     assert 0.0 <= s["coverage"] <= 1.0
@@ -85,3 +85,16 @@ def test_series_without_a_value_at_or_before_b_is_unmatched(world, scenario, tmp
     assert [s["stage"] for s in bt.report["series"]] == ["use.storage_installations"]
     lines = {u["line"]: u["reason"] for u in bt.report["unmatched"]}
     assert "naive forecast" in lines[4] and "does not match" in lines[5]
+
+
+def test_report_page_shows_each_class_scores_beside_its_fan_chart(synthetic, scenario, world):
+    from buildrace.reports.backtest import render_backtest
+
+    bt = api.backtest(synthetic, B, draws=4, seed=0, scenario=scenario, world=world)
+    page = render_backtest(bt.report, bt.summary)
+    for cls, v in bt.summary.items():
+        heading = f"<h3>{cls.replace('_', ', ')}</h3>"
+        assert heading in page
+        after = page.split(heading, 1)[1]
+        assert after.index("CRPS") < after.index("<figure>")
+        assert f"{v['series']} series, {v['points']} points" in after
