@@ -59,3 +59,18 @@ def test_embedded_history_matches_the_2018_world_at_its_base_year():
     obs = [r.value for r in rows]
     for r, s, o in zip(rows, sim, obs, strict=True):
         assert s == pytest.approx(o, rel=0.12, abs=1e-9), r
+
+
+def test_every_source_id_of_the_embedded_history_is_defined():
+    import csv
+    from importlib import resources
+
+    data = resources.files("buildrace.data")
+    defined = {"DER", "REC", "ASM"}
+    for table in (("world_2018", "sources.csv"), ("world_2024", "sources.csv"), ("history", "sources.csv")):
+        text = data.joinpath(*table).read_text(encoding="utf-8")
+        defined |= {row["id"] for row in csv.DictReader(text.splitlines())}
+    rows = list(csv.DictReader(default_observed_path().read_text(encoding="utf-8").splitlines()))
+    undefined = [(i + 2, s) for i, row in enumerate(rows) for s in row["source"].split(";") if s.strip() not in defined]
+    assert not undefined, undefined[:5]
+    assert all(row["source"].strip() for row in rows)
