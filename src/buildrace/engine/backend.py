@@ -1,0 +1,70 @@
+"""Which engine implementation runs the kernels: the compiled one (numba) or the NumPy reference.
+
+``BUILDRACE_ENGINE=numpy`` selects the reference path, ``numba`` (the default) the
+compiled kernels of :mod:`buildrace.engine.compiled`. Where numba is not installed, or
+cannot be imported with this NumPy, the compiled choice falls back to the reference
+path without an error: results agree to 1e-9 relative either way
+(``tests/unit/engine/test_compiled_agreement.py``), only the speed differs.
+
+numba is imported on the first kernel call that uses it, never at ``import buildrace``
+(importing numba and LLVM costs about half a second).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+from buildrace.errors import InputError
+
+ENV = "BUILDRACE_ENGINE"
+"""Environment variable that selects the engine: ``numpy`` or ``numba``."""
+CHOICES = ("numba", "numpy")
+
+_compiled: ModuleType | None = None
+_unavailable: str | None = None
+
+
+def requested() -> str:
+    """The engine the environment asks for (default ``numba``).
+
+    Raises
+    ------
+    InputError
+        When ``BUILDRACE_ENGINE`` holds anything but ``numpy`` or ``numba``.
+    """
+    value = os.environ.get(ENV, "numba").strip().lower() or "numba"
+    if value not in CHOICES:
+        raise InputError(f"{ENV}={value!r}: choose 'numpy' (reference path) or 'numba' (compiled)")
+    return value
+
+
+def kernels() -> ModuleType | None:
+    """The compiled kernel module when the compiled engine is selected and importable, else None."""
+    global _compiled, _unavailable
+    if requested() != "numba":
+        return None
+    if _compiled is None and _unavailable is None:
+        try:
+            from buildrace.engine import compiled as module
+        except ImportError as exc:  # numba absent or built for another NumPy: the reference path runs
+            _unavailable = str(exc)
+        else:
+            _compiled = module
+    return _compiled
+
+
+def compiled() -> bool:
+    """True when kernels run compiled (numba selected and importable)."""
+    return kernels() is not None
+
+
+def name() -> str:
+    """The engine in use: ``numba`` or ``numpy`` (after any fallback)."""
+    return "numba" if compiled() else "numpy"
+
+
+def unavailable_reason() -> str | None:
+    """Why the compiled engine fell back to the reference path (None when it did not)."""
+    kernels()
+    return _unavailable

@@ -1,0 +1,621 @@
+"""Compiled engine kernels (numba): the same functions as the NumPy reference, fused loops.
+
+Every public function here has the signature and the semantics of its NumPy twin
+(:func:`buildrace.engine.trade.allocate`, :func:`~buildrace.engine.trade.allocate_with_local_content`,
+:func:`~buildrace.engine.trade.split_to_sites`, :func:`buildrace.engine.pipeline.schedule`,
+:func:`~buildrace.engine.pipeline.advance`, :func:`buildrace.engine.market.clear_markets`);
+``tests/unit/engine/test_compiled_agreement.py`` holds them to the reference at 1e-9
+relative. Why compiled: one year of the reference path is a few thousand NumPy calls on
+arrays of a few hundred elements, so its run time is call overhead, not arithmetic
+(README, "Speed"). Here the spill allocation runs as one loop nest per (draw, stage)
+column with its (markets x suppliers) scratch in registers and L1.
+
+Every loop nest is independent across draws and computes each draw with the same
+operations in the same order whatever the batch holds, so a draw's bits do not depend
+on the other draws (serial or chunked ensembles agree exactly).
+
+Import this module only through :mod:`buildrace.engine.backend`, which imports numba
+lazily and falls back to the NumPy path when numba is absent. Kernels are compiled on
+first use and cached on disk (``@njit(cache=True)``).
+
+References: Lam, Pitrou & Seibert (2015), "Numba: a LLVM-based Python JIT compiler",
+*LLVM-HPC*; the kernels' equations are those of MODEL.md steps 2 and 5 (see the
+reference modules' docstrings).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from buildrace.engine.trade import SETTLED, SPILL_ROUNDS
+
+PARALLEL_MIN_DRAWS = 64
+"""Draws from which the market clearing runs its draw loop on threads: below it the
+thread start-up costs more than it saves (one run has a single draw)."""
+
+_F8 = np.float64
+
+
+def _f(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=_F8)
+
+
+def _as(a, shape) -> np.ndarray:
+    """``a`` as a C-contiguous float64 array of ``shape`` (no copy when it already is one)."""
+    if isinstance(a, np.ndarray) and a.shape == shape and a.dtype == _F8 and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=_F8)
+
+
+# --------------------------------------------------------------------------- trade
+
+
+@njit(cache=True, nogil=True)
+def _spill(dem, head0, w0, rounds, has_cap, cap, flows, rem, head, cl, w, alloc, load):  # pragma: no cover - compiled
+    """One (draw, stage) column of the spill allocation (see ``trade.allocate``).
+
+    ``dem`` (M,), ``head0`` (E,), ``w0`` (M, E) = preference x headroom, ``cap`` (M, E)
+    when ``has_cap``. Writes ``flows`` (M, E), ``rem`` (M,), ``head`` (E,); ``cl``, ``w``,
+    ``alloc``, ``load`` are scratch. Same operations, in the same order, as the
+    reference, so rounds that the reference runs on settled columns (exact zeros) can
+    be skipped here without changing a bit.
+    """
+    M, E = w0.shape
+    for m in range(M):
+        rem[m] = dem[m]
+        for e in range(E):
+            flows[m, e] = 0.0
+            if has_cap:
+                cl[m, e] = cap[m, e]
+    for e in range(E):
+        head[e] = head0[e]
+    for r in range(rounds):
+        if r == 0:
+            for m in range(M):
+                for e in range(E):
+                    w[m, e] = w0[m, e]
+        else:
+            any_rem = False
+            for m in range(M):
+                if rem[m] > 0.0:
+                    any_rem = True
+            if not any_rem:
+                break
+            live = False
+            for m in range(M):
+                tot = 0.0
+                for e in range(E):
+                    v = w0[m, e] * (1.0 if head[e] > 0.0 else 0.0)
+                    if has_cap:
+                        v = v * (1.0 if cl[m, e] > 0.0 else 0.0)
+                    w[m, e] = v
+                    tot += v
+                if rem[m] > 0.0 and tot > 0.0:
+                    live = True
+            if not live:
+                break
+        for m in range(M):
+            total = 0.0
+            for e in range(E):
+                total += w[m, e]
+            div = total if total > 0.0 else 1.0
+            for e in range(E):
+                a = rem[m] * (w[m, e] / div)
+                if has_cap and cl[m, e] < a:
+                    a = cl[m, e]
+                alloc[m, e] = a
+        for e in range(E):
+            s = 0.0
+            for m in range(M):
+                s += alloc[m, e]
+            if s > head[e]:  # scale back only where capacity binds
+                scale = head[e] / s
+                s = 0.0
+                for m in range(M):
+                    alloc[m, e] *= scale
+                    s += alloc[m, e]
+            load[e] = s
+        for m in range(M):
+            served = 0.0
+            for e in range(E):
+                a = alloc[m, e]
+                flows[m, e] += a
+                served += a
+                if has_cap:
+                    left = cl[m, e] - a
+                    if left < 0.0:
+                        left = 0.0
+                    c0 = cap[m, e] if cap[m, e] > 0.0 else 0.0
+                    if left <= SETTLED * c0:
+                        left = 0.0
+                    cl[m, e] = left
+            v = rem[m] - served
+            if v < 0.0:
+                v = 0.0
+            if v <= SETTLED * dem[m]:
+                v = 0.0
+            rem[m] = v
+        for e in range(E):
+            v = head[e] - load[e]
+            if v < 0.0:
+                v = 0.0
+            if v <= SETTLED * head0[e]:
+                v = 0.0
+            head[e] = v
+
+
+@njit(cache=True, nogil=True)
+def _column(dem, head0, pref, share, members, local, rounds, has_cap, cap, flows, rem, head, ws, ws_e, ws_m):  # pragma: no cover - compiled
+    """One column of ``allocate_with_local_content`` (``local``: the reservation applies).
+
+    ``pref`` (M, E); ``share`` (M,) local-content share; ``members`` (M, E); ``ws``,
+    ``ws_e``, ``ws_m``: scratch ((6, M, E), (2, E), (3, M)), allocated once by the caller.
+    """
+    M, E = pref.shape
+    cl, w, alloc, w0, f_local, cap_open = ws[0], ws[1], ws[2], ws[3], ws[4], ws[5]
+    load, head1 = ws_e[0], ws_e[1]
+    reserved, left, open_d = ws_m[0], ws_m[1], ws_m[2]
+    if not local:
+        for m in range(M):
+            for e in range(E):
+                w0[m, e] = pref[m, e] * head0[e]
+        _spill(dem, head0, w0, rounds, has_cap, cap, flows, rem, head, cl, w, alloc, load)
+        return
+    for m in range(M):
+        reserved[m] = dem[m] * share[m]
+        for e in range(E):
+            w0[m, e] = (pref[m, e] * members[m, e]) * head0[e]
+    _spill(reserved, head0, w0, rounds, has_cap, cap, f_local, left, head1, cl, w, alloc, load)
+    if has_cap:
+        for m in range(M):
+            for e in range(E):
+                v = cap[m, e] - f_local[m, e]
+                cap_open[m, e] = v if v > 0.0 else 0.0
+    for m in range(M):
+        open_d[m] = (dem[m] - reserved[m]) + left[m]
+        for e in range(E):
+            w0[m, e] = pref[m, e] * head1[e]
+    _spill(open_d, head1, w0, rounds, has_cap, cap_open, flows, rem, head, cl, w, alloc, load)
+    for m in range(M):
+        for e in range(E):
+            flows[m, e] = f_local[m, e] + flows[m, e]
+
+
+@njit(cache=True, nogil=True)
+def _allocate(demand, headroom, preference, share, members, local, rounds, has_cap, cap):  # pragma: no cover - compiled
+    N, M, E, S = preference.shape
+    flows = np.zeros((N, M, E, S))
+    remaining = np.empty((N, M, S))
+    left = np.empty((N, E, S))
+    pref = np.empty((M, E))
+    cap_ns = np.zeros((M, E))
+    f = np.empty((M, E))
+    rem = np.empty(M)
+    head = np.empty(E)
+    ws, ws_e, ws_m = np.empty((6, M, E)), np.empty((2, E)), np.empty((3, M))
+    for n in range(N):
+        for s in range(S):
+            for m in range(M):
+                for e in range(E):
+                    pref[m, e] = preference[n, m, e, s]
+                    if has_cap:
+                        cap_ns[m, e] = cap[n, m, e, s]
+            _column(demand[n, :, s], headroom[n, :, s], pref, share[:, s], members, local, rounds, has_cap, cap_ns, f, rem, head, ws, ws_e, ws_m)
+            for m in range(M):
+                remaining[n, m, s] = rem[m]
+                for e in range(E):
+                    flows[n, m, e, s] = f[m, e]
+            for e in range(E):
+                left[n, e, s] = head[e]
+    return flows, remaining, left
+
+
+def _cap_arg(cap, shape):
+    if cap is None:
+        return False, np.zeros((1, 1, 1, 1))
+    return True, _as(cap, shape)
+
+
+def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS, cap=None):
+    """Compiled :func:`buildrace.engine.trade.allocate` (same arguments and results)."""
+    pref = _f(preference)
+    N, M, E, S = pref.shape
+    has_cap, cap_a = _cap_arg(cap, pref.shape)
+    return _allocate(
+        _as(demand, (N, M, S)), _as(headroom, (N, E, S)), pref,
+        np.zeros((M, S)), np.zeros((M, E)), False, int(rounds), has_cap, cap_a,
+    )
+
+
+def allocate_with_local_content(demand, headroom, preference, local_share, local_members, cap=None):
+    """Compiled :func:`buildrace.engine.trade.allocate_with_local_content`."""
+    pref = _f(preference)
+    N, M, E, S = pref.shape
+    has_cap, cap_a = _cap_arg(cap, pref.shape)
+    share = _as(local_share, (M, S))
+    return _allocate(
+        _as(demand, (N, M, S)), _as(headroom, (N, E, S)), pref,
+        share, _as(local_members, (M, E)), bool(share.any()), SPILL_ROUNDS, has_cap, cap_a,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _split(q_group, avail, cost, theta, lam, starts, rounds):  # pragma: no cover - compiled
+    N, P = avail.shape
+    G = starts.shape[0]
+    q = np.zeros((N, P))
+    for n in range(N):
+        for g in range(G):
+            a0 = starts[g]
+            a1 = starts[g + 1] if g + 1 < G else P
+            num = 0.0
+            den = 0.0
+            for p in range(a0, a1):
+                num += avail[n, p] * cost[n, p]
+                den += avail[n, p]
+            mean = num / den if den > 0.0 else 1.0
+            k = a1 - a0
+            pref = np.empty(k)
+            head = np.empty(k)
+            for i in range(k):
+                p = a0 + i
+                rel = cost[n, p] / mean if mean > 0.0 else 1.0
+                pref[i] = theta[n, p] * np.exp(-lam[n, p] * rel)
+                head[i] = avail[n, p]
+            q0 = q_group[n, g]
+            remaining = q0
+            for _ in range(rounds):
+                wsum = 0.0
+                for i in range(k):
+                    wsum += pref[i] * head[i]
+                taken = 0.0
+                for i in range(k):
+                    w = pref[i] * head[i]
+                    share = w / wsum if wsum > 0.0 else 0.0
+                    a = remaining * share
+                    if head[i] < a:
+                        a = head[i]
+                    q[n, a0 + i] += a
+                    head[i] -= a
+                    taken += a
+                remaining = remaining - taken
+                if remaining < 0.0:
+                    remaining = 0.0
+                if remaining <= SETTLED * q0:
+                    remaining = 0.0
+                if remaining == 0.0:
+                    break  # later rounds add exact zeros
+            hsum = 0.0
+            for i in range(k):
+                hsum += head[i]
+            for i in range(k):
+                share = head[i] / hsum if hsum > 0.0 else 0.0
+                a = remaining * share
+                if head[i] < a:
+                    a = head[i]
+                q[n, a0 + i] += a
+    return q
+
+
+def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, rounds: int = 3):
+    """Compiled :func:`buildrace.engine.trade.split_to_sites`."""
+    avail = _f(avail_pair)
+    N, P = avail.shape
+    E, S = len(ix.economies), len(ix.stages)
+    return _split(
+        _f(np.asarray(q_group).reshape(N, E * S)), avail, _as(cost_pair, (N, P)),
+        _as(theta_pair, (N, P)), _as(lam_within, (N, P)),
+        np.ascontiguousarray(ix.group_start, dtype=np.int64), int(rounds),
+    )
+
+
+# ------------------------------------------------------------------------ pipeline
+
+
+@njit(cache=True, nogil=True)
+def _schedule_idx(flat, t, lead, amount, n_idx, p_idx, P, h):  # pragma: no cover - compiled
+    N, Q = amount.shape
+    for n in range(N):
+        for q in range(Q):
+            a = amount[n, q]
+            if a == 0.0:
+                continue
+            ld = lead[n, q] if lead[n, q] > 1.0 else 1.0
+            lo = np.floor(ld)
+            f = ld - lo
+            i_lo = t + np.int64(lo)
+            if i_lo > h - 1:
+                i_lo = h - 1
+            i_hi = i_lo + 1
+            if i_hi > h - 1:
+                i_hi = h - 1
+            base = (n_idx[n, q] * P + p_idx[n, q]) * h
+            flat[base + i_lo] += a * (1.0 - f)
+            flat[base + i_hi] += a * f
+
+
+def schedule(buffer, t, lead, amount, n_idx, p_idx):
+    """Compiled :func:`buildrace.engine.pipeline.schedule` (updates ``buffer`` in place)."""
+    if not buffer.flags.c_contiguous:
+        raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
+    amount = _f(amount)
+    shape = amount.shape
+    _schedule_idx(
+        buffer.reshape(-1), int(t), _as(lead, shape), amount,
+        np.ascontiguousarray(np.broadcast_to(n_idx, shape), dtype=np.int64),
+        np.ascontiguousarray(np.broadcast_to(p_idx, shape), dtype=np.int64), buffer.shape[1], buffer.shape[2],
+    )
+
+
+@njit(cache=True, nogil=True)
+def _advance(capacity, ramping, arriving, lifetime, ramp_years):  # pragma: no cover - compiled
+    N, P = capacity.shape
+    cap_out = np.empty((N, P))
+    ramp_out = np.empty((N, P))
+    for n in range(N):
+        for p in range(P):
+            k = capacity[n, p]
+            r = ramping[n, p]
+            life = lifetime[n, p] if lifetime[n, p] > 1.0 else 1.0
+            ry = ramp_years[n, p] if ramp_years[n, p] > 1.0 else 1.0
+            retire = k / life
+            matured = r / ry
+            r_new = r - matured - (retire if retire < r else r)
+            r_new = (r_new if r_new > 0.0 else 0.0) + arriving[n, p]
+            k_new = k - retire
+            k_new = (k_new if k_new > 0.0 else 0.0) + arriving[n, p]
+            cap_out[n, p] = k_new
+            ramp_out[n, p] = r_new if r_new < k_new else k_new
+    return cap_out, ramp_out
+
+
+def advance(capacity, ramping, arriving, lifetime, ramp_years):
+    """Compiled :func:`buildrace.engine.pipeline.advance`."""
+    shape = np.broadcast_shapes(np.shape(capacity), np.shape(ramping), np.shape(arriving),
+                                np.shape(lifetime), np.shape(ramp_years))
+    b = [_as(x, shape).reshape(1, -1) for x in (capacity, ramping, arriving, lifetime, ramp_years)]
+    cap_out, ramp_out = _advance(*b)
+    return cap_out.reshape(shape), ramp_out.reshape(shape)
+
+
+# -------------------------------------------------------------------------- market
+
+
+def _input_lists(pattern, substitutes):
+    """Complement and substitute input lists per consumer stage, padded with S.
+
+    The same padding as the reference clearing, whose scarcest-input minimum includes a
+    padded 1 when a stage has fewer complements than the widest stage.
+    """
+    S = pattern.shape[0]
+    has = pattern > 0
+    sub = substitutes & has if substitutes is not None else np.zeros_like(has)
+    comp = has & ~sub
+    k_comp = max(1, int(comp.sum(axis=1).max()))
+    k_sub = max(1, int(sub.sum(axis=1).max()))
+    comp_idx = np.full((S, k_comp), S, dtype=np.int64)
+    sub_idx = np.full((S, k_sub), S, dtype=np.int64)
+    sub_w = np.zeros((S, k_sub))
+    for s in np.flatnonzero(has.any(axis=1)):  # static structure, S rows
+        c = np.flatnonzero(comp[s])
+        comp_idx[s, : len(c)] = c
+        u = np.flatnonzero(sub[s])
+        sub_idx[s, : len(u)] = u
+        sub_w[s, : len(u)] = pattern[s, u]
+    return comp_idx, sub_idx, sub_w
+
+
+def _clear_draw_impl(
+    n, final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
+    stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant,
+    demand, derived, flows, stock_draw, planned, output, fill,
+):  # pragma: no cover - compiled (the body of one draw, shared by the serial and threaded kernels)
+    N, M, E, S = preference.shape
+    L = lv_start.shape[0] - 1
+    ni = n if intensity.shape[0] > 1 else n - n  # same integer type either way
+    pref = np.empty((M, E))
+    cap = np.zeros((M, E))
+    f = np.empty((M, E))
+    rem = np.empty(M)
+    head = np.empty(E)
+    d = np.empty(M)
+    ws, ws_e, ws_m = np.empty((6, M, E)), np.empty((2, E)), np.empty((3, M))
+    for lv in range(L):
+        i0, i1 = lv_start[lv], lv_start[lv + 1]
+        # derived demand first for the whole level (the reference's matrix product)
+        for i in range(i0, i1):
+            s = lv_stage[i]
+            for m in range(M):
+                der = 0.0
+                for k in range(S):
+                    der += planned[n, m, k] * intensity[ni, k, s]
+                derived[n, m, s] = der
+                demand[n, m, s] = final_demand[n, m, s] + der
+        has_cap = (has_lic and lv_lic[lv]) or has_cc
+        for i in range(i0, i1):
+            s = lv_stage[i]
+            for m in range(M):
+                d[m] = demand[n, m, s]
+                for e in range(E):
+                    pref[m, e] = preference[n, m, e, s]
+                    if has_cap:
+                        c = np.inf
+                        if has_lic and lv_lic[lv]:
+                            lic = licence[m, e, s]
+                            if np.isfinite(lic):
+                                c = (lic * base_share[n, m, e, s]) * d[m]
+                        if has_cc:
+                            cc = compliant[n, m, e, s]
+                            if cc < c:
+                                c = cc
+                        cap[m, e] = c
+            _column(d, avail[n, :, s], pref, share[:, s], members, lv_local[lv], SPILL_ROUNDS, has_cap, cap, f, rem, head, ws, ws_e, ws_m)
+            for e in range(E):
+                tot = 0.0
+                for m in range(M):
+                    flows[n, m, e, s] = f[m, e]
+                    tot += f[m, e]
+                planned[n, e, s] = tot
+    # bottom-up: inputs that reach a producer cap its output (Leontief)
+    fill_ext = np.ones((M, S + 1))
+    for e in range(E):
+        for s in range(S):
+            output[n, e, s] = planned[n, e, s]
+    g = np.empty((E, S))
+    for lv in range(L - 1, -1, -1):
+        i0, i1 = lv_start[lv], lv_start[lv + 1]
+        if lv_comp[lv]:
+            for i in range(i0, i1):
+                s = lv_stage[i]
+                for e in range(E):
+                    gv = np.inf
+                    for k in range(comp_idx.shape[1]):
+                        v = fill_ext[e, comp_idx[s, k]]
+                        if v < gv:
+                            gv = v
+                    if lv_sub[lv]:
+                        total = 0.0
+                        acc = 0.0
+                        for k in range(sub_idx.shape[1]):
+                            u = sub_idx[s, k]
+                            w = intensity[ni, s, u] if u < S else 0.0
+                            total += w
+                            acc += fill_ext[e, u] * w
+                        avg = acc / total if total > 0.0 else 1.0
+                        if avg < gv:
+                            gv = avg
+                    g[e, s] = gv
+            for i in range(i0, i1):
+                s = lv_stage[i]
+                for e in range(E):
+                    output[n, e, s] *= g[e, s]
+                    for m in range(M):
+                        flows[n, m, e, s] *= g[e, s]
+        for i in range(i0, i1):
+            s = lv_stage[i]
+            for m in range(M):
+                served = 0.0
+                for e in range(E):
+                    served += flows[n, m, e, s]
+                need = demand[n, m, s]
+                gap = need - served
+                if gap < 0.0:
+                    gap = 0.0
+                dr = stock[n, m, s] if stock[n, m, s] < gap else gap
+                stock_draw[n, m, s] = dr
+                fv = (served + dr) / need if need > 0.0 else 1.0
+                fill[n, m, s] = fv
+                fill_ext[m, s] = fv
+
+
+_clear_draw = njit(cache=True, nogil=True)(_clear_draw_impl)
+
+
+@njit(cache=True, nogil=True)
+def _clear_serial(
+    final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
+    stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant,
+    demand, derived, flows, stock_draw, planned, output, fill,
+):  # pragma: no cover - compiled
+    for n in range(demand.shape[0]):
+        _clear_draw(
+            n, final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
+            stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc,
+            compliant, demand, derived, flows, stock_draw, planned, output, fill,
+        )
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _clear_parallel(
+    final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
+    stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant,
+    demand, derived, flows, stock_draw, planned, output, fill,
+):  # pragma: no cover - compiled
+    for n in prange(demand.shape[0]):
+        _clear_draw(
+            np.int64(n), final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
+            stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc,
+            compliant, demand, derived, flows, stock_draw, planned, output, fill,
+        )
+
+
+_STRUCTURES: dict[bytes, tuple] = {}
+"""Static chain structure per (intensity pattern, substitutes, levels): a scenario has one."""
+
+
+def _structure(pattern, substitutes, levels):
+    """Input lists and level tables, computed once per chain structure (cached by content)."""
+    subs = np.zeros(pattern.shape, np.bool_) if substitutes is None else np.asarray(substitutes, np.bool_)
+    lv_stage = np.concatenate([np.asarray(lv, dtype=np.int64) for lv in levels]) if len(levels) else np.zeros(0, np.int64)
+    lv_start = np.concatenate([[0], np.cumsum([len(lv) for lv in levels])]).astype(np.int64)
+    key = (pattern > 0).tobytes() + pattern.tobytes() + subs.tobytes() + lv_stage.tobytes() + lv_start.tobytes()
+    hit = _STRUCTURES.get(key)
+    if hit is None:
+        S = pattern.shape[0]
+        comp_idx, sub_idx, sub_w = _input_lists(pattern, substitutes)
+        lvs = [lv_stage[a:b] for a, b in zip(lv_start[:-1], lv_start[1:], strict=True)]
+        lv_comp = np.array([bool((comp_idx[lv] < S).any() or (sub_w[lv] > 0).any()) for lv in lvs], dtype=np.bool_)
+        lv_sub = np.array([bool((sub_w[lv] > 0).any()) for lv in lvs], dtype=np.bool_)
+        if len(_STRUCTURES) > 64:  # a long session with many worlds: keep the cache small
+            _STRUCTURES.clear()
+        hit = _STRUCTURES[key] = (comp_idx, sub_idx, lv_stage, lv_start, lv_comp, lv_sub)
+    return hit
+
+
+@njit(cache=True, nogil=True)
+def _level_any(table, lv_stage, lv_start, finite):  # pragma: no cover - compiled
+    """Per level: any non-zero (``finite``: any finite) entry of ``table`` (R, S) in its stages."""
+    L = lv_start.shape[0] - 1
+    out = np.zeros(L, np.bool_)
+    for lv in range(L):
+        for i in range(lv_start[lv], lv_start[lv + 1]):
+            s = lv_stage[i]
+            for r in range(table.shape[0]):
+                v = table[r, s]
+                if (np.isfinite(v) if finite else v != 0.0):
+                    out[lv] = True
+    return out
+
+
+def clear_markets(
+    final_demand, avail, preference, intensity, levels, local_share, local_members, stock, substitutes=None,
+    licence=None, base_share=None, compliant_cap=None,
+):
+    """Compiled :func:`buildrace.engine.market.clear_markets` (same arguments, a ``Clearing``)."""
+    from buildrace.engine.market import Clearing
+
+    pref = _f(preference)
+    N, M, E, S = pref.shape
+    intensity = np.asarray(intensity, dtype=_F8)
+    pattern = intensity if intensity.ndim == 2 else intensity[0]
+    int3 = _f(intensity[None] if intensity.ndim == 2 else intensity)
+    comp_idx, sub_idx, lv_stage, lv_start, lv_comp, lv_sub = _structure(pattern, substitutes, levels)
+    share = _as(local_share, (M, S))
+    lv_local = _level_any(share, lv_stage, lv_start, False)
+    has_lic = licence is not None
+    lic = _as(licence, (M, E, S)) if has_lic else np.zeros((1, 1, 1))
+    lv_lic = _level_any(lic.reshape(M * E, S), lv_stage, lv_start, True) if has_lic else np.zeros(len(levels), np.bool_)
+    has_lic = bool(lv_lic.any())
+    bs = _as(base_share, pref.shape) if has_lic else np.zeros((1, 1, 1, 1))
+    has_cc = compliant_cap is not None
+    cc = _as(compliant_cap, pref.shape) if has_cc else np.zeros((1, 1, 1, 1))
+    demand = np.zeros((N, M, S))
+    derived = np.zeros((N, M, S))
+    flows = np.zeros((N, M, E, S))
+    stock_draw = np.zeros((N, M, S))
+    planned = np.zeros((N, E, S))
+    output = np.zeros((N, E, S))
+    fill = np.ones((N, M, S))
+    kernel = _clear_parallel if N >= PARALLEL_MIN_DRAWS else _clear_serial
+    kernel(
+        _as(final_demand, (N, M, S)), _as(avail, (N, E, S)), pref, int3,
+        lv_stage, lv_start, share, _as(local_members, (M, E)), lv_local,
+        _as(stock, (N, E, S)), comp_idx, sub_idx, lv_comp, lv_sub,
+        has_lic, lic, lv_lic, bs, has_cc, cc,
+        demand, derived, flows, stock_draw, planned, output, fill,
+    )
+    served = flows.sum(axis=2)
+    unmet = np.maximum(demand - served - stock_draw, 0.0)
+    unmet[unmet <= SETTLED * demand] = 0.0  # rounding dust is no shortage (as the reference)
+    return Clearing(demand, derived, flows, served, stock_draw, unmet, planned, output, fill)

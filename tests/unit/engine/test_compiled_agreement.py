@@ -1,0 +1,228 @@
+"""The compiled kernels (numba) against the NumPy reference: random inputs and whole runs.
+
+Agreement is to 1e-9 relative to each output's scale (``|a - b| <= 1e-9 (|a| + max|a|)``):
+the two paths sum in different orders, so bits may differ, values may not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from buildrace.engine import backend, market, pipeline, trade
+
+compiled = pytest.importorskip(
+    "buildrace.engine.compiled", reason="numba is not installed: the compiled engine is not available"
+)
+
+RTOL = 1e-9
+EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "examples").glob("*.yaml"))
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def assert_agree(ref, new, what=""):
+    ref, new = np.asarray(ref, dtype=float), np.asarray(new, dtype=float)
+    assert ref.shape == new.shape, f"{what}: shape {new.shape} != {ref.shape}"
+    if not ref.size:
+        return
+    scale = float(np.max(np.abs(ref)))
+    tol = RTOL * (np.abs(ref) + scale)
+    bad = ~(np.abs(ref - new) <= tol)
+    assert not bad.any(), f"{what}: {int(bad.sum())} of {ref.size} values differ, worst {np.max(np.abs(ref - new)):.3g} (scale {scale:.3g})"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """Run the engine modules' functions on the NumPy path (for every generated example)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(backend.ENV, "numpy")
+        assert not backend.compiled()
+        yield
+
+
+def _market(rng, N, M, E, S, sparse=0.3):
+    demand = rng.uniform(0.0, 10.0, (N, M, S)) * (rng.random((N, M, S)) > 0.1)
+    headroom = rng.uniform(0.0, 6.0, (N, E, S)) * (rng.random((N, E, S)) > 0.2)
+    pref = rng.uniform(0.0, 1.0, (N, M, E, S)) * (rng.random((N, M, E, S)) > sparse)
+    return demand, headroom, pref
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_allocate_agrees(reference, seed, with_cap):
+    rng = np.random.default_rng(seed)
+    N, M, E, S = rng.integers(1, 4), rng.integers(1, 7), rng.integers(1, 7), rng.integers(1, 6)
+    d, h, p = _market(rng, N, M, E, S)
+    cap = rng.uniform(0.0, 3.0, (N, M, E, S)) * (rng.random((N, M, E, S)) > 0.2) if with_cap else None
+    rounds = int(rng.integers(1, trade.SPILL_ROUNDS + 1))
+    for ref, new, name in zip(trade.allocate(d, h, p, rounds, cap), compiled.allocate(d, h, p, rounds, cap),
+                              ("flows", "unmet", "headroom"), strict=True):
+        assert_agree(ref, new, name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans(), st.booleans())
+def test_allocate_with_local_content_agrees(reference, seed, with_cap, with_local):
+    rng = np.random.default_rng(seed)
+    N, M, E, S = rng.integers(1, 4), rng.integers(1, 7), rng.integers(1, 7), rng.integers(1, 6)
+    d, h, p = _market(rng, N, M, E, S)
+    share = rng.uniform(0.0, 0.8, (M, S)) * (rng.random((M, S)) > 0.4) * with_local
+    members = (rng.random((M, E)) < 0.4).astype(float)
+    cap = rng.uniform(0.0, 3.0, (N, M, E, S)) if with_cap else None
+    ref = trade.allocate_with_local_content(d, h, p, share, members, cap=cap)
+    new = compiled.allocate_with_local_content(d, h, p, share, members, cap=cap)
+    for a, b, name in zip(ref, new, ("flows", "unmet", "headroom"), strict=True):
+        assert_agree(a, b, name)
+
+
+def _sites(rng, E, S):
+    """An index with 1-4 sites per (economy, stage) group, pairs sorted by group."""
+    counts = rng.integers(1, 5, E * S)
+    pair_group = np.repeat(np.arange(E * S), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return SimpleNamespace(economies=list(range(E)), stages=list(range(S)), group_start=starts, pair_group=pair_group)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds)
+def test_split_to_sites_agrees(reference, seed):
+    rng = np.random.default_rng(seed)
+    N, E, S = rng.integers(1, 4), rng.integers(1, 5), rng.integers(1, 5)
+    ix = _sites(rng, E, S)
+    P = len(ix.pair_group)
+    avail = rng.uniform(0.0, 5.0, (N, P)) * (rng.random((N, P)) > 0.2)
+    cost = rng.uniform(50.0, 150.0, (N, P))
+    theta = rng.uniform(0.2, 2.0, (1, P))
+    lam = rng.uniform(0.5, 8.0, (N, 1))
+    # output up to (and a little above) what the sites can make: the residue step runs
+    group_avail = np.add.reduceat(avail, ix.group_start, axis=1).reshape(N, E, S)
+    q = group_avail * rng.uniform(0.0, 1.05, (N, E, S))
+    rounds = int(rng.integers(1, 5))
+    assert_agree(trade.split_to_sites(q, avail, cost, theta, lam, ix, rounds),
+                 compiled.split_to_sites(q, avail, cost, theta, lam, ix, rounds), "site production")
+
+
+@settings(max_examples=30, deadline=None)
+@given(seeds)
+def test_pipeline_schedule_and_advance_agree(reference, seed):
+    rng = np.random.default_rng(seed)
+    N, P, H = rng.integers(1, 4), rng.integers(1, 20), rng.integers(2, 12)
+    t = int(rng.integers(0, H))
+    lead = rng.uniform(0.0, H + 2.0, (N, P))
+    amount = rng.uniform(0.0, 5.0, (N, P)) * (rng.random((N, P)) > 0.4)
+    n_idx, p_idx = np.indices((N, P))
+    buf_ref = rng.uniform(0.0, 1.0, (N, P, H))
+    buf_new = buf_ref.copy()
+    pipeline.schedule(buf_ref, t, lead, amount, n_idx, p_idx)
+    compiled.schedule(buf_new, t, lead, amount, n_idx, p_idx)
+    assert_agree(buf_ref, buf_new, "arrivals")
+    capacity = rng.uniform(0.0, 10.0, (N, P))
+    ramping = capacity * rng.uniform(0.0, 1.0, (N, P))
+    arriving = rng.uniform(0.0, 2.0, (N, P))
+    life, ramp = rng.uniform(0.5, 30.0, (1, P)), rng.uniform(0.0, 4.0, (N, P))
+    for a, b in zip(pipeline.advance(capacity, ramping, arriving, life, ramp),
+                    compiled.advance(capacity, ramping, arriving, life, ramp), strict=True):
+        assert_agree(a, b, "capacity/ramping")
+
+
+def _chain(rng, S):
+    """A random chain: stages in depth levels, inputs only from deeper levels, and one
+    consumer whose inputs substitute for each other."""
+    n_levels = int(rng.integers(1, min(S, 4) + 1))
+    depth = np.sort(rng.integers(0, n_levels, S))
+    depth[:n_levels] = np.arange(n_levels)  # every level non-empty
+    depth = np.sort(depth)
+    levels = tuple(np.flatnonzero(depth == k) for k in range(n_levels))
+    intensity = rng.uniform(0.2, 2.0, (S, S)) * (depth[None, :] > depth[:, None]) * (rng.random((S, S)) > 0.3)
+    substitutes = np.zeros((S, S), dtype=bool)
+    consumers = np.flatnonzero((intensity > 0).sum(axis=1) >= 2)
+    if consumers.size:
+        c = consumers[0]
+        substitutes[c, np.flatnonzero(intensity[c] > 0)[:2]] = True
+    return levels, intensity, substitutes
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans(), st.booleans(), st.booleans())
+def test_clear_markets_agrees(reference, seed, per_draw_mix, with_licence, with_compliance):
+    rng = np.random.default_rng(seed)
+    N, E, S = int(rng.integers(1, 4)), int(rng.integers(1, 5)), int(rng.integers(1, 7))
+    levels, intensity, substitutes = _chain(rng, S)
+    if per_draw_mix:
+        intensity = intensity[None] * rng.uniform(0.5, 1.5, (N, 1, 1))
+    final, avail, pref = _market(rng, N, E, E, S, sparse=0.2)
+    share = rng.uniform(0.0, 0.5, (E, S)) * (rng.random((E, S)) > 0.6)
+    members = (rng.random((E, E)) < 0.5).astype(float)
+    stock = rng.uniform(0.0, 2.0, (N, E, S)) * (rng.random((N, E, S)) > 0.5)
+    licence = np.where(rng.random((E, E, S)) < 0.3, rng.uniform(0.0, 1.0, (E, E, S)), np.inf) if with_licence else None
+    base_share = rng.uniform(0.0, 1.0, (N, E, E, S)) if with_licence else None
+    compliant = rng.uniform(0.0, 4.0, (N, E, E, S)) if with_compliance else None
+    args = (final, avail, pref, intensity, levels, share, members, stock, substitutes, licence, base_share, compliant)
+    ref, new = market.clear_markets(*args), compiled.clear_markets(*args)
+    for field in ("demand", "derived", "flows", "served", "stock_draw", "unmet", "planned", "output", "fill"):
+        assert_agree(getattr(ref, field), getattr(new, field), field)
+
+
+def test_clear_markets_same_bits_serial_or_batched():
+    """A draw's results do not depend on the batch (the threaded kernel runs from
+    ``PARALLEL_MIN_DRAWS`` draws): one batch of many draws equals each draw alone."""
+    rng = np.random.default_rng(7)
+    N, E, S = compiled.PARALLEL_MIN_DRAWS + 3, 4, 6
+    levels, intensity, substitutes = _chain(rng, S)
+    final, avail, pref = _market(rng, N, E, E, S, sparse=0.2)
+    share = np.zeros((E, S))
+    share[0, 0] = 0.4
+    members = np.eye(E)
+    stock = rng.uniform(0.0, 1.0, (N, E, S))
+    batch = compiled.clear_markets(final, avail, pref, intensity, levels, share, members, stock, substitutes)
+    for n in (0, N // 2, N - 1):
+        one = compiled.clear_markets(final[n:n + 1], avail[n:n + 1], pref[n:n + 1], intensity, levels, share,
+                                     members, stock[n:n + 1], substitutes)
+        assert np.array_equal(one.flows[0], batch.flows[n]) and np.array_equal(one.fill[0], batch.fill[n])
+
+
+def test_backend_selects_and_rejects(monkeypatch):
+    from buildrace.errors import InputError
+
+    monkeypatch.setenv(backend.ENV, "numpy")
+    assert backend.name() == "numpy" and backend.kernels() is None
+    monkeypatch.setenv(backend.ENV, "numba")
+    assert backend.name() == "numba" and backend.kernels() is compiled
+    monkeypatch.setenv(backend.ENV, "fortran")
+    with pytest.raises(InputError, match="BUILDRACE_ENGINE"):
+        backend.compiled()
+
+
+def _run(scenario, engine, monkeypatch, calls):
+    from buildrace.engine.run import run
+    from buildrace.io.scenario_file import load_scenario
+    from buildrace.model.compile import compile_scenario
+
+    monkeypatch.setenv(backend.ENV, engine)
+    out, _ = run(compile_scenario(load_scenario(scenario)))
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["race", "baseline", *[str(p) for p in EXAMPLES]],
+                         ids=lambda s: Path(s).stem)
+def test_whole_run_agrees(scenario, monkeypatch):
+    calls = []
+    real = compiled.clear_markets
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compiled, "clear_markets", spy)
+    ref = _run(scenario, "numpy", monkeypatch, calls)
+    assert not calls, "the reference path called a compiled kernel"
+    new = _run(scenario, "numba", monkeypatch, calls)
+    assert calls, "BUILDRACE_ENGINE=numba did not reach the compiled market clearing (dispatch in engine/market.py)"
+    assert set(ref) == set(new)
+    for name in ref:
+        assert_agree(ref[name], new[name], f"{Path(scenario).stem}: {name}")
