@@ -128,3 +128,13 @@ def test_out_of_range_parameters_name_the_line_and_the_valid_range(tmp_path, blo
     with pytest.raises(InputError) as info:
         read_scenario(path)
     assert str(info.value).startswith(f"{path}:{line}: {fragment}")
+
+
+def test_parse_cache_returns_fresh_data_for_the_same_text():
+    from buildrace.io.scenario_file import _parse
+
+    text = "name: cached\npolicies:\n  - lever: tariff\n    importer: US\n    exporter: CN\n    rate: 0.1\n"
+    first, node = _parse(text, "a.yaml")
+    first["policies"].append({"lever": "mutated"})
+    second, node2 = _parse(text, "b.yaml")
+    assert len(second["policies"]) == 1 and node2 is node  # parsed once, data copied per caller
