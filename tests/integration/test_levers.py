@@ -28,6 +28,8 @@ LEVERS = {
     "sovereign_fund": {"lever": "sovereign_fund", "economy": "US", "budget_musd_per_year": 2000.0, "chains": ["li_ion_battery"], "start": 2025},
     "allied_pooling": {"lever": "allied_pooling", "members": ["US", "ROW"], "delay_years": 1, "start": 2025},
     "stockpile": {"lever": "stockpile", "economy": "US", "stages": [REFINE], "months": 6.0, "start": 2025},
+    "rules_of_origin": {"lever": "rules_of_origin", "importer": "US", "stages": [PACK, CELL], "foreign_entities": ["CN"],
+                        "max_content": 0.1, "treat_as": 0.5, "start": 2025},
 }
 COMPARED = ("capacity", "production", "unit_cost", "flows", "price", "announced", "stock", "subsidies")
 

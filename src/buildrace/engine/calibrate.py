@@ -22,6 +22,7 @@ from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 from buildrace.engine.structure import Structure, cluster_mass
 from buildrace.engine.trade import (
     allocate_with_local_content,
+    capacity_weight,
     delivered_cost,
     logit_preference,
     split_to_sites,
@@ -45,6 +46,8 @@ class Calibration:
     utilisation: np.ndarray  # (N, P)
     avail_mask0: np.ndarray  # (P,) 1 where base-year capacity produces
     price0: np.ndarray  # (N, M, S)
+    import_share0: np.ndarray  # (N, M, E, S) base-year share of supplier e in market m's purchases
+    glut0: np.ndarray  # (N, S) base-year glut factor of prices
     own_share0: np.ndarray  # (N, E, S)
     xeff0: np.ndarray  # (N, P)
     learning_exponent: np.ndarray  # (N, E, S) Wright exponent of factor costs (value added)
@@ -127,8 +130,19 @@ def economy_cost(cost_pair, avail_pair, theta_pair, lam_within, ix, st):
 
 
 def effective_cost(cost_econ, credit, credit_share):
-    """Producer cost net of production credits, floored at 10% of cost."""
-    return np.maximum(cost_econ * (1.0 - credit_share) - credit, 0.1 * cost_econ)
+    """Producer cost net of production credits, floored at zero.
+
+    The floor is the only one: a credit larger than the cost cannot make a good cost
+    less than nothing at the factory gate (the trade logit needs a non-negative delivered
+    cost). Investors see the unfloored margin (:func:`credit_per_unit`), so a credit
+    beyond cost still raises the incentive to build.
+    """
+    return np.maximum(cost_econ * (1.0 - credit_share) - credit, 0.0)
+
+
+def credit_per_unit(cost_econ, credit, credit_share):
+    """Production credit per unit of output (N, E, S), unfloored."""
+    return credit + credit_share * cost_econ
 
 
 def calibrate(c: Compiled, st: Structure) -> Calibration:
@@ -165,9 +179,9 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     credit, credit_share = pol.credit[0][None], pol.credit_share[0][None]
 
     def fit_theta(cost_econ):
-        dlv = delivered_cost(effective_cost(cost_econ, credit, credit_share), pol.tariff[0], np.zeros((E, E)), transport, st.offdiag)
+        dlv = delivered_cost(effective_cost(cost_econ, credit, credit_share), pol.tariff[0], pol.pool_premium[0], transport, st.offdiag)
         theta = np.ones((N, E, S))
-        pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], theta)
+        pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], theta) * capacity_weight(avail, c.mp("capacity_weight_exponent", 3))[:, None]
         err = np.inf
         active = np.ones(N, dtype=bool)  # per-draw convergence: a draw's fit ignores the batch
         for _ in range(FIT_ITERATIONS):
@@ -194,7 +208,8 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     price0 = safe_divide((flows * dlv).sum(axis=2), served, 0.0)
     price0 = np.where(served > 0, price0, uc0.mean(axis=1, keepdims=True).repeat(E, axis=1))
     capacity_world0 = np.bincount(ix.pair_stage, weights=c.capacity0, minlength=S)[None]
-    price0 = price0 * glut_factor(q0.sum(axis=1), capacity_world0, c.mp("target_utilisation", 2), c.mp("glut_discount", 2))[:, None, :]
+    glut0 = glut_factor(q0.sum(axis=1), capacity_world0, c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
+    price0 = price0 * glut0[:, None, :]
     own0 = safe_divide(np.diagonal(flows, axis1=1, axis2=2).transpose(0, 2, 1), served, 1.0)
     inputs_e = price0 @ intensity.T
     energy_e = c.stage["electricity_mwh_per_unit"][:, None, :] * c.elec_price[None, :, None]
@@ -228,12 +243,13 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     theta_pair = np.where(q0_pair > 0, theta_pair / to_pairs(mean_tp, pg), 1.0)
     cost_e = economy_cost(cost0, avail_pair, theta_pair, lam_w, ix, st)
     theta, flows, _, err = fit_theta(cost_e)
+    import_share0 = safe_divide(flows, flows.sum(axis=2, keepdims=True))
     q = split_to_sites(flows.sum(axis=1), avail_pair, cost0, theta_pair, lam_w, ix)
     fit_error = float(np.max(np.abs(q - q0_pair) / np.maximum(q0_pair, 1e-9 * q0_pair.max())))
     return Calibration(
         intensity=intensity, use_intensity=use_int, intensity_scale=scale, other_demand0=other0,
         factor_cost=factor_pair, theta_econ=theta, theta_pair=theta_pair, utilisation=util,
-        avail_mask0=mask0, price0=price0, own_share0=own0, xeff0=xeff0, world_capacity0=wc0,
+        avail_mask0=mask0, price0=price0, import_share0=import_share0, glut0=glut0, own_share0=own0, xeff0=xeff0, world_capacity0=wc0,
         learning_exponent=value_added_b,
         fit_error=fit_error,
     )

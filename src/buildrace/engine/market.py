@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine.groups import safe_divide
-from buildrace.engine.trade import allocate_with_local_content
+from buildrace.engine.trade import SETTLED, allocate_with_local_content
 
 
 @dataclass
@@ -52,7 +53,27 @@ def _input_lists(intensity, substitutes):
     return comp_idx, sub_idx, sub_w
 
 
-def clear_markets(final_demand, avail, preference, intensity, levels, local_share, local_members, stock, substitutes=None) -> Clearing:
+def bilateral_cap(demand, licence, base_share, compliant_cap):
+    """Upper bound (N, M, E, Sl) on each flow at one level, or None where nothing binds.
+
+    ``licence`` (M, E, Sl): the share of the supplier's base-year share of the market an
+    export licence allows (inf where no control); ``base_share`` (N, M, E, Sl); the
+    licensed quantity follows the market's demand this year. ``compliant_cap``
+    (N, M, E, Sl) or None: what a supplier can ship under rules of origin.
+    """
+    cap = None
+    if licence is not None and np.isfinite(licence).any():
+        quota = np.where(np.isfinite(licence)[None], np.nan_to_num(licence, posinf=0.0)[None] * base_share * demand[:, :, None, :], np.inf)
+        cap = quota
+    if compliant_cap is not None:
+        cap = compliant_cap if cap is None else np.minimum(cap, compliant_cap)
+    return cap
+
+
+def clear_markets(
+    final_demand, avail, preference, intensity, levels, local_share, local_members, stock, substitutes=None,
+    licence=None, base_share=None, compliant_cap=None,
+) -> Clearing:
     """Clear all stages for one year.
 
     Parameters
@@ -68,7 +89,12 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     substitutes : (S, S) bool, inputs of a consumer that substitute for each other
         (LFP and NMC cells in a pack): their fills count as one input, weighted by
         intensity, instead of each binding on its own
+    licence, base_share, compliant_cap : quantity caps on bilateral flows (see
+        :func:`bilateral_cap`): export licences and rules-of-origin compliance
     """
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.clear_markets(final_demand, avail, preference, intensity, levels, local_share, local_members, stock,
+                               substitutes, licence, base_share, compliant_cap)
     N, M, E, S = preference.shape
     planned = np.zeros((N, E, S))
     flows = np.zeros((N, M, E, S))
@@ -77,7 +103,13 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
     for lvl in levels:  # chain depth (a handful of levels), not stages
         der = planned @ intensity[..., lvl]
         d = final_demand[..., lvl] + der
-        f, _, _ = allocate_with_local_content(d, avail[..., lvl], preference[..., lvl], local_share[:, lvl], local_members)
+        cap = bilateral_cap(
+            d,
+            None if licence is None else licence[..., lvl],
+            None if base_share is None else base_share[..., lvl],
+            None if compliant_cap is None else compliant_cap[..., lvl],
+        )
+        f, _, _ = allocate_with_local_content(d, avail[..., lvl], preference[..., lvl], local_share[:, lvl], local_members, cap=cap)
         flows[..., lvl] = f
         demand[..., lvl] = d
         derived[..., lvl] = der
@@ -110,4 +142,7 @@ def clear_markets(final_demand, avail, preference, intensity, levels, local_shar
         fill[..., lvl] = np.where(need > 0, safe_divide(served + draw, need, 1.0), 1.0)
     served = flows.sum(axis=2)
     unmet = np.maximum(demand - served - stock_draw, 0.0)
+    # rounding dust is no shortage: investors react to any unmet demand, so a 1e-17
+    # residue of demand - served would switch their price weights (the spill settles alike)
+    unmet[unmet <= SETTLED * demand] = 0.0
     return Clearing(demand, derived, flows, served, stock_draw, unmet, planned, output, fill)

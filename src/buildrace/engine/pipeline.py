@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine import backend
+
 
 def schedule(buffer, t, lead, amount, n_idx, p_idx):
     """Add ``amount`` (N, P) to ``buffer`` (N, P, T+H) at years t + lead (fractional split)."""
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.schedule(buffer, t, lead, amount, n_idx, p_idx)
     lead = np.maximum(lead, 1.0)
     lo = np.floor(lead)
     frac = lead - lo
@@ -42,6 +46,8 @@ def available_capacity(capacity, ramping, utilisation_max):
 
 def advance(capacity, ramping, arriving, lifetime, ramp_years):
     """Next year's (capacity, ramping) after retirement, maturing and arrivals."""
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.advance(capacity, ramping, arriving, lifetime, ramp_years)
     retire = capacity / np.maximum(lifetime, 1.0)
     matured = ramping / np.maximum(ramp_years, 1.0)
     ramping = np.maximum(ramping - matured - np.minimum(retire, ramping), 0.0) + arriving

@@ -17,6 +17,7 @@ from buildrace.engine import pipeline as pipe
 from buildrace.engine.calibrate import (
     Calibration,
     calibrate,
+    credit_per_unit,
     economy_cost,
     effective_cost,
     effective_experience,
@@ -28,7 +29,8 @@ from buildrace.engine.demand import final_use_demand, stage_demand
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
 from buildrace.engine.structure import Structure, build_structure
-from buildrace.engine.trade import delivered_cost, logit_preference, split_to_sites
+from buildrace.engine.origin import compliant_share, value_added_origin
+from buildrace.engine.trade import capacity_weight, delivered_cost, logit_preference, price_index, split_to_sites
 from buildrace.model.compile import Compiled
 
 ENTRY_SEED = 0.05
@@ -58,6 +60,12 @@ class State:
     fund_capacity: np.ndarray  # (N, P) capacity financed by a sovereign fund
     fund_capital: np.ndarray  # (N, E) public capital deployed (cumulative, USD)
     world_demand: np.ndarray  # (N, S) last year's world demand per stage
+    content: np.ndarray  # (N, E, S, E) value-added origin of each economy's output (last year)
+    glut: np.ndarray  # (N, S) last year's glut factor of prices
+    price_anchor: np.ndarray  # (N, M, S) base-year price over the base-year price index
+    utilisation: np.ndarray  # (N, P) smoothed utilisation of each pair's capacity
+    mix: np.ndarray  # (N, S, S) input intensities with the chemistry mix in force
+    growth: np.ndarray  # (N, S) smoothed growth of potential demand investors extrapolate
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class Context:
     world_cost0: np.ndarray  # (N, S) base-year world unit cost (the trend's origin)
     world_price0: np.ndarray  # (N, S) base-year world-average price (the input mix's origin)
     exporters: np.ndarray  # (X,) economies whose bilateral sales are kept (the race's exporters)
+    cn: int  # index of CN, the foreign entity of the credits' content rules (-1 if absent)
 
 
 def initial_state(ctx: Context) -> State:
@@ -84,12 +93,17 @@ def initial_state(ctx: Context) -> State:
     arrivals[:, :, :h] = np.maximum(c.pipeline[None, :, :h], implied_pipeline(ctx)[:, :, :h])
     q0 = np.repeat(c.production0[None], N, axis=0)
     wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
+    served0 = cal.import_share0.sum(axis=2)
+    origin0 = value_added_origin(cal.import_share0, served0, cal.price0, np.broadcast_to(c.unit_cost0, (N, st.E, st.S)), cal.intensity, st.levels)
     return State(
         capacity=k0, ramping=ramping0, experience=c.mp("experience_years", 2) * q0,
         price=cal.price0.copy(), own_share=cal.own_share0.copy(), stock=np.zeros((N, st.E, st.S)),
         pipeline=arrivals[:, :, 1:].sum(axis=2), arrivals=arrivals,
         fund_capacity=np.zeros((N, P)), fund_capital=np.zeros((N, st.E)),
         world_demand=np.repeat(wd[None], N, axis=0),
+        content=origin0, glut=cal.glut0.copy(), price_anchor=np.ones((N, st.E, st.S)),
+        utilisation=np.ones((N, P)), mix=np.repeat(cal.intensity[None], N, axis=0),
+        growth=np.full((N, st.S), np.nan),
     )
 
 
@@ -121,14 +135,17 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     return out
 
 
-def input_mix(ctx: Context, price: np.ndarray) -> np.ndarray:
+def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None) -> np.ndarray:
     """Input intensities (N, S, S) with the mix of substitutes following relative prices.
 
     A consumer whose inputs substitute (a pack of LFP or nickel-based cells) splits its
     total requirement between them by ``share_u ~ a0_u * (P_u / P0_u) ** (-sigma)``, with
     last year's world-average prices relative to the base year's (so the base-year mix is
     reproduced) and sigma the chemistry elasticity: a cell chemistry that gets cheaper,
-    or scarce and dear, gains or loses share of new packs.
+    or scarce and dear, gains or loses share of new packs. With ``current`` (the mix in
+    force), the mix closes a share ``mix_adjustment`` of the gap each year: designs and
+    supply contracts turn over in a few years, and an instant switch would chase last
+    year's price and zigzag.
     """
     c, cal = ctx.c, ctx.cal
     if not c.substitutes.any():
@@ -141,6 +158,9 @@ def input_mix(ctx: Context, price: np.ndarray) -> np.ndarray:
         base = cal.intensity[consumer, inputs]  # (K,)
         w = base[None] * np.maximum(rel[:, inputs], 1e-6) ** (-sigma)
         out[:, consumer, inputs] = base.sum() * w / w.sum(axis=1, keepdims=True)
+    if current is not None:
+        k = c.mp("mix_adjustment", 3)
+        out = current + k * (out - current)
     return out
 
 
@@ -153,7 +173,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
     # --- 3. cost (inputs at last year's prices) ---
     learn = learning_factor(effective_experience(c, st, state.experience), cal.xeff0, ctx.b_pair)
-    intensity = input_mix(ctx, state.price)
+    intensity = input_mix(ctx, state.price, state.mix)
     cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     shocks = c.shocks
     if shocks is not None:  # cost noise around learning (a random walk per stage)
@@ -167,8 +187,12 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     avail = group_sum(avail_pair, starts, E, S)
     lam_w = c.mp("within_economy_lambda", 2)
     cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
-    credit_unit = pol.credit[t][None] + pol.credit_share[t][None] * cost_e
-    cost_eff = effective_cost(cost_e, pol.credit[t][None], pol.credit_share[t][None])
+    # traced content: the foreign-entity (CN) share of each economy's output, last year
+    content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else np.zeros((st.N, E, S))
+    feoc = compliant_share(content_cn, pol.credit_feoc[t][None])  # credits paid on compliant output only
+    credit_t, credit_share_t = pol.credit[t][None] * feoc, pol.credit_share[t][None] * feoc
+    credit_unit = credit_per_unit(cost_e, credit_t, credit_share_t)
+    cost_eff = effective_cost(cost_e, credit_t, credit_share_t)
 
     # --- 1. demand ---
     # demand growth paths already assume costs fall; consumers respond to prices that
@@ -191,21 +215,32 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
     # --- 2. trade and production ---
     lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]
-    zero_prem = np.zeros((E, E))
-    dlv = delivered_cost(cost_eff, pol.tariff[t], zero_prem, transport, st.offdiag)
-    pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ)
-    cl = clear_markets(d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes)
+    tariff_t, compliant_cap = rules_of_origin(ctx, t, state.content, avail)
+    dlv = delivered_cost(cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag)
+    cap_w = capacity_weight(avail, c.mp("capacity_weight_exponent", 3))
+    pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ) * cap_w[:, None]
+    cl = clear_markets(
+        d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes,
+        licence=licence_in_force(pol.licence, t), base_share=cal.import_share0, compliant_cap=compliant_cap,
+    )
     q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
 
-    # prices: what buyers pay on average, marked up by scarcity
+    # prices: the logit price index of the suppliers a market may buy from (removing or
+    # taxing a supplier can only raise it), anchored so the base year reproduces the
+    # data's prices, marked up by scarcity and discounted in a glut (last year's slack:
+    # order books are set before the year's output is known)
     served = cl.served
     unmet_share = safe_divide(cl.unmet, cl.demand)
-    pref_w = pref * (avail[:, None] + 1e-12)
-    fallback = safe_divide((pref_w * dlv).sum(axis=2), pref_w.sum(axis=2), 0.0)
-    paid = np.where(served > 0, safe_divide((cl.flows * dlv).sum(axis=2), served), fallback)
+    theta_w = cal.theta_econ * cap_w  # capacity enters as K ** alpha, as in the allocation
+    index = price_index(dlv, avail, theta_w, pol.trade_factor[t], lam)
+    anchor = state.price_anchor
+    if t == 0:
+        free = price_index(dlv, avail, theta_w, np.ones_like(pol.trade_factor[t]), lam)
+        anchor = np.where(np.isfinite(free) & (free > 0), safe_divide(cal.price0 / cal.glut0[:, None, :], free, 1.0), 1.0)
     capacity_e = group_sum(state.capacity, starts, E, S)
     glut = glut_factor(cl.output.sum(axis=1), capacity_e.sum(axis=1), c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
-    price = np.where(paid > 0, paid, state.price) * (1.0 + c.mp("scarcity_markup", 3) * unmet_share) * glut[:, None, :]
+    level = np.where(np.isfinite(index), index * anchor, state.price / state.glut[:, None, :])
+    price = level * (1.0 + c.mp("scarcity_markup", 3) * unmet_share) * state.glut[:, None, :]
     if shocks is not None:  # commodity price cycles (zero outside raw-material stages)
         price = price * np.exp(shocks.price[:, t])[:, None, :]
     own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
@@ -218,7 +253,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     stock = np.maximum(state.stock + to_stock + cl.fill * purchase - cl.stock_draw, 0.0)
 
     # --- 6. accounts ---
-    tariff_rev = (cl.flows * cost_eff[:, None] * pol.tariff[t][None]).sum(axis=2)
+    tariff_n = tariff_t if tariff_t.ndim == 4 else tariff_t[None]
+    tariff_rev = (cl.flows * cost_eff[:, None] * tariff_n).sum(axis=2)
     subsidies = credit_unit * cl.output
     jobs = c.stage["jobs_per_unit"][:, None, :] * capacity_e
     electricity = c.stage["electricity_mwh_per_unit"][:, None, :] * cl.output
@@ -228,7 +264,10 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
     # investors look through it
     potential = (d_final @ ctx.leontief).sum(axis=1)  # (N, S)
-    growth = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, EXPECTED_GROWTH_CAP)
+    growth_now = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, EXPECTED_GROWTH_CAP)
+    # investors extrapolate a smoothed growth (about three years' memory), so one year's
+    # jump in potential demand is not compounded over a mine's decade of lead time
+    growth = np.where(np.isnan(state.growth), growth_now, state.growth + (growth_now - state.growth) / 3.0)
     latent = np.maximum(potential - cl.demand.sum(axis=1), 0.0)
     output_share = safe_divide(cl.output, cl.output.sum(axis=1, keepdims=True))
     allowed = pol.trade_factor[t] > 0
@@ -254,7 +293,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     life_e = c.stage["lifetime_years"][:, None, :]
     surviving = capacity_e * (1.0 - 1.0 / life_e) ** horizon_e
     gap = inv.capacity_gap(expected, growth[:, None, :], horizon_e, c.mp("target_utilisation", 3), surviving, pipeline_e)
-    netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + pol.tariff[t][None])
+    netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + tariff_n)
     # producers value capacity at the prices of the markets they expect to sell in:
     # today's flows plus the unmet demand they could win
     w_m = (cl.flows + cl.unmet[:, :, None, :] * entry_share) * allowed[None]
@@ -265,14 +304,29 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # an investment credit refunds part of the capital charge inside unit costs
     u_target = c.mp("target_utilisation", 3)
     capital_charge = c.capex * inv.capital_recovery(c.mp("reference_hurdle", 3), life_e) / u_target
-    cost_inv = cost_eff - pol.itc[t][None] * capital_charge
+    itc_t = pol.itc[t][None] * feoc
+    cost_inv = cost_e - credit_unit - itc_t * capital_charge  # the unfloored credit: beyond cost it still pays
     z = inv.margin_signal(netback, cost_inv, c.capex, u_target, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3))
     beta, response = c.mp("invest_beta", 3), c.mp("invest_response", 3)
+    # investors see the world's idle capacity and competitors' pipelines: capacity that
+    # will be offered beyond what the world needs over the lead time is spread over
+    # economies by their share of that supply, and taken off each one's plan
+    # (the need is this year's demand, shortages included, grown over the lead time:
+    # the potential demand investors otherwise plan for can run ahead of it)
+    world_need = (cl.demand.sum(axis=1)[:, None, :] * (1.0 + growth[:, None, :]) ** horizon_e / u_target).max(axis=1)
+    world_supply = (surviving + pipeline_e).sum(axis=1)
+    excess = np.maximum(world_supply - world_need, 0.0)
+    supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
+    gap = np.maximum(gap - supply_share * excess[:, None, :], 0.0)
     private = response * gap * inv.logistic(z, beta)
     if shocks is not None:  # investment campaigns and droughts per economy and chain
         private = private * np.exp(shocks.invest[:, t][:, :, ix.stage_chain])
+    # a sovereign fund builds beyond the private gap: it plans its targets for the home
+    # market's own demand (self-sufficiency) on top of what private investors plan, takes
+    # the projects that clear its own (lower) hurdle, and spends up to its budget
     z_fund = z + (c.hurdle - pol.fund_hurdle)[None, :, None]
-    fund_extra = response * gap * np.maximum(inv.logistic(z_fund, beta) - inv.logistic(z, beta), 0.0)
+    home_need = inv.capacity_gap(cl.demand, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e + private)
+    fund_extra = response * home_need * inv.logistic(z_fund, beta)
     target_any = group_sum(pol.fund_target[t][None], starts, E, S) > 0
     fund_extra = fund_extra * target_any
     fund_cost = (fund_extra * c.capex * pol.fund_equity[None, :, None]).sum(axis=2)
@@ -292,7 +346,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # producers announce enough that, after the cancellations they expect, the gap closes
     announce = (to_pairs(private, pg) * share_site + fund_pair) / np.maximum(survive, 0.05)
     fund_pair = fund_pair / np.maximum(survive, 0.05)
-    itc_paid = (pol.itc[t][None] * c.capex * group_sum(announce, starts, E, S))
+    itc_paid = (itc_t * c.capex * group_sum(announce, starts, E, S))
 
     # --- 5. pipeline ---
     arrivals = state.arrivals
@@ -301,11 +355,15 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     arriving = arrivals[:, :, t + 1] if t + 1 < arrivals.shape[2] else np.zeros_like(announce)
     ramp_years = c.stage["ramp_years"][:, ix.pair_stage] * pol.ramp_mult[t][None]
     lifetime = c.stage["lifetime_years"][:, ix.pair_stage]
-    capacity, ramping = pipe.advance(state.capacity, state.ramping, arriving, lifetime, ramp_years)
+    # exit: plants at sustained low utilisation close early (a shorter effective life)
+    shortfall = np.clip(1.0 - state.utilisation / c.mp("exit_utilisation", 2), 0.0, 1.0)
+    exit_extra = c.mp("exit_rate", 2) * shortfall
+    life_eff = 1.0 / (1.0 / np.maximum(lifetime, 1.0) + exit_extra)
+    capacity, ramping = pipe.advance(state.capacity, state.ramping, arriving, life_eff, ramp_years)
     pipeline_pair = np.maximum(state.pipeline + expected_new - arriving, 0.0)
 
     fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[:, ix.pair_economy, ix.pair_stage], starts, E, S).sum(axis=2) * pol.fund_equity[None]
-    fund_capacity = state.fund_capacity * (1.0 - 1.0 / lifetime) + fund_pair * survive
+    fund_capacity = state.fund_capacity * (1.0 - 1.0 / life_eff) + fund_pair * survive
     fund_share = safe_divide(fund_capacity, state.capacity + 1e-12)
     margin_pair = to_pairs(netback - cost_eff, pg)
     fund_returns = group_sum(np.minimum(fund_share, 1.0) * q_pair * margin_pair, starts, E, S).sum(axis=2) * pol.fund_equity[None]
@@ -322,13 +380,20 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "electricity_mwh": electricity, "announced": group_sum(announce, starts, E, S),
         "stock": stock, "stock_carrying_cost": stock * state.price * c.mp("stock_carrying_cost", 3), "input_used": used, "input_received": received, "to_stock": to_stock,
         "public_capital": fund_capital, "public_returns": fund_returns,
+        "public_budget": np.broadcast_to(pol.fund_budget[t][None], (st.N, E)),
+        "foreign_content": content_cn,
         "margin_signal": z,
     }
+    utilisation = state.utilisation + (safe_divide(q_pair, state.capacity, 1.0) - state.utilisation) / 3.0
+    if t == 0:  # base-year capacity still commissioning is not idle
+        utilisation = np.ones_like(utilisation)
+    content = value_added_origin(cl.flows, served, price, cost_e, intensity, st.levels)
     new_state = replace(
         state, capacity=capacity, ramping=ramping, experience=state.experience + q_pair,
         price=price, own_share=own_share, stock=stock, pipeline=pipeline_pair,
         arrivals=arrivals, fund_capacity=fund_capacity, fund_capital=fund_capital,
-        world_demand=potential,
+        world_demand=potential, growth=growth, content=content, glut=glut, price_anchor=anchor,
+        utilisation=utilisation, mix=intensity if intensity.ndim == 3 else np.repeat(intensity[None], st.N, axis=0),
     )
     return new_state, out
 
@@ -342,9 +407,53 @@ def prepare(c: Compiled) -> Context:
     ctx = Context(
         c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx,
         world_cost0=np.ones((st.N, st.S)), world_price0=cal.price0.mean(axis=1),
-        exporters=race_exporters(c),
+        exporters=race_exporters(c), cn=c.index.economies.index("CN") if "CN" in c.index.economies else -1,
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
+
+
+def licence_in_force(licence: np.ndarray, t: int) -> np.ndarray:
+    """Licensed shares (M, E, S) at t relative to the base year's.
+
+    A control already in force in the base year is in the base-year data (the observed
+    flows are the licensed ones), so licences are measured against it: a constant
+    control keeps the exporter at its base-year share of each market, a tightening one
+    cuts below it.
+    """
+    base = licence[0]
+    return np.where(np.isfinite(base), licence[t] / np.where(np.isfinite(base) & (base > 0), base, 1.0), licence[t])
+
+
+def rules_of_origin(ctx: Context, t: int, content: np.ndarray, avail: np.ndarray):
+    """Tariffs (M, E, S) or (N, M, E, S) and flow caps (N, M, E, S) or None under traced content.
+
+    For a market whose rules trace content at a stage, a supplier's foreign-entity share
+    of value (last year's origin matrix) decides the share of its output that complies
+    (:func:`buildrace.engine.origin.compliant_share`). The rest is treated as the foreign
+    entity's: where the entity is banned, the supplier may ship at most its compliant
+    output; where it is tariffed (or the rule names a rate), the non-compliant part pays
+    the higher tariff, on average over the supplier's shipments.
+    """
+    pol = ctx.c.policy
+    tariff = pol.tariff[t]
+    roo_max = pol.roo_max[t]  # (M, S)
+    if not (roo_max < 1.0).any():
+        return tariff, None
+    foreign = pol.roo_foreign[t]  # (M, E)
+    share = np.einsum("mo,neso->nmes", foreign, content)  # (N, M, E, S) foreign content
+    ok = compliant_share(share, roo_max[None, :, None, :])
+    ok = np.where(foreign[None, :, :, None] > 0, 1.0, ok)  # the entity itself: its own rules apply
+    ok = np.where((roo_max < 1.0)[None, :, None, :], ok, 1.0)
+    is_foreign = foreign[:, :, None] > 0  # (M, E, 1)
+    banned = np.where(is_foreign, pol.trade_factor[t], 1.0).min(axis=1) <= 0  # (M, S)
+    entity_tariff = np.where(is_foreign, tariff, 0.0).max(axis=1)  # (M, S)
+    rate = np.where(np.isnan(pol.roo_rate[t]), entity_tariff, pol.roo_rate[t])
+    by_rate = ~np.isnan(pol.roo_rate[t])
+    extra = (1.0 - ok) * np.maximum(rate[None, :, None, :] - tariff[None], 0.0)
+    extra = np.where((banned & ~by_rate)[None, :, None, :], 0.0, extra)
+    cap_on = (banned & ~by_rate)[None, :, None, :] & (ok < 1.0)
+    cap = np.where(cap_on, ok * avail[:, None], np.inf) if cap_on.any() else None
+    return tariff[None] + extra, cap
 
 
 def race_exporters(c: Compiled) -> np.ndarray:

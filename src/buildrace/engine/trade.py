@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 
 SETTLED = 1e-12
@@ -30,10 +31,11 @@ SPILL_ROUNDS = 10
 
 
 def delivered_cost(cost_eff, tariff, premium, transport, offdiag):
-    """(N, E, S) cost, (M, E, S) tariff, (M, E) premium, (N, S) transport, (M, E) 1 if m != e
-    -> (N, M, E, S) delivered cost."""
+    """(N, E, S) cost, (M, E, S) or (N, M, E, S) tariff, (M, E) premium, (N, S) transport,
+    (M, E) 1 if m != e -> (N, M, E, S) delivered cost."""
+    tariff = tariff if tariff.ndim == 4 else tariff[None]  # (N, M, E, S) under traced content
     return (
-        cost_eff[:, None, :, :] * (1.0 + tariff[None] + premium[None, :, :, None])
+        cost_eff[:, None, :, :] * (1.0 + tariff + premium[None, :, :, None])
         + transport[:, None, None, :] * offdiag[None, :, :, None]
     )
 
@@ -55,7 +57,44 @@ def logit_preference(delivered, avail, lam, factor, theta):
     return theta[:, None, :, :] * factor[None] * np.exp(-lam[:, None, None, :] * delivered / mean)
 
 
-def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
+def capacity_weight(avail, alpha):
+    """Factor (N, E, S) that turns the logit's capacity weight ``K`` into ``K ** alpha``.
+
+    The allocation weighs suppliers by ``preference x headroom``; multiplying the
+    preference by ``K ** (alpha - 1)`` makes round one weigh them by ``K ** alpha``. With
+    alpha below one a supplier's reach grows less than in proportion to its capacity
+    (buyers keep second sources), which damps the winner-take-all feedback between
+    share and investment.
+    """
+    return np.where(avail > 0, np.maximum(avail, 1e-300) ** (np.asarray(alpha) - 1.0), 1.0)
+
+
+def price_index(delivered, avail, theta, factor, lam):
+    """Logit price index of each market (N, M, S): the inclusive value of its suppliers.
+
+    ``P = -(m / lambda) * ln( sum_e w_e f_e exp(-lambda d_e / m) / sum_e w_e )`` with
+    ``w = theta x capacity`` the weights of every potential supplier, ``f`` the trade
+    factor (0 where banned) and ``m`` the weighted mean delivered cost of all of them.
+    It is the expected cost of the best offer in the logit's random-utility model
+    (Small & Rosen 1981; Anderson, de Palma & Thisse 1992, ch. 2): removing or taxing a
+    supplier can only raise it, unlike the average price paid, which falls when an
+    expensive supplier is removed. Where nobody allowed has capacity it is NaN.
+    """
+    w = theta[:, None] * avail[:, None]  # (N, 1, E, S)
+    wsum = w.sum(axis=2)
+    m = safe_divide((w * delivered).sum(axis=2), wsum, 0.0)  # (N, M, S)
+    m_safe = np.where(m > 0, m, 1.0)
+    x = -lam[:, None, None, :] * delivered / m_safe[:, :, None, :]
+    xmax = np.where(factor[None] > 0, x, -np.inf).max(axis=2, keepdims=True)
+    xmax = np.where(np.isfinite(xmax), xmax, 0.0)
+    inclusive = (w * factor[None] * np.exp(x - xmax)).sum(axis=2)
+    ok = (inclusive > 0) & (wsum > 0)
+    ratio = np.where(ok, safe_divide(inclusive, wsum, 1.0), 1.0)
+    index = -(m_safe / lam[:, None, :]) * (np.log(ratio) + xmax[:, :, 0, :])
+    return np.where(ok, index, np.nan)
+
+
+def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS, cap=None):
     """Allocate demand (N, M, S) over supplier headroom (N, E, S) by preference (N, M, E, S).
 
     Round one shares each market's demand by ``preference x headroom``; a supplier whose
@@ -64,12 +103,19 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
     proportion to their original weights. Returns flows (N, M, E, S), the unserved demand
     (N, M, S) and the headroom left. Capacity binds exactly: an economy's load over all
     markets never exceeds its headroom.
+
+    ``cap`` (N, M, E, S), optional, bounds each bilateral flow over the whole allocation
+    (export licences, rules-of-origin compliance): an allocation beyond it is cut to it,
+    and the pair drops out of later rounds once its cap is used up.
     """
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.allocate(demand, headroom, preference, rounds, cap)
     flows = np.zeros_like(preference)
     remaining = demand.copy()
     headroom0 = headroom
     headroom = headroom.copy()
     weight0 = preference * headroom[:, None, :, :]
+    cap_left = None if cap is None else cap.copy()
     cols = np.arange(demand.shape[-1])  # stages still being allocated
     w = weight0
     for r in range(rounds):
@@ -80,6 +126,8 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
             if not cand.size:
                 break
             w_c = weight0[..., cand] * (headroom[..., cand] > 0)[:, None, :, :]
+            if cap_left is not None:
+                w_c = w_c * (cap_left[..., cand] > 0)
             live = ((remaining[..., cand] > 0) & (w_c.sum(axis=2) > 0)).any(axis=(0, 1))
             if not live.any():
                 break
@@ -88,6 +136,8 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
         rem, head, dem = remaining[..., cols], headroom[..., cols], demand[..., cols]
         total = w.sum(axis=2, keepdims=True)
         alloc = rem[:, :, None, :] * (w / np.where(total > 0, total, 1.0))
+        if cap_left is not None:
+            alloc = np.minimum(alloc, cap_left[..., cols])
         load = alloc.sum(axis=1)
         over = load > head
         if over.any():  # scale back only where capacity binds (never divides by a tiny load)
@@ -96,6 +146,10 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
             alloc *= scale[:, None, :, :]
             load = alloc.sum(axis=1)
         flows[..., cols] += alloc
+        if cap_left is not None:
+            left = np.maximum(cap_left[..., cols] - alloc, 0.0)
+            left[left <= SETTLED * np.maximum(cap[..., cols], 0.0)] = 0.0
+            cap_left[..., cols] = left
         rem = np.maximum(rem - alloc.sum(axis=2), 0.0)
         # settle residues exactly, element by element: later rounds then add exact zeros,
         # so each draw's bits do not depend on the other draws in the batch
@@ -107,18 +161,22 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS):
     return flows, remaining, headroom
 
 
-def allocate_with_local_content(demand, headroom, preference, local_share, local_members):
+def allocate_with_local_content(demand, headroom, preference, local_share, local_members, cap=None):
     """:func:`allocate` with a local-content reservation.
 
     ``local_share`` (M, S) of each market's demand is first offered to local suppliers
-    (``local_members`` (M, E)); what they cannot serve joins the open part.
+    (``local_members`` (M, E)); what they cannot serve joins the open part. ``cap``
+    bounds bilateral flows over both parts.
     """
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.allocate_with_local_content(demand, headroom, preference, local_share, local_members, cap)
     if not local_share.any():
-        return allocate(demand, headroom, preference)
+        return allocate(demand, headroom, preference, cap=cap)
     reserved = demand * local_share[None]
     local_pref = preference * local_members[None, :, :, None]
-    f_local, left, headroom = allocate(reserved, headroom, local_pref)
-    f_open, unmet, headroom = allocate(demand - reserved + left, headroom, preference)
+    f_local, left, headroom = allocate(reserved, headroom, local_pref, cap=cap)
+    cap_open = None if cap is None else np.maximum(cap - f_local, 0.0)
+    f_open, unmet, headroom = allocate(demand - reserved + left, headroom, preference, cap=cap_open)
     return f_local + f_open, unmet, headroom
 
 
@@ -127,6 +185,8 @@ def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, r
 
     Returns (N, P) production, never above ``avail_pair``.
     """
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, rounds)
     E, S = len(ix.economies), len(ix.stages)
     starts, pg = ix.group_start, ix.pair_group
     mean_cost = to_pairs(safe_divide(group_sum(avail_pair * cost_pair, starts, E, S), group_sum(avail_pair, starts, E, S), 1.0), pg)

@@ -114,7 +114,7 @@ def check_scenario(scenario: Scenario, world: World) -> None:
         for fld in ("importer", "exporter", "economy", "market"):
             if hasattr(lever, fld):
                 check_economy(world, getattr(lever, fld), f"{where}.{fld}", allow_all=fld == "exporter")
-        for fld in ("targets", "members", "local"):
+        for fld in ("targets", "members", "local", "foreign_entities"):
             for j, code in enumerate(getattr(lever, fld, ()) or ()):
                 check_economy(world, code, f"{where}.{fld}[{j}]", allow_all=fld == "targets")
         if hasattr(lever, "stages"):

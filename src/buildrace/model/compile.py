@@ -94,6 +94,11 @@ class Policy:
     pool_member: np.ndarray  # (T, E, E) 1 if e2's capacity counts for e1's bloc
     pool_premium: np.ndarray  # (T, M, E) cost premium on pooled flows
     stock_months: np.ndarray  # (T, E, S) strategic stock target, months of demand
+    licence: np.ndarray  # (T, M, E, S) export licence: share of the base-year bilateral share allowed (inf = no control)
+    roo_max: np.ndarray  # (T, M, S) rules of origin: max foreign-entity content of a good (1 = no rule)
+    roo_foreign: np.ndarray  # (T, M, E) 1 where e's content counts as foreign-entity content for m's rules
+    roo_rate: np.ndarray  # (T, M, S) tariff on goods over the threshold (nan: the foreign entity's own rules)
+    credit_feoc: np.ndarray  # (T, E, S) max foreign-entity content for production and investment credits (1 = none)
 
 
 @dataclass(frozen=True)

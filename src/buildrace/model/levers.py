@@ -46,7 +46,19 @@ class Tariff(_Lever):
     rate: Annotated[float, Field(ge=0.0, le=10.0)] = Field(description="ad valorem, 0.25 = 25%")
 
 
-class ImportBan(_Lever):
+class _TracedBan(_Lever):
+    """A ban that can trace content: with ``rules_of_origin``, goods from third countries
+    whose content from the banned exporter exceeds ``max_content`` are banned too."""
+
+    rules_of_origin: bool = Field(
+        False, description="trace content: third-country goods over max_content of the exporter's content count as the exporter's",
+    )
+    max_content: Share = Field(
+        0.25, description="with rules_of_origin: the exporter's share of a good's value above which it counts as the exporter's",
+    )
+
+
+class ImportBan(_TracedBan):
     """Imports of ``stages`` into ``importer`` from ``exporter`` are cut."""
 
     lever: Literal["import_ban"]
@@ -55,7 +67,7 @@ class ImportBan(_Lever):
     stages: list[str]
 
 
-class Decoupling(_Lever):
+class Decoupling(_TracedBan):
     """The race starts: ``importer`` stops buying ``stages`` from ``exporter`` (a shock)."""
 
     lever: Literal["decoupling"]
@@ -66,14 +78,30 @@ class Decoupling(_Lever):
 
 
 class ExportControl(_Lever):
-    """``exporter`` caps its exports of ``stages`` to ``targets`` at ``cap`` of normal flows."""
+    """``exporter`` licenses exports of ``stages`` to ``targets`` up to ``cap`` of its
+    base-year share of each target's demand (a quantity; 0 = ban)."""
 
     lever: Literal["export_control"]
     exporter: str
     stages: list[str]
     targets: list[str] = Field(default_factory=lambda: ["ALL"])
-    cap: Share = Field(0.0, description="share of normal flows still allowed (0 = ban)")
+    cap: Share = Field(0.0, description="licensed quantity: share of the exporter's base-year share of the target's demand (0 = ban)")
     shock: bool = False
+
+
+class RulesOfOrigin(_Lever):
+    """``importer`` traces the content of its imports of ``stages``: a good whose value
+    from ``foreign_entities`` exceeds ``max_content`` counts as theirs (``treat_as: origin``)
+    or pays ``treat_as`` as a tariff rate."""
+
+    lever: Literal["rules_of_origin"]
+    importer: str
+    stages: list[str]
+    foreign_entities: list[str] = Field(default_factory=lambda: ["CN"], description="economies whose content counts")
+    max_content: Share = Field(0.25, description="foreign-entity share of a good's value above which the rule applies")
+    treat_as: Literal["origin"] | Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        "origin", description="origin: the ban and tariff on the foreign entity apply; or an ad valorem tariff rate",
+    )
 
 
 class ProductionCredit(_Lever):
@@ -84,6 +112,9 @@ class ProductionCredit(_Lever):
     stages: list[str]
     amount: Annotated[float, Field(ge=0.0)] | None = Field(None, description="USD per stage unit")
     share_of_cost: Share | None = Field(None, description="credit as a share of unit cost")
+    feoc_max_content: Share | None = Field(
+        None, description="paid only on output whose content from CN is at most this share of value (45X/30D foreign-entity rules)",
+    )
 
     @model_validator(mode="after")
     def _one_amount(self):
@@ -100,6 +131,9 @@ class InvestmentCredit(_Lever):
     stages: list[str]
     share: Share
     budget_musd: Annotated[float, Field(ge=0.0)] | None = None
+    feoc_max_content: Share | None = Field(
+        None, description="credits only the share of new capacity whose output can meet this CN-content limit",
+    )
 
 
 class LocalContent(_Lever):
@@ -187,6 +221,7 @@ Lever = Annotated[
     | ImportBan
     | Decoupling
     | ExportControl
+    | RulesOfOrigin
     | ProductionCredit
     | InvestmentCredit
     | LocalContent
@@ -203,7 +238,7 @@ Lever = Annotated[
 LEVER_MODELS: dict[str, type[_Lever]] = {
     m.model_fields["lever"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in (
-        Tariff, ImportBan, Decoupling, ExportControl, ProductionCredit, InvestmentCredit,
+        Tariff, ImportBan, Decoupling, ExportControl, RulesOfOrigin, ProductionCredit, InvestmentCredit,
         LocalContent, DesignateCluster, GreenLane, WorkforceTaskForce, NationalChampion,
         SovereignFund, AlliedPooling, Stockpile,
     )
@@ -251,6 +286,7 @@ __all__ = [
     "LocalContent",
     "NationalChampion",
     "ProductionCredit",
+    "RulesOfOrigin",
     "SovereignFund",
     "Stockpile",
     "Tariff",

@@ -108,6 +108,23 @@ class ModelParameters(BaseModel):
     within_economy_lambda: Positive = Field(
         3.0, description="logit cost sensitivity among an economy's own sites (ASM)"
     )
+    capacity_weight_exponent: Annotated[float, Field(ge=0.1, le=1.0)] = Field(
+        0.75,
+        description="exponent on a supplier's capacity in the trade logit (1: buyers split orders in proportion "
+        "to capacity; below 1 a supplier's reach grows less than its capacity, which keeps the largest from "
+        "taking every market; ASM after the nested-logit scale of Anderson, de Palma & Thisse 1992)",
+    )
+    exit_utilisation: Share = Field(
+        0.5, description="sustained (3-year smoothed) utilisation below which producers close plants early (ASM)"
+    )
+    exit_rate: Share = Field(
+        0.2, description="extra share of capacity retired per year per unit of utilisation shortfall below exit_utilisation, relative to it (ASM)"
+    )
+    mix_adjustment: Share = Field(
+        0.35,
+        description="share of the gap to the price-driven chemistry mix closed each year (ASM: pack designs and "
+        "supply contracts change over two to three years, which keeps the mix from jumping each year)",
+    )
     # stochastic shocks (buildrace.model.shocks): zero by default, so one run is the
     # deterministic central path; the default priors and calibration switch them on
     demand_volatility: Annotated[float, Field(ge=0.0, le=1.0)] = Field(

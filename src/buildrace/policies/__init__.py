@@ -23,6 +23,7 @@ REGISTRY: dict[str, Callable] = {
     "import_ban": trade.import_ban,
     "decoupling": trade.decoupling,
     "export_control": trade.export_control,
+    "rules_of_origin": trade.rules_of_origin,
     "local_content": trade.local_content,
     "production_credit": fiscal.production_credit,
     "investment_credit": fiscal.investment_credit,
@@ -61,6 +62,11 @@ def neutral_arrays(index: Index) -> dict[str, np.ndarray]:
         "pool_member": eye.copy(),
         "pool_premium": np.zeros((T, E, E)),
         "stock_months": np.zeros((T, E, S)),
+        "licence": np.full((T, E, E, S), np.inf),
+        "roo_max": np.ones((T, E, S)),
+        "roo_foreign": np.zeros((T, E, E)),
+        "roo_rate": np.full((T, E, S), np.nan),
+        "credit_feoc": np.ones((T, E, S)),
     }
 
 

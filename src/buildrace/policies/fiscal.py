@@ -24,6 +24,15 @@ def production_credit(lever, ctx: Context, arrays: dict) -> None:
         arrays["credit"][:, e, stages] += lever.amount * s
     else:
         arrays["credit_share"][:, e, stages] += lever.share_of_cost * s
+    _feoc(lever, e, stages, s, arrays)
+
+
+def _feoc(lever, e: int, stages: np.ndarray, s: np.ndarray, arrays: dict) -> None:
+    """A foreign-entity content limit on a credit (45X/30D): the tightest one applies."""
+    if lever.feoc_max_content is not None:
+        active = np.flatnonzero(s[:, 0] > 0)
+        cur = arrays["credit_feoc"][np.ix_(active, [e], stages)]
+        arrays["credit_feoc"][np.ix_(active, [e], stages)] = np.minimum(cur, lever.feoc_max_content)
 
 
 def investment_credit(lever, ctx: Context, arrays: dict) -> None:
@@ -31,6 +40,7 @@ def investment_credit(lever, ctx: Context, arrays: dict) -> None:
     stages = ctx.stage_ids(lever.stages)
     s = ctx.strength(lever)[:, None]
     arrays["itc"][:, e, stages] = np.minimum(1.0, arrays["itc"][:, e, stages] + lever.share * s)
+    _feoc(lever, e, stages, s, arrays)
 
 
 def sovereign_fund(lever, ctx: Context, arrays: dict) -> None:
