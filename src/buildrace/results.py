@@ -8,7 +8,8 @@ Variables (units: the stage's unit per year unless said):
 - per (draw, year, market, stage): ``demand``, ``served``, ``unmet``, ``price`` (USD per
   unit), ``tariff_revenue`` (USD), ``stock_draw``;
 - per (draw, year, market, use): ``final_demand``;
-- per (draw, year, economy): ``public_capital``, ``public_returns`` (USD);
+- per (draw, year, economy): ``public_capital``, ``public_returns``, ``public_budget``
+  (USD: a sovereign fund's capital deployed, its returns and its budget that year);
 - per (draw, year, market, exporter, stage): ``exports``, the race exporters' sales by
   destination (what redirection is measured on); per (stage, input_stage): ``inputs``,
   1 where a stage uses another (what the verdict's upstream closure follows);
@@ -35,7 +36,7 @@ to bound memory; economy-level results are always complete."""
 
 
 def kept_outputs(draws: int) -> frozenset[str]:
-    base = set(ECONOMY_VARS + MARKET_VARS) | {"final_demand", "public_capital", "public_returns", "exports"}
+    base = set(ECONOMY_VARS + MARKET_VARS) | {"final_demand", "public_capital", "public_returns", "public_budget", "exports"}
     if draws <= SITE_DETAIL_MAX_DRAWS:
         base |= set(SITE_VARS) | {"flows"}
     return frozenset(base)
@@ -57,8 +58,9 @@ def to_dataset(outputs: dict[str, np.ndarray], ix, draws: int, attrs: dict) -> x
             data[v] = ((DRAW, YEAR, MARKET, STAGE), outputs[v])
     if "final_demand" in outputs:
         data["final_demand"] = ((DRAW, YEAR, MARKET, USE), outputs["final_demand"])
-    for v in ("public_capital", "public_returns"):
-        data[v] = ((DRAW, YEAR, ECONOMY), outputs[v])
+    for v in ("public_capital", "public_returns", "public_budget"):
+        if v in outputs:
+            data[v] = ((DRAW, YEAR, ECONOMY), outputs[v])
     exporters = list(attrs.get("exporters", ()))
     if "exports" in outputs:
         data["exports"] = ((DRAW, YEAR, MARKET, EXPORTER, STAGE), outputs["exports"])

@@ -66,6 +66,7 @@ class State:
     utilisation: np.ndarray  # (N, P) smoothed utilisation of each pair's capacity
     mix: np.ndarray  # (N, S, S) input intensities with the chemistry mix in force
     growth: np.ndarray  # (N, S) smoothed growth of potential demand investors extrapolate
+    unmet_share: np.ndarray  # (N, M, S) last year's unmet share of demand (the scarcity markup's signal)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def initial_state(ctx: Context) -> State:
         world_demand=np.repeat(wd[None], N, axis=0),
         content=origin0, glut=cal.glut0.copy(), price_anchor=np.ones((N, st.E, st.S)),
         utilisation=np.ones((N, P)), mix=np.repeat(cal.intensity[None], N, axis=0),
-        growth=np.full((N, st.S), np.nan),
+        growth=np.full((N, st.S), np.nan), unmet_share=np.zeros((N, st.E, st.S)),
     )
 
 
@@ -228,7 +229,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # prices: the logit price index of the suppliers a market may buy from (removing or
     # taxing a supplier can only raise it), anchored so the base year reproduces the
     # data's prices, marked up by scarcity and discounted in a glut (last year's slack:
-    # order books are set before the year's output is known)
+    # order books are set before the year's output is known; so is the scarcity markup,
+    # on last year's shortages)
     served = cl.served
     unmet_share = safe_divide(cl.unmet, cl.demand)
     theta_w = cal.theta_econ * cap_w  # capacity enters as K ** alpha, as in the allocation
@@ -240,7 +242,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     capacity_e = group_sum(state.capacity, starts, E, S)
     glut = glut_factor(cl.output.sum(axis=1), capacity_e.sum(axis=1), c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
     level = np.where(np.isfinite(index), index * anchor, state.price / state.glut[:, None, :])
-    price = level * (1.0 + c.mp("scarcity_markup", 3) * unmet_share) * state.glut[:, None, :]
+    price = level * (1.0 + c.mp("scarcity_markup", 3) * state.unmet_share) * state.glut[:, None, :]
     if shocks is not None:  # commodity price cycles (zero outside raw-material stages)
         price = price * np.exp(shocks.price[:, t])[:, None, :]
     own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
@@ -392,7 +394,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         state, capacity=capacity, ramping=ramping, experience=state.experience + q_pair,
         price=price, own_share=own_share, stock=stock, pipeline=pipeline_pair,
         arrivals=arrivals, fund_capacity=fund_capacity, fund_capital=fund_capital,
-        world_demand=potential, growth=growth, content=content, glut=glut, price_anchor=anchor,
+        world_demand=potential, growth=growth, unmet_share=unmet_share, content=content, glut=glut, price_anchor=anchor,
         utilisation=utilisation, mix=intensity if intensity.ndim == 3 else np.repeat(intensity[None], st.N, axis=0),
     )
     return new_state, out
