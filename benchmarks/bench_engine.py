@@ -2,7 +2,8 @@
 
 Not a test: prints a table and never fails on a time. ``--smoke`` runs tiny sizes once.
 
-Reported, all in one process on the same machine:
+Reported, all in one process on the same machine (the full suite, with peers and the
+roofline per draw-year, is ``benchmarks/run.py``):
 
 - median wall time of one full run (every chain, every site, base year to 2050) and of
   ``--draws N`` (default 1000), and the per-draw cost ratio between them (how well the
@@ -16,12 +17,14 @@ Reported, all in one process on the same machine:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
 import numpy as np
 
 from buildrace import api
+from buildrace.engine import backend
 from buildrace.engine.trade import allocate
 from buildrace.io.scenario_file import load_scenario
 
@@ -77,10 +80,15 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=1000)
     args = ap.parse_args()
     repeats = 1 if args.smoke else 5
+    engine = backend.name()
     draws = 8 if args.smoke else args.draws
     sc = load_scenario("race")
-    api.simulate(sc)  # warm caches (world tables)
+    api.simulate(sc)  # warm caches (world tables, compiled kernels)
     one = timed(lambda: api.simulate(sc), repeats)
+    os.environ[backend.ENV] = "numpy"  # the reference path, for the ratio
+    api.simulate(sc)
+    one_ref = timed(lambda: api.simulate(sc), repeats)
+    os.environ[backend.ENV] = engine
     many = timed(lambda: api.simulate(sc, draws=draws), 1 if args.smoke else 3)
     pooled = timed(lambda: api.simulate(sc, draws=draws, executor="processes", workers=2), 1)
     rng = np.random.default_rng(0)
@@ -89,7 +97,7 @@ def main() -> None:
     d = rng.uniform(1, 10, (M, S))
     h = rng.uniform(1, 20, (E, S))
     p = rng.uniform(0.1, 1, (M, E, S))
-    vec = timed(lambda: allocate(d[None], h[None], p[None]), repeats * 20)
+    vec = timed(lambda: allocate(d[None], h[None], p[None]), repeats * 20)  # compiled when numba is selected
     peer = timed(lambda: loop_allocate(d, h, p), max(1, repeats))
     assert np.allclose(loop_allocate(d, h, p), allocate(d[None], h[None], p[None])[0][0])
     bw = memory_bandwidth(40_000_000 if args.smoke else 400_000_000)
@@ -103,7 +111,8 @@ def main() -> None:
     years = st.T
     achieved = per_draw_year * years * draws / many
     rows = [
-        ("one run, race, base year-2050 (s)", f"{one:.3f}"),
+        (f"one run, race, base year-2050, {engine} engine (s)", f"{one:.3f}"),
+        ("one run, reference NumPy engine / this engine", f"{one_ref / one:.2f}x"),
         (f"{draws} draws in one call (s)", f"{many:.3f}"),
         (f"{draws} draws, 2 worker processes (s)", f"{pooled:.3f}"),
         ("per-draw cost, ensemble / single run", f"{many / draws / one:.4f}"),
