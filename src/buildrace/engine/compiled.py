@@ -240,62 +240,89 @@ def allocate_with_local_content(demand, headroom, preference, local_share, local
     )
 
 
+def _as2(a, N: int, P: int) -> np.ndarray:
+    """``a`` as a float64 (N or 1, P or 1) array: kernels broadcast a length-1 axis by
+    indexing it at 0, so per-pair constants are not copied out to (N, P) every year."""
+    a = np.asarray(a, dtype=_F8)
+    a = a.reshape(1, -1) if a.ndim < 2 else a
+    if a.ndim != 2 or a.shape[0] not in (1, N) or a.shape[1] not in (1, P):
+        return _as(a, (N, P))
+    return a  # strided views (a year's column of the pipeline buffer) are read in place
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _at(a, n, p):  # pragma: no cover - compiled
+    """``a[n, p]`` with numpy broadcasting of length-1 axes."""
+    return a[n if a.shape[0] > 1 else 0, p if a.shape[1] > 1 else 0]
+
+
 @njit(cache=True, nogil=True)
-def _split(q_group, avail, cost, theta, lam, starts, rounds):  # pragma: no cover - compiled
-    N, P = avail.shape
+def _split_draw(n, q_group, avail, cost, theta, lam, starts, rounds, q):  # pragma: no cover - compiled
+    """One draw of the site split (see ``trade.split_to_sites``); writes ``q[n]``."""
+    P = avail.shape[1]
     G = starts.shape[0]
-    q = np.zeros((N, P))
-    for n in range(N):
-        for g in range(G):
-            a0 = starts[g]
-            a1 = starts[g + 1] if g + 1 < G else P
-            num = 0.0
-            den = 0.0
-            for p in range(a0, a1):
-                num += avail[n, p] * cost[n, p]
-                den += avail[n, p]
-            mean = num / den if den > 0.0 else 1.0
-            k = a1 - a0
-            pref = np.empty(k)
-            head = np.empty(k)
+    for g in range(G):
+        a0 = starts[g]
+        a1 = starts[g + 1] if g + 1 < G else P
+        num = 0.0
+        den = 0.0
+        for p in range(a0, a1):
+            num += avail[n, p] * _at(cost, n, p)
+            den += avail[n, p]
+        mean = num / den if den > 0.0 else 1.0
+        k = a1 - a0
+        pref = np.empty(k)
+        head = np.empty(k)
+        for i in range(k):
+            p = a0 + i
+            rel = _at(cost, n, p) / mean if mean > 0.0 else 1.0
+            pref[i] = _at(theta, n, p) * np.exp(-_at(lam, n, p) * rel)
+            head[i] = avail[n, p]
+        q0 = q_group[n, g]
+        remaining = q0
+        for _ in range(rounds):
+            wsum = 0.0
             for i in range(k):
-                p = a0 + i
-                rel = cost[n, p] / mean if mean > 0.0 else 1.0
-                pref[i] = theta[n, p] * np.exp(-lam[n, p] * rel)
-                head[i] = avail[n, p]
-            q0 = q_group[n, g]
-            remaining = q0
-            for _ in range(rounds):
-                wsum = 0.0
-                for i in range(k):
-                    wsum += pref[i] * head[i]
-                taken = 0.0
-                for i in range(k):
-                    w = pref[i] * head[i]
-                    share = w / wsum if wsum > 0.0 else 0.0
-                    a = remaining * share
-                    if head[i] < a:
-                        a = head[i]
-                    q[n, a0 + i] += a
-                    head[i] -= a
-                    taken += a
-                remaining = remaining - taken
-                if remaining < 0.0:
-                    remaining = 0.0
-                if remaining <= SETTLED * q0:
-                    remaining = 0.0
-                if remaining == 0.0:
-                    break  # later rounds add exact zeros
-            hsum = 0.0
+                wsum += pref[i] * head[i]
+            taken = 0.0
             for i in range(k):
-                hsum += head[i]
-            for i in range(k):
-                share = head[i] / hsum if hsum > 0.0 else 0.0
+                w = pref[i] * head[i]
+                share = w / wsum if wsum > 0.0 else 0.0
                 a = remaining * share
                 if head[i] < a:
                     a = head[i]
                 q[n, a0 + i] += a
-    return q
+                head[i] -= a
+                taken += a
+            remaining = remaining - taken
+            if remaining < 0.0:
+                remaining = 0.0
+            if remaining <= SETTLED * q0:
+                remaining = 0.0
+            if remaining == 0.0:
+                break  # later rounds add exact zeros
+        # rounding residue (capacity binds exactly): where headroom remains, pro rata
+        hsum = 0.0
+        for i in range(k):
+            hsum += head[i]
+        for i in range(k):
+            share = head[i] / hsum if hsum > 0.0 else 0.0
+            a = remaining * share
+            if head[i] < a:
+                a = head[i]
+            q[n, a0 + i] += a
+
+
+@njit(cache=True, nogil=True)
+def _split_serial(q_group, avail, cost, theta, lam, starts, rounds, q):  # pragma: no cover - compiled
+    for n in range(avail.shape[0]):
+        _split_draw(n, q_group, avail, cost, theta, lam, starts, rounds, q)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _split_parallel(q_group, avail, cost, theta, lam, starts, rounds, q):  # pragma: no cover - compiled
+    for n in prange(avail.shape[0]):
+        _split_draw(np.int64(n), q_group, avail, cost, theta, lam, starts, rounds, q)
 
 
 def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, rounds: int = 3):
@@ -303,11 +330,13 @@ def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, r
     avail = _f(avail_pair)
     N, P = avail.shape
     E, S = len(ix.economies), len(ix.stages)
-    return _split(
-        _f(np.asarray(q_group).reshape(N, E * S)), avail, _as(cost_pair, (N, P)),
-        _as(theta_pair, (N, P)), _as(lam_within, (N, P)),
-        np.ascontiguousarray(ix.group_start, dtype=np.int64), int(rounds),
+    q = np.zeros((N, P))
+    kernel = _split_parallel if N >= PARALLEL_MIN_DRAWS else _split_serial
+    kernel(
+        _f(np.asarray(q_group).reshape(N, E * S)), avail, _as2(cost_pair, N, P), _as2(theta_pair, N, P),
+        _as2(lam_within, N, P), np.ascontiguousarray(ix.group_start, dtype=np.int64), int(rounds), q,
     )
+    return q
 
 
 # ------------------------------------------------------------------------ pipeline
@@ -357,14 +386,15 @@ def _advance(capacity, ramping, arriving, lifetime, ramp_years):  # pragma: no c
         for p in range(P):
             k = capacity[n, p]
             r = ramping[n, p]
-            life = lifetime[n, p] if lifetime[n, p] > 1.0 else 1.0
-            ry = ramp_years[n, p] if ramp_years[n, p] > 1.0 else 1.0
-            retire = k / life
-            matured = r / ry
+            arr = _at(arriving, n, p)
+            lt = _at(lifetime, n, p)
+            rt = _at(ramp_years, n, p)
+            retire = k / (lt if lt > 1.0 else 1.0)
+            matured = r / (rt if rt > 1.0 else 1.0)
             r_new = r - matured - (retire if retire < r else r)
-            r_new = (r_new if r_new > 0.0 else 0.0) + arriving[n, p]
+            r_new = (r_new if r_new > 0.0 else 0.0) + arr
             k_new = k - retire
-            k_new = (k_new if k_new > 0.0 else 0.0) + arriving[n, p]
+            k_new = (k_new if k_new > 0.0 else 0.0) + arr
             cap_out[n, p] = k_new
             ramp_out[n, p] = r_new if r_new < k_new else k_new
     return cap_out, ramp_out
@@ -374,9 +404,13 @@ def advance(capacity, ramping, arriving, lifetime, ramp_years):
     """Compiled :func:`buildrace.engine.pipeline.advance`."""
     shape = np.broadcast_shapes(np.shape(capacity), np.shape(ramping), np.shape(arriving),
                                 np.shape(lifetime), np.shape(ramp_years))
-    b = [_as(x, shape).reshape(1, -1) for x in (capacity, ramping, arriving, lifetime, ramp_years)]
-    cap_out, ramp_out = _advance(*b)
-    return cap_out.reshape(shape), ramp_out.reshape(shape)
+    if len(shape) != 2:  # the engine's (N, P); any other shape runs flattened
+        b = [_as(x, shape).reshape(1, -1) for x in (capacity, ramping, arriving, lifetime, ramp_years)]
+        cap_out, ramp_out = _advance(*b)
+        return cap_out.reshape(shape), ramp_out.reshape(shape)
+    N, P = shape
+    return _advance(_as(capacity, shape), _as(ramping, shape), _as2(arriving, N, P), _as2(lifetime, N, P),
+                    _as2(ramp_years, N, P))
 
 
 # -------------------------------------------------------------------------- market

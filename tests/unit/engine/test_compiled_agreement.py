@@ -184,6 +184,15 @@ def test_clear_markets_same_bits_serial_or_batched():
         one = compiled.clear_markets(final[n:n + 1], avail[n:n + 1], pref[n:n + 1], intensity, levels, share,
                                      members, stock[n:n + 1], substitutes)
         assert np.array_equal(one.flows[0], batch.flows[n]) and np.array_equal(one.fill[0], batch.fill[n])
+    ix = _sites(rng, E, S)
+    P = len(ix.pair_group)
+    avail = rng.uniform(0.0, 5.0, (N, P))
+    cost, theta, lam = rng.uniform(50.0, 150.0, (N, P)), rng.uniform(0.2, 2.0, (1, P)), np.full((N, 1), 3.0)
+    q = np.add.reduceat(avail, ix.group_start, axis=1).reshape(N, E, S) * 0.7
+    sites = compiled.split_to_sites(q, avail, cost, theta, lam, ix)
+    for n in (0, N - 1):
+        alone = compiled.split_to_sites(q[n:n + 1], avail[n:n + 1], cost[n:n + 1], theta, lam[n:n + 1], ix)
+        assert np.array_equal(alone[0], sites[n])
 
 
 def test_backend_selects_and_rejects(monkeypatch):
