@@ -217,8 +217,13 @@ def _run(scenario, engine, monkeypatch, calls):
     return out
 
 
-@pytest.mark.parametrize("scenario", ["race", "baseline", *[str(p) for p in EXAMPLES]],
-                         ids=lambda s: Path(s).stem)
+def _scenarios() -> list[str]:
+    from buildrace.io.scenario_file import builtin_names
+
+    return [*builtin_names(), *[str(p) for p in EXAMPLES]]
+
+
+@pytest.mark.parametrize("scenario", _scenarios(), ids=lambda s: Path(s).stem)
 def test_whole_run_agrees(scenario, monkeypatch):
     calls = []
     real = compiled.clear_markets
