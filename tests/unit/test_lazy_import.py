@@ -29,3 +29,8 @@ def test_public_names_resolve_on_first_use():
 def test_engine_choice_loads_numba_only_when_compiled_kernels_run():
     loaded = _modules_after("import os; os.environ['BUILDRACE_ENGINE'] = 'numpy'\nfrom buildrace import api\napi.simulate('race')")
     assert "numba" not in loaded
+
+
+def test_command_line_parser_loads_no_heavy_library():
+    loaded = _modules_after("from buildrace.cli.main import build_parser\nbuild_parser().format_help()")
+    assert not loaded & set(HEAVY), f"building the CLI parser loaded {sorted(loaded & set(HEAVY))}"

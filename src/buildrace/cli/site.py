@@ -11,7 +11,24 @@ import json
 import sys
 from pathlib import Path
 
-from buildrace.siting.chains import CHAINS
+
+class _ChainOption(argparse.Action):
+    """``--chain NAME``, whose help lists the chains only when help is shown: the list
+    lives in the siting package, which imports pandas and pydantic (about a second),
+    too much for every ``buildrace`` command to pay at start-up."""
+
+    @property  # type: ignore[override]
+    def help(self) -> str:
+        from buildrace.siting.chains import CHAINS
+
+        return f"one of: {', '.join(sorted(CHAINS))}"
+
+    @help.setter
+    def help(self, value) -> None:  # argparse assigns it; the property computes it
+        pass
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
 
 
 def register(subparsers) -> None:
@@ -22,7 +39,7 @@ def register(subparsers) -> None:
         description="Score US states for a chain, choose cluster designations with a MILP, "
         "and write a map (site.html).",
     )
-    p.add_argument("--chain", required=True, help=f"one of: {', '.join(sorted(CHAINS))}")
+    p.add_argument("--chain", required=True, action=_ChainOption)
     p.add_argument("--k", type=int, default=5, help="most sites to designate (default 5)")
     p.add_argument(
         "--budget",
