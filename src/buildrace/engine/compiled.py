@@ -653,3 +653,82 @@ def clear_markets(
     unmet = np.maximum(demand - served - stock_draw, 0.0)
     unmet[unmet <= SETTLED * demand] = 0.0  # rounding dust is no shortage (as the reference)
     return Clearing(demand, derived, flows, served, stock_draw, unmet, planned, output, fill)
+
+
+# -------------------------------------------------------------------------- origin
+
+
+@njit(cache=True, nogil=True)
+def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
+    """One draw of ``origin.value_added_origin``; writes ``origin[n]`` (E, S, E)."""
+    N, M, E, S = flows.shape
+    ni = n if intensity.shape[0] > 1 else n - n
+    v = np.zeros((E, S, S))  # v[e, u, s]: value share of input u in a unit of s made in e
+    own = np.empty((E, S))
+    for e in range(E):
+        for s in range(S):
+            c = unit_cost[n, e, s]
+            total = 0.0
+            for u in range(S):
+                x = (price[n, e, u] * intensity[ni, s, u]) / c if c > 0.0 else 0.0
+                v[e, u, s] = x
+                total += x
+            if total > 1.0:  # inputs never exceed the unit value
+                total2 = 0.0
+                for u in range(S):
+                    v[e, u, s] = v[e, u, s] / total
+                    total2 += v[e, u, s]
+                total = total2
+            o = 1.0 - total
+            own[e, s] = o if o > 0.0 else 0.0
+    for e in range(E):
+        for s in range(S):
+            for o in range(E):
+                origin[n, e, s, o] = 0.0
+    bought = np.empty((E, S, E))
+    L = lv_start.shape[0] - 1
+    for lv in range(L - 1, -1, -1):  # upstream levels first
+        # origin mix of each input as bought by e, from the origins known before this level
+        for e in range(E):
+            for u in range(S):
+                sv = served[n, e, u]
+                for o in range(E):
+                    acc = 0.0
+                    if sv > 0.0:
+                        for k in range(E):
+                            acc += (flows[n, e, k, u] / sv) * origin[n, k, u, o]
+                    bought[e, u, o] = acc
+        for i in range(lv_start[lv], lv_start[lv + 1]):
+            s = lv_stage[i]
+            for e in range(E):
+                for o in range(E):
+                    acc = 0.0
+                    for u in range(S):
+                        acc += v[e, u, s] * bought[e, u, o]
+                    origin[n, e, s, o] = (own[e, s] if e == o else 0.0) + acc
+
+
+@njit(cache=True, nogil=True)
+def _origin_serial(flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
+    for n in range(flows.shape[0]):
+        _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _origin_parallel(flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
+    for n in prange(flows.shape[0]):
+        _origin_draw(np.int64(n), flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin)
+
+
+def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np.ndarray:
+    """Compiled :func:`buildrace.engine.origin.value_added_origin` (same arguments and result)."""
+    fl = _f(flows)
+    N, M, E, S = fl.shape
+    intensity = np.asarray(intensity, dtype=_F8)
+    int3 = _f(intensity[None] if intensity.ndim == 2 else intensity)
+    lv_stage = np.concatenate([np.asarray(lv, dtype=np.int64) for lv in levels]) if len(levels) else np.zeros(0, np.int64)
+    lv_start = np.concatenate([[0], np.cumsum([len(lv) for lv in levels])]).astype(np.int64)
+    origin = np.zeros((N, E, S, E))
+    kernel = _origin_parallel if N >= PARALLEL_MIN_DRAWS else _origin_serial
+    kernel(fl, _as(served, (N, M, S)), _as(price, (N, M, S)), _as(unit_cost, (N, E, S)), int3, lv_stage, lv_start, origin)
+    return origin
