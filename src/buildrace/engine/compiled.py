@@ -25,14 +25,52 @@ reference modules' docstrings).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from buildrace.engine.trade import SETTLED, SPILL_ROUNDS
 
 PARALLEL_MIN_DRAWS = 64
-"""Draws from which the market clearing runs its draw loop on threads: below it the
-thread start-up costs more than it saves (one run has a single draw)."""
+"""Draws from which the draw loops run on threads: below it a thread hand-off costs more
+than it saves (one run has a single draw)."""
+THREADS_ENV = "BUILDRACE_THREADS"
+"""Environment variable capping the threads a kernel's draw loop uses (default: the
+CPUs this process may run on); set 1 when several worker processes share the cores."""
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _threads() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    value = os.environ.get(THREADS_ENV, "").strip()
+    return max(1, min(int(value), cpus) if value.isdigit() else cpus)
+
+
+def _over_draws(kernel, N: int, *args) -> None:
+    """Run ``kernel(n0, n1, *args)`` over draws ``0 .. N - 1``, in slices on threads.
+
+    The kernels release the GIL (``nogil``) and write disjoint draws, and each draw is
+    computed by the same code whatever its slice, so results have the same bits on any
+    number of threads. Threads rather than numba's ``parallel=True``: the serial kernel
+    is the only one compiled (a parallel twin would double the first-run compile time).
+    """
+    global _pool
+    threads = _threads() if N >= PARALLEL_MIN_DRAWS else 1
+    if threads == 1:
+        kernel(0, N, *args)
+        return
+    if _pool is None or _pool._max_workers < threads:
+        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="buildrace-kernel")
+    edges = np.linspace(0, N, threads + 1).astype(np.int64)
+    futures = [_pool.submit(kernel, int(a), int(b), *args) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    for f in futures:
+        f.result()
 
 _F8 = np.float64
 
@@ -194,14 +232,20 @@ def _allocate(demand, headroom, preference, share, members, local, rounds, has_c
     rem = np.empty(M)
     head = np.empty(E)
     ws, ws_e, ws_m = np.empty((6, M, E)), np.empty((2, E)), np.empty((3, M))
+    d, h0, sh = np.empty(M), np.empty(E), np.empty(M)
     for n in range(N):
         for s in range(S):
             for m in range(M):
+                d[m] = demand[n, m, s]
+                sh[m] = share[m, s]
                 for e in range(E):
                     pref[m, e] = preference[n, m, e, s]
                     if has_cap:
                         cap_ns[m, e] = cap[n, m, e, s]
-            _column(demand[n, :, s], headroom[n, :, s], pref, share[:, s], members, local, rounds, has_cap, cap_ns, f, rem, head, ws, ws_e, ws_m)
+            for e in range(E):
+                h0[e] = headroom[n, e, s]
+            # contiguous scratch in, so the column kernel compiles for one signature
+            _column(d, h0, pref, sh, members, local, rounds, has_cap, cap_ns, f, rem, head, ws, ws_e, ws_m)
             for m in range(M):
                 remaining[n, m, s] = rem[m]
                 for e in range(E):
@@ -314,15 +358,9 @@ def _split_draw(n, q_group, avail, cost, theta, lam, starts, rounds, q):  # prag
 
 
 @njit(cache=True, nogil=True)
-def _split_serial(q_group, avail, cost, theta, lam, starts, rounds, q):  # pragma: no cover - compiled
-    for n in range(avail.shape[0]):
+def _split_draws(n0, n1, q_group, avail, cost, theta, lam, starts, rounds, q):  # pragma: no cover - compiled
+    for n in range(n0, n1):
         _split_draw(n, q_group, avail, cost, theta, lam, starts, rounds, q)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _split_parallel(q_group, avail, cost, theta, lam, starts, rounds, q):  # pragma: no cover - compiled
-    for n in prange(avail.shape[0]):
-        _split_draw(np.int64(n), q_group, avail, cost, theta, lam, starts, rounds, q)
 
 
 def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, rounds: int = 3):
@@ -331,9 +369,8 @@ def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, r
     N, P = avail.shape
     E, S = len(ix.economies), len(ix.stages)
     q = np.zeros((N, P))
-    kernel = _split_parallel if N >= PARALLEL_MIN_DRAWS else _split_serial
-    kernel(
-        _f(np.asarray(q_group).reshape(N, E * S)), avail, _as2(cost_pair, N, P), _as2(theta_pair, N, P),
+    _over_draws(
+        _split_draws, N, _f(np.asarray(q_group).reshape(N, E * S)), avail, _as2(cost_pair, N, P), _as2(theta_pair, N, P),
         _as2(lam_within, N, P), np.ascontiguousarray(ix.group_start, dtype=np.int64), int(rounds), q,
     )
     return q
@@ -447,13 +484,14 @@ def _clear_draw_impl(
 ):  # pragma: no cover - compiled (the body of one draw, shared by the serial and threaded kernels)
     N, M, E, S = preference.shape
     L = lv_start.shape[0] - 1
-    ni = n if intensity.shape[0] > 1 else n - n  # same integer type either way
+    ni = n if intensity.shape[0] > 1 else 0
     pref = np.empty((M, E))
     cap = np.zeros((M, E))
     f = np.empty((M, E))
     rem = np.empty(M)
     head = np.empty(E)
     d = np.empty(M)
+    h0, sh = np.empty(E), np.empty(M)
     ws, ws_e, ws_m = np.empty((6, M, E)), np.empty((2, E)), np.empty((3, M))
     for lv in range(L):
         i0, i1 = lv_start[lv], lv_start[lv + 1]
@@ -484,7 +522,11 @@ def _clear_draw_impl(
                             if cc < c:
                                 c = cc
                         cap[m, e] = c
-            _column(d, avail[n, :, s], pref, share[:, s], members, lv_local[lv], SPILL_ROUNDS, has_cap, cap, f, rem, head, ws, ws_e, ws_m)
+            for e in range(E):
+                h0[e] = avail[n, e, s]
+            for m in range(M):
+                sh[m] = share[m, s]
+            _column(d, h0, pref, sh, members, lv_local[lv], SPILL_ROUNDS, has_cap, cap, f, rem, head, ws, ws_e, ws_m)
             for e in range(E):
                 tot = 0.0
                 for m in range(M):
@@ -547,28 +589,14 @@ _clear_draw = njit(cache=True, nogil=True)(_clear_draw_impl)
 
 
 @njit(cache=True, nogil=True)
-def _clear_serial(
-    final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
+def _clear_draws(
+    n0, n1, final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
     stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant,
     demand, derived, flows, stock_draw, planned, output, fill,
 ):  # pragma: no cover - compiled
-    for n in range(demand.shape[0]):
+    for n in range(n0, n1):
         _clear_draw(
             n, final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
-            stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc,
-            compliant, demand, derived, flows, stock_draw, planned, output, fill,
-        )
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def _clear_parallel(
-    final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
-    stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant,
-    demand, derived, flows, stock_draw, planned, output, fill,
-):  # pragma: no cover - compiled
-    for n in prange(demand.shape[0]):
-        _clear_draw(
-            np.int64(n), final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
             stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc,
             compliant, demand, derived, flows, stock_draw, planned, output, fill,
         )
@@ -641,9 +669,8 @@ def clear_markets(
     planned = np.zeros((N, E, S))
     output = np.zeros((N, E, S))
     fill = np.ones((N, M, S))
-    kernel = _clear_parallel if N >= PARALLEL_MIN_DRAWS else _clear_serial
-    kernel(
-        _as(final_demand, (N, M, S)), _as(avail, (N, E, S)), pref, int3,
+    _over_draws(
+        _clear_draws, N, _as(final_demand, (N, M, S)), _as(avail, (N, E, S)), pref, int3,
         lv_stage, lv_start, share, _as(local_members, (M, E)), lv_local,
         _as(stock, (N, E, S)), comp_idx, sub_idx, lv_comp, lv_sub,
         has_lic, lic, lv_lic, bs, has_cc, cc,
@@ -662,7 +689,7 @@ def clear_markets(
 def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
     """One draw of ``origin.value_added_origin``; writes ``origin[n]`` (E, S, E)."""
     N, M, E, S = flows.shape
-    ni = n if intensity.shape[0] > 1 else n - n
+    ni = n if intensity.shape[0] > 1 else 0
     v = np.zeros((E, S, S))  # v[e, u, s]: value share of input u in a unit of s made in e
     own = np.empty((E, S))
     for e in range(E):
@@ -709,15 +736,9 @@ def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_sta
 
 
 @njit(cache=True, nogil=True)
-def _origin_serial(flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
-    for n in range(flows.shape[0]):
+def _origin_draws(n0, n1, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
+    for n in range(n0, n1):
         _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _origin_parallel(flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
-    for n in prange(flows.shape[0]):
-        _origin_draw(np.int64(n), flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin)
 
 
 def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np.ndarray:
@@ -729,6 +750,5 @@ def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np
     lv_stage = np.concatenate([np.asarray(lv, dtype=np.int64) for lv in levels]) if len(levels) else np.zeros(0, np.int64)
     lv_start = np.concatenate([[0], np.cumsum([len(lv) for lv in levels])]).astype(np.int64)
     origin = np.zeros((N, E, S, E))
-    kernel = _origin_parallel if N >= PARALLEL_MIN_DRAWS else _origin_serial
-    kernel(fl, _as(served, (N, M, S)), _as(price, (N, M, S)), _as(unit_cost, (N, E, S)), int3, lv_stage, lv_start, origin)
+    _over_draws(_origin_draws, N, fl, _as(served, (N, M, S)), _as(price, (N, M, S)), _as(unit_cost, (N, E, S)), int3, lv_stage, lv_start, origin)
     return origin
