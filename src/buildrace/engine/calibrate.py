@@ -47,6 +47,7 @@ class Calibration:
     avail_mask0: np.ndarray  # (P,) 1 where base-year capacity produces
     price0: np.ndarray  # (N, M, S)
     import_share0: np.ndarray  # (N, M, E, S) base-year share of supplier e in market m's purchases
+    bilateral: np.ndarray  # (N, M, E, S) fitted bilateral preference (home bias, non-tariff barriers)
     glut0: np.ndarray  # (N, S) base-year glut factor of prices
     own_share0: np.ndarray  # (N, E, S)
     xeff0: np.ndarray  # (N, P)
@@ -145,6 +146,33 @@ def credit_per_unit(cost_econ, credit, credit_share):
     return credit + credit_share * cost_econ
 
 
+TRADE_FIT_TOLERANCE = 2e-3
+"""Bilateral shares are fitted to this absolute deviation (the record is far coarser)."""
+
+
+def bilateral_step(flows, target):
+    """One multiplicative step of the bilateral fit (iterative proportional fitting).
+
+    Each observed share (supplier e's share of market m's purchases of s) moves toward its
+    target; the unobserved suppliers of the same market share what is left, in their
+    current proportions. Returns the multipliers (N, M, E, S) and each draw's largest
+    deviation from the targets, scaled so that ``TRADE_FIT_TOLERANCE`` reads as the fit
+    tolerance. Suppliers that sell nothing there cannot be moved and are left out.
+    """
+    served = flows.sum(axis=2, keepdims=True)
+    share = safe_divide(flows, served)
+    has = np.isfinite(target)[None] & (share > 0)
+    tgt = np.where(has, np.nan_to_num(target)[None], 0.0)
+    adj = np.where(has, safe_divide(tgt, share, 1.0), 1.0)
+    rest_target = 1.0 - tgt.sum(axis=2, keepdims=True)
+    rest_now = np.where(has, 0.0, share).sum(axis=2, keepdims=True)
+    fill = np.where(rest_now > 0, safe_divide(np.maximum(rest_target, 0.0), rest_now, 1.0), 1.0)
+    market_has = has.any(axis=2, keepdims=True)
+    adj = np.where(has, adj, np.where(market_has, fill, 1.0))
+    dev = np.where(has, np.abs(share - tgt), 0.0).reshape(flows.shape[0], -1).max(axis=1)
+    return np.sqrt(np.clip(adj, 1e-3, 1e3)), dev * (FIT_TOLERANCE / TRADE_FIT_TOLERANCE)
+
+
 def calibrate(c: Compiled, st: Structure) -> Calibration:
     ix, pol, N = c.index, c.policy, c.draws
     E, S = st.E, st.S
@@ -178,17 +206,26 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     transport = c.stage["transport_usd_per_unit"]
     credit, credit_share = pol.credit[0][None], pol.credit_share[0][None]
 
+    target = c.trade_target  # (M, E, S) observed shares, NaN where unobserved
+    bilateral = np.ones((N, E, E, S))
+
     def fit_theta(cost_econ):
+        nonlocal bilateral
         dlv = delivered_cost(effective_cost(cost_econ, credit, credit_share), pol.tariff[0], pol.pool_premium[0], transport, st.offdiag)
         theta = np.ones((N, E, S))
         pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], theta) * capacity_weight(avail, c.mp("capacity_weight_exponent", 3))[:, None]
         err = np.inf
         active = np.ones(N, dtype=bool)  # per-draw convergence: a draw's fit ignores the batch
-        for _ in range(FIT_ITERATIONS):
-            flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None], pol.local_share[0], pol.local_members[0])
+        # the bilateral fit converges more slowly: it gets more rounds
+        for _ in range(FIT_ITERATIONS if target is None else 3 * FIT_ITERATIONS):
+            flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None] * bilateral, pol.local_share[0], pol.local_members[0])
             q = flows.sum(axis=1)
             adj = np.where((q > 0) & (q0 > 0), safe_divide(q0, q, 1.0), 1.0)
             dev = np.abs(adj - 1.0).reshape(N, -1).max(axis=1)
+            if target is not None:
+                b_adj, b_dev = bilateral_step(flows, target)
+                dev = np.maximum(dev, b_dev)
+                bilateral = np.where(active[:, None, None, None], bilateral * b_adj, bilateral)
             err = float(dev.max()) if dev.size else 0.0
             active &= dev >= FIT_TOLERANCE
             if not active.any():
@@ -198,7 +235,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
         # normalise: producers' output-weighted mean theta is 1; entrants get 1
         mean = safe_divide((theta * q0).sum(axis=1, keepdims=True), q0.sum(axis=1, keepdims=True), 1.0)
         theta = np.where(producing, safe_divide(theta, mean, 1.0), 1.0)
-        flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None], pol.local_share[0], pol.local_members[0])
+        flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None] * bilateral, pol.local_share[0], pol.local_members[0])
         return theta, flows, dlv, err
 
     # 2. prices from the data's unit costs, then factor costs
@@ -249,7 +286,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     return Calibration(
         intensity=intensity, use_intensity=use_int, intensity_scale=scale, other_demand0=other0,
         factor_cost=factor_pair, theta_econ=theta, theta_pair=theta_pair, utilisation=util,
-        avail_mask0=mask0, price0=price0, import_share0=import_share0, glut0=glut0, own_share0=own0, xeff0=xeff0, world_capacity0=wc0,
+        avail_mask0=mask0, price0=price0, import_share0=import_share0, bilateral=bilateral, glut0=glut0, own_share0=own0, xeff0=xeff0, world_capacity0=wc0,
         learning_exponent=value_added_b,
         fit_error=fit_error,
     )

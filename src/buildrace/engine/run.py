@@ -219,7 +219,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     tariff_t, compliant_cap = rules_of_origin(ctx, t, state.content, avail)
     dlv = delivered_cost(cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag)
     cap_w = capacity_weight(avail, c.mp("capacity_weight_exponent", 3))
-    pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ) * cap_w[:, None]
+    pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ) * cap_w[:, None] * cal.bilateral
     cl = clear_markets(
         d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes,
         licence=licence_in_force(pol.licence, t), base_share=cal.import_share0, compliant_cap=compliant_cap,
@@ -233,7 +233,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # on last year's shortages)
     served = cl.served
     unmet_share = safe_divide(cl.unmet, cl.demand)
-    theta_w = cal.theta_econ * cap_w  # capacity enters as K ** alpha, as in the allocation
+    theta_w = (cal.theta_econ * cap_w)[:, None] * cal.bilateral  # capacity enters as K ** alpha, as in the allocation
     index = price_index(dlv, avail, theta_w, pol.trade_factor[t], lam)
     anchor = state.price_anchor
     if t == 0:

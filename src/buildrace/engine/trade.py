@@ -73,14 +73,16 @@ def price_index(delivered, avail, theta, factor, lam):
     """Logit price index of each market (N, M, S): the inclusive value of its suppliers.
 
     ``P = -(m / lambda) * ln( sum_e w_e f_e exp(-lambda d_e / m) / sum_e w_e )`` with
-    ``w = theta x capacity`` the weights of every potential supplier, ``f`` the trade
+    ``w = theta x capacity`` the weights of every potential supplier (theta (N, E, S), or
+    (N, M, E, S) with bilateral preferences), ``f`` the trade
     factor (0 where banned) and ``m`` the weighted mean delivered cost of all of them.
     It is the expected cost of the best offer in the logit's random-utility model
     (Small & Rosen 1981; Anderson, de Palma & Thisse 1992, ch. 2): removing or taxing a
     supplier can only raise it, unlike the average price paid, which falls when an
     expensive supplier is removed. Where nobody allowed has capacity it is NaN.
     """
-    w = theta[:, None] * avail[:, None]  # (N, 1, E, S)
+    theta = theta if theta.ndim == 4 else theta[:, None]  # (N, M, E, S) with bilateral preferences
+    w = theta * avail[:, None]  # (N, M, E, S)
     wsum = w.sum(axis=2)
     m = safe_divide((w * delivered).sum(axis=2), wsum, 0.0)  # (N, M, S)
     m_safe = np.where(m > 0, m, 1.0)

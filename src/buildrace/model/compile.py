@@ -133,6 +133,7 @@ class Compiled:
     draw_offset: int = 0
     shocks: Shocks | None = None  # log shock paths (buildrace.model.shocks); None: no shocks
     notes: tuple[str, ...] = field(default_factory=tuple)
+    trade_target: np.ndarray | None = None  # (M, E, S) observed base-year share of e in m's purchases (NaN: not observed)
 
     def mp(self, name: str, ndim: int = 1) -> np.ndarray:
         """Model parameter ``name`` per draw, shaped (N, 1, ...) to broadcast over ``ndim`` axes."""
@@ -376,7 +377,21 @@ def compile_scenario(
         demand0=demand0, growth=growth, shocks=shocks,
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
+        trade_target=_trade_target(world, economies, stages),
     )
+
+
+def _trade_target(world: World, economies, stages) -> np.ndarray | None:
+    """Observed base-year bilateral shares (M, E, S), NaN where the record is silent."""
+    if world.trade.empty:
+        return None
+    e_pos = {e: i for i, e in enumerate(economies)}
+    s_pos = {s: i for i, s in enumerate(stages)}
+    out = np.full((len(economies), len(economies), len(stages)), np.nan)
+    for r in world.trade.itertuples(index=False):
+        if r.market in e_pos and r.supplier in e_pos and r.stage in s_pos:
+            out[e_pos[r.market], e_pos[r.supplier], s_pos[r.stage]] = float(r.share)
+    return out
 
 
 def _check_path(path, world: World) -> None:

@@ -8,7 +8,7 @@ A :class:`World` holds plain pandas tables read from an embedded folder
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
@@ -71,6 +71,11 @@ class World:
         Columns ``site``, ``stage``, ``capacity``, ``phase``, ``online_year``, ``name``.
     sources
         Index ``id``; columns ``title``, ``url``.
+    trade
+        Observed bilateral structure of the base year (optional): columns ``market``,
+        ``supplier``, ``stage``, ``share`` (the supplier's share of the market's purchases),
+        ``tolerance``, ``source``, ``note``. The calibration fits bilateral preferences
+        (home bias, non-tariff barriers) so the base year reproduces these shares.
     """
 
     name: str
@@ -85,6 +90,7 @@ class World:
     final_demand: pd.DataFrame
     pipeline: pd.DataFrame
     sources: pd.DataFrame
+    trade: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(TRADE_COLUMNS)))
 
     @property
     def economy_codes(self) -> tuple[str, ...]:
@@ -105,6 +111,9 @@ class World:
     def stages_of(self, chain: str) -> tuple[str, ...]:
         """Stages of one chain (sector), upstream to downstream as listed."""
         return tuple(self.stages.index[self.stages["sector"] == chain])
+
+
+TRADE_COLUMNS = ("market", "supplier", "stage", "share", "tolerance", "source", "note")
 
 
 def _read(folder, filename: str) -> pd.DataFrame:
@@ -153,9 +162,34 @@ def world_from_tables(name: str, base_year: int, tables: dict[str, pd.DataFrame]
         final_demand=final_demand,
         pipeline=pipeline,
         sources=sources,
+        trade=tables.get("trade", pd.DataFrame(columns=list(TRADE_COLUMNS))),
     )
     check_world(world)
     return world
+
+
+def check_trade(world: World) -> None:
+    """The observed trade table names known economies and stages, with shares in 0-1
+    that sum to at most 1 per market and stage."""
+    t = world.trade
+    if t.empty:
+        return
+    missing = [c for c in ("market", "supplier", "stage", "share") if c not in t.columns]
+    if missing:
+        raise InputError(f"{world.name}/trade.csv: missing columns {missing}; expected {', '.join(TRADE_COLUMNS)}")
+    econ, stages = set(world.economy_codes), set(world.stage_codes)
+    for i, r in enumerate(t.itertuples(index=False), start=2):  # line 1 is the header
+        where = f"{world.name}/trade.csv:{i}"
+        if r.market not in econ or r.supplier not in econ:
+            raise InputError(f"{where}: unknown economy in market {r.market!r} or supplier {r.supplier!r}; known: {sorted(econ)}")
+        if r.stage not in stages:
+            raise InputError(f"{where}: unknown stage {r.stage!r}; see `buildrace stages`")
+        if not 0.0 <= float(r.share) <= 1.0:
+            raise InputError(f"{where}: share {r.share} outside 0-1 (the supplier's share of the market's purchases)")
+    total = t.groupby(["market", "stage"])["share"].sum()
+    over = total[total > 1.0 + 1e-9]
+    if len(over):
+        raise InputError(f"{world.name}/trade.csv: shares of {over.index[0]} sum to {over.iloc[0]:.3f} > 1")
 
 
 def check_world(world: World) -> None:
@@ -205,6 +239,7 @@ def check_world(world: World) -> None:
             f"{world.name}/capacity.csv: production {r['production']} above capacity {r['capacity']}"
             f" at {r['site']} {r['stage']}"
         )
+    check_trade(world)
 
 
 @cache
@@ -220,6 +255,8 @@ def load_world(name: str = "world_2024") -> World:
         "inputs", "capacity", "final_demand", "pipeline", "sources",
     )
     tables = {n: _read(folder, f"{n}.csv") for n in names}
+    if folder.joinpath("trade.csv").is_file():
+        tables["trade"] = _read(folder, "trade.csv")
     base_year = int(name.rsplit("_", 1)[-1])
     return world_from_tables(name, base_year, tables)
 
