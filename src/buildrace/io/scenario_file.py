@@ -184,7 +184,24 @@ def scenario_from_text(
         more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
         raise InputError(f"{where}: {key}: {msg}{more}") from None
     _check_identifiers(scenario, source, node, n_inherited, world)
-    return scenario
+    return _check_reference(scenario, source, node, base_dir)
+
+
+def _check_reference(scenario: Scenario, source: str, node: yaml.Node | None, base_dir: Path | None) -> Scenario:
+    """The ``reference:`` key names a built-in scenario or an existing file (a relative
+    path is read from the scenario file's folder, and stored as an absolute one)."""
+    ref = scenario.reference
+    if ref is None or ref in builtin_names():
+        return scenario
+    path = Path(ref) if Path(ref).is_absolute() or base_dir is None else Path(base_dir) / ref
+    if path.is_file():
+        return scenario.model_copy(update={"reference": str(path.resolve())})
+    line = _line_of(node, ("reference",)) if node is not None else None
+    where = f"{source}:{line}" if line else source
+    raise InputError(
+        f"{where}: reference: {ref!r} is neither a built-in scenario ({', '.join(builtin_names())}) nor a scenario"
+        " file; name the reference path the race is measured against (default: the world's baseline)"
+    )
 
 
 _RANGE_ERRORS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number")
