@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -516,7 +517,7 @@ def explain(
     ref_sc = reference_scenario(sc, reference, world)
     added, dropped = attribution.differences(sc.policies, ref_sc.policies)
     # players are indexed over one list: the added levers, then the dropped ones
-    pool = [("+", p) for _, p in added] + [("-", p) for _, p in dropped]
+    pool: list[tuple[str, Any]] = [("+", p) for _, p in added] + [("-", p) for _, p in dropped]
     try:
         grouping, labels, members = attribution.players(list(enumerate(p for _, p in pool)), max_players)
     except ValueError as exc:
@@ -539,7 +540,7 @@ def explain(
     contributions = attribution.shapley(values, n)
     empty, full = values[0], values[(1 << n) - 1]
     reasons = []
-    for lab, mem, c in zip(labels, members, contributions, strict=True):
+    for mem, c in zip(members, contributions, strict=True):
         kinds = list(dict.fromkeys(pool[i][1].lever for i in mem))
         reasons.append({m: "; ".join(attribution.ADVERSE_REASONS.get(k, k) for k in kinds)
                         for m, v in c.items() if attribution.adverse(m, v)})

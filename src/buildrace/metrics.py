@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 
 from buildrace.dims import DRAW, ECONOMY, EXPORTER, MARKET, STAGE, YEAR
+
 NEGLIGIBLE_LOSS = 1e-6
 """A lost volume below this share of the exporter's output counts as no loss at all."""
 

@@ -40,6 +40,10 @@ GROWTH_PERIODS = (("growth_2025_2030", 2030), ("growth_2031_2040", 2040), ("grow
 PIPELINE_PHASES = ("announced", "permitting", "construction", "ramping")
 
 
+TRADE_COLUMNS = ("market", "supplier", "stage", "share", "tolerance", "source", "note")
+"""Columns of a world's observed trade record (``trade.csv``)."""
+
+
 @dataclass(frozen=True)
 class World:
     """A base-year world as tidy tables.
@@ -111,9 +115,6 @@ class World:
     def stages_of(self, chain: str) -> tuple[str, ...]:
         """Stages of one chain (sector), upstream to downstream as listed."""
         return tuple(self.stages.index[self.stages["sector"] == chain])
-
-
-TRADE_COLUMNS = ("market", "supplier", "stage", "share", "tolerance", "source", "note")
 
 
 def _read(folder, filename: str) -> pd.DataFrame:

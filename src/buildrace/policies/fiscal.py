@@ -31,8 +31,8 @@ def _feoc(lever, e: int, stages: np.ndarray, s: np.ndarray, arrays: dict) -> Non
     """A foreign-entity content limit on a credit (45X/30D): the tightest one applies."""
     if lever.feoc_max_content is not None:
         active = np.flatnonzero(s[:, 0] > 0)
-        cur = arrays["credit_feoc"][np.ix_(active, [e], stages)]
-        arrays["credit_feoc"][np.ix_(active, [e], stages)] = np.minimum(cur, lever.feoc_max_content)
+        cur = arrays["credit_feoc"][np.ix_(active, np.array([e]), stages)]
+        arrays["credit_feoc"][np.ix_(active, np.array([e]), stages)] = np.minimum(cur, lever.feoc_max_content)
 
 
 def investment_credit(lever, ctx: Context, arrays: dict) -> None:

@@ -43,11 +43,11 @@ def _cut(lever, ctx: Context, arrays: dict, factor: float) -> None:
 def _trace(importer: str, foreign: list[str], stages: np.ndarray, max_content: float, rate, active: np.ndarray, ctx: Context, arrays: dict) -> None:
     m = ctx.index.economy(importer)
     years = np.flatnonzero(active)
-    cur = arrays["roo_max"][np.ix_(years, [m], stages)]
-    arrays["roo_max"][np.ix_(years, [m], stages)] = np.minimum(cur, max_content)
-    arrays["roo_foreign"][np.ix_(years, [m], ctx.economy_ids(foreign, exclude=m))] = 1.0
+    cur = arrays["roo_max"][np.ix_(years, np.array([m]), stages)]
+    arrays["roo_max"][np.ix_(years, np.array([m]), stages)] = np.minimum(cur, max_content)
+    arrays["roo_foreign"][np.ix_(years, np.array([m]), ctx.economy_ids(foreign, exclude=m))] = 1.0
     if rate != "origin":
-        arrays["roo_rate"][np.ix_(years, [m], stages)] = float(rate)
+        arrays["roo_rate"][np.ix_(years, np.array([m]), stages)] = float(rate)
 
 
 def import_ban(lever, ctx: Context, arrays: dict) -> None:
