@@ -28,9 +28,15 @@ from buildrace.engine.cost import learning_factor
 from buildrace.engine.demand import final_use_demand, stage_demand
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
-from buildrace.engine.structure import Structure, build_structure
 from buildrace.engine.origin import compliant_share, value_added_origin
-from buildrace.engine.trade import capacity_weight, delivered_cost, logit_preference, price_index, split_to_sites
+from buildrace.engine.structure import Structure, build_structure
+from buildrace.engine.trade import (
+    capacity_weight,
+    delivered_cost,
+    logit_preference,
+    price_index,
+    split_to_sites,
+)
 from buildrace.model.compile import Compiled
 
 ENTRY_SEED = 0.05
