@@ -686,8 +686,12 @@ def clear_markets(
 
 
 @njit(cache=True, nogil=True)
-def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
-    """One draw of ``origin.value_added_origin``; writes ``origin[n]`` (E, S, E)."""
+def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, lv_in, lv_in_start, origin):  # pragma: no cover - compiled
+    """One draw of ``origin.value_added_origin``; writes ``origin[n]`` (E, S, E).
+
+    ``lv_in[lv_in_start[l]:lv_in_start[l + 1]]`` lists the inputs used by level l's
+    stages: other inputs have zero value share, so skipping them adds exact zeros.
+    """
     N, M, E, S = flows.shape
     ni = n if intensity.shape[0] > 1 else 0
     v = np.zeros((E, S, S))  # v[e, u, s]: value share of input u in a unit of s made in e
@@ -717,7 +721,8 @@ def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_sta
     for lv in range(L - 1, -1, -1):  # upstream levels first
         # origin mix of each input as bought by e, from the origins known before this level
         for e in range(E):
-            for u in range(S):
+            for j in range(lv_in_start[lv], lv_in_start[lv + 1]):
+                u = lv_in[j]
                 sv = served[n, e, u]
                 for o in range(E):
                     acc = 0.0
@@ -730,15 +735,16 @@ def _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_sta
             for e in range(E):
                 for o in range(E):
                     acc = 0.0
-                    for u in range(S):
+                    for j in range(lv_in_start[lv], lv_in_start[lv + 1]):
+                        u = lv_in[j]
                         acc += v[e, u, s] * bought[e, u, o]
                     origin[n, e, s, o] = (own[e, s] if e == o else 0.0) + acc
 
 
 @njit(cache=True, nogil=True)
-def _origin_draws(n0, n1, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin):  # pragma: no cover - compiled
+def _origin_draws(n0, n1, flows, served, price, unit_cost, intensity, lv_stage, lv_start, lv_in, lv_in_start, origin):  # pragma: no cover - compiled
     for n in range(n0, n1):
-        _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, origin)
+        _origin_draw(n, flows, served, price, unit_cost, intensity, lv_stage, lv_start, lv_in, lv_in_start, origin)
 
 
 def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np.ndarray:
@@ -749,6 +755,10 @@ def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np
     int3 = _f(intensity[None] if intensity.ndim == 2 else intensity)
     lv_stage = np.concatenate([np.asarray(lv, dtype=np.int64) for lv in levels]) if len(levels) else np.zeros(0, np.int64)
     lv_start = np.concatenate([[0], np.cumsum([len(lv) for lv in levels])]).astype(np.int64)
+    uses = (int3 > 0).any(axis=0)  # (S, S): consumer row uses input column in some draw
+    ins = [np.flatnonzero(uses[lv_stage[a:b]].any(axis=0)) for a, b in zip(lv_start[:-1], lv_start[1:], strict=True)]
+    lv_in = np.concatenate(ins).astype(np.int64) if ins else np.zeros(0, np.int64)
+    lv_in_start = np.concatenate([[0], np.cumsum([len(x) for x in ins])]).astype(np.int64)
     origin = np.zeros((N, E, S, E))
-    _over_draws(_origin_draws, N, fl, _as(served, (N, M, S)), _as(price, (N, M, S)), _as(unit_cost, (N, E, S)), int3, lv_stage, lv_start, origin)
+    _over_draws(_origin_draws, N, fl, _as(served, (N, M, S)), _as(price, (N, M, S)), _as(unit_cost, (N, E, S)), int3, lv_stage, lv_start, lv_in, lv_in_start, origin)
     return origin
