@@ -412,10 +412,14 @@ def main() -> None:
     r["targets"] = targets(r)
     r["notes"] = [
         "The compiled engine (numba) covers the trade allocation with local content and bilateral caps, the "
-        "market clearing (derived demand down the chain, Leontief supply cut up it), the split over sites and "
-        "the pipeline; the rest of the year step (costs, demand, prices, investment, accounts) still runs as "
-        "NumPy expressions in engine/run.py, and is most of what remains of a run's time.",
-        "Draws run threaded in the market clearing from 64 draws a chunk; a draw's results do not depend on its chunk.",
+        "market clearing (derived demand down the chain, Leontief supply cut up it), the split over sites, "
+        "the pipeline and the value-added origin trace; the rest of the year step (costs, demand, price index, "
+        "investment, accounts) still runs as NumPy expressions in engine/run.py, and is most of what remains "
+        "of a run's time.",
+        "The compiled draw loops run on a thread pool from 64 draws a chunk (BUILDRACE_THREADS caps it); a "
+        "draw's results do not depend on its chunk or the thread count.",
+        "The machine is shared: timings move with its load (see the load average above); the ratios measured "
+        "in the same run are the figures to compare.",
         "Bytes per draw-year count the state arrays read and written and the outputs written by one step; "
         "temporaries are not counted, so the fraction is a lower bound of the traffic.",
     ]
