@@ -55,3 +55,17 @@ def test_toy_world_base_year_is_reproduced(world, base):
 def test_a_shock_after_the_base_year_leaves_the_base_year_alone(world_2024):
     ds = api.simulate("race")
     _assert_reproduces(world_2024, ds)
+
+
+def test_the_base_year_reproduces_the_observed_trade_record():
+    """Each curated bilateral share (trade.csv, with its source) holds in the base year."""
+    world = load_world("world_2024")
+    assert not world.trade.empty, "world_2024 ships an observed trade record"
+    ds = api.simulate("baseline").isel(draw=0)
+    flows = ds["flows"].sel(year=world.base_year)
+    assert ds.attrs["calibration_fit_error"] < 1e-6  # production still reproduced exactly
+    for r in world.trade.itertuples(index=False):
+        bought = flows.sel(market=r.market, stage=r.stage)
+        share = float(bought.sel(economy=r.supplier) / bought.sum())
+        assert abs(share - float(r.share)) <= float(r.tolerance), (r.market, r.supplier, r.stage, share, r.share)
+        assert str(r.source).split()[0] in ("ASM",) or str(r.source).startswith("T"), r

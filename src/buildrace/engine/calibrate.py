@@ -217,7 +217,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
         err = np.inf
         active = np.ones(N, dtype=bool)  # per-draw convergence: a draw's fit ignores the batch
         # the bilateral fit converges more slowly: it gets more rounds
-        for _ in range(FIT_ITERATIONS if target is None else 3 * FIT_ITERATIONS):
+        for _ in range(FIT_ITERATIONS if target is None else 5 * FIT_ITERATIONS):
             flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None] * bilateral, pol.local_share[0], pol.local_members[0])
             q = flows.sum(axis=1)
             adj = np.where((q > 0) & (q0 > 0), safe_divide(q0, q, 1.0), 1.0)

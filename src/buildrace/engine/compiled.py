@@ -165,7 +165,7 @@ def _spill(dem, head0, w0, rounds, has_cap, cap, flows, rem, head, cl, w, alloc,
                     if left < 0.0:
                         left = 0.0
                     c0 = cap[m, e] if cap[m, e] > 0.0 else 0.0
-                    if left <= SETTLED * c0:
+                    if left <= SETTLED * c0 and np.isfinite(c0):
                         left = 0.0
                     cl[m, e] = left
             v = rem[m] - served

@@ -14,17 +14,19 @@ value-added trade accounting of Johnson & Noguera (2012, *J. Int. Econ.* 86(2)) 
 the OECD TiVA tables, per stage instead of per industry.
 
 A rule with a content threshold ``x`` (the foreign entity's share of value above which a
-good counts as the foreign entity's) admits, from a supplier whose average foreign
-content is ``c``, at most the share ``min(1, (1 - c) / (1 - x))`` of its output: the
-supplier puts all its non-foreign inputs into the goods it ships under the rule, each at
-the threshold. Simplification: segregation within a supplier is perfect and costless
-(an upper bound on compliance), and content is certified on last year's sourcing.
+good counts as the foreign entity's) admits from a supplier whose average foreign
+content is ``c`` a share of its output between two bounds (:func:`compliant_share`):
+with perfect segregation it puts all its non-foreign inputs into the goods it ships
+under the rule, ``min(1, (1 - c) / (1 - x))``; with none, only its product lines under the
+threshold comply. Simplification: content is certified on last year's sourcing, and the
+mix of the two bounds (``origin_segregation``) is an assumption.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine.groups import safe_divide
 
 
@@ -40,6 +42,8 @@ def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np
     intensity : (S, S) or (N, S, S) input per unit of consumer (row) of input (column)
     levels : stage indices by depth, most downstream first
     """
+    if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
+        return k.value_added_origin(flows, served, price, unit_cost, intensity, levels)
     N, M, E, S = flows.shape
     src = safe_divide(flows, served[:, :, None, :])  # (N, M=e, K, U) supplier mix of e's purchases
     at = np.swapaxes(intensity, -1, -2)  # (.., U, S)
@@ -58,17 +62,27 @@ def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np
     return origin
 
 
-def compliant_share(content, max_content) -> np.ndarray:
+def compliant_share(content, max_content, segregation=1.0, spread=0.1) -> np.ndarray:
     """Share of a supplier's output that can meet a content threshold.
+
+    Two bounds, mixed by ``segregation``: with perfect segregation the supplier puts its
+    non-foreign inputs into the goods it ships under the rule, each at the threshold,
+    ``min(1, (1 - c) / (1 - x))``; without it every product line carries about the
+    average content, spread uniformly over ``c +- spread / 2``, so the share of lines at
+    or under the threshold is ``clip((x - c) / spread + 1/2, 0, 1)``.
 
     Parameters
     ----------
     content : (..., E, S) the supplier's average foreign-entity share of value
     max_content : broadcastable threshold (1 = no rule)
+    segregation, spread : broadcastable, see ``origin_segregation`` and ``origin_spread``
     """
-    room = 1.0 - np.asarray(max_content)
-    share = np.where(room > 0, safe_divide(1.0 - content, np.where(room > 0, room, 1.0), 1.0), 1.0)
-    return np.clip(share, 0.0, 1.0)
+    x = np.asarray(max_content)
+    room = 1.0 - x
+    perfect = np.clip(np.where(room > 0, safe_divide(1.0 - content, np.where(room > 0, room, 1.0), 1.0), 1.0), 0.0, 1.0)
+    lines = np.clip((x - content) / spread + 0.5, 0.0, 1.0)
+    share = segregation * perfect + (1.0 - segregation) * lines
+    return np.where(room > 0, share, 1.0)
 
 
 __all__ = ["compliant_share", "value_added_origin"]

@@ -196,7 +196,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
     # traced content: the foreign-entity (CN) share of each economy's output, last year
     content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else np.zeros((st.N, E, S))
-    feoc = compliant_share(content_cn, pol.credit_feoc[t][None])  # credits paid on compliant output only
+    seg, spread = c.mp("origin_segregation", 3), c.mp("origin_spread", 3)
+    feoc = compliant_share(content_cn, pol.credit_feoc[t][None], seg, spread)  # credits paid on compliant output only
     credit_t, credit_share_t = pol.credit[t][None] * feoc, pol.credit_share[t][None] * feoc
     credit_unit = credit_per_unit(cost_e, credit_t, credit_share_t)
     cost_eff = effective_cost(cost_e, credit_t, credit_share_t)
@@ -325,7 +326,10 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     world_supply = (surviving + pipeline_e).sum(axis=1)
     excess = np.maximum(world_supply - world_need, 0.0)
     supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
-    gap = np.maximum(gap - supply_share * excess[:, None, :], 0.0)
+    # the part of the plan that serves unmet demand won from markets idle capacity cannot
+    # reach (a ban, a licence) is kept: idle Chinese plants do not supply a market closed to them
+    gap_won = np.maximum(gap - inv.capacity_gap(expected - won, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e), 0.0)
+    gap = np.maximum(np.maximum(gap - supply_share * excess[:, None, :], 0.0), gap_won)
     private = response * gap * inv.logistic(z, beta)
     if shocks is not None:  # investment campaigns and droughts per economy and chain
         private = private * np.exp(shocks.invest[:, t][:, :, ix.stage_chain])
@@ -449,7 +453,7 @@ def rules_of_origin(ctx: Context, t: int, content: np.ndarray, avail: np.ndarray
         return tariff, None
     foreign = pol.roo_foreign[t]  # (M, E)
     share = np.einsum("mo,neso->nmes", foreign, content)  # (N, M, E, S) foreign content
-    ok = compliant_share(share, roo_max[None, :, None, :])
+    ok = compliant_share(share, roo_max[None, :, None, :], ctx.c.mp("origin_segregation", 4), ctx.c.mp("origin_spread", 4))
     ok = np.where(foreign[None, :, :, None] > 0, 1.0, ok)  # the entity itself: its own rules apply
     ok = np.where((roo_max < 1.0)[None, :, None, :], ok, 1.0)
     is_foreign = foreign[:, :, None] > 0  # (M, E, 1)

@@ -150,7 +150,8 @@ def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS, cap=None)
         flows[..., cols] += alloc
         if cap_left is not None:
             left = np.maximum(cap_left[..., cols] - alloc, 0.0)
-            left[left <= SETTLED * np.maximum(cap[..., cols], 0.0)] = 0.0
+            # only a finite cap is used up (an uncapped pair keeps taking spilled demand)
+            left[(left <= SETTLED * np.maximum(cap[..., cols], 0.0)) & np.isfinite(cap[..., cols])] = 0.0
             cap_left[..., cols] = left
         rem = np.maximum(rem - alloc.sum(axis=2), 0.0)
         # settle residues exactly, element by element: later rounds then add exact zeros,

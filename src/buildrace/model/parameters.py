@@ -125,6 +125,15 @@ class ModelParameters(BaseModel):
         description="share of the gap to the price-driven chemistry mix closed each year (ASM: pack designs and "
         "supply contracts change over two to three years, which keeps the mix from jumping each year)",
     )
+    origin_segregation: Share = Field(
+        0.25,
+        description="how far a producer can dedicate its non-foreign inputs to the goods it ships under a "
+        "rule of origin (1: perfect segregation; 0: every product line carries the average content; ASM: "
+        "certification is by product line and re-sourcing a line takes years)",
+    )
+    origin_spread: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.1, description="spread of foreign content across a producer's product lines around its average (ASM)"
+    )
     # stochastic shocks (buildrace.model.shocks): zero by default, so one run is the
     # deterministic central path; the default priors and calibration switch them on
     demand_volatility: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
