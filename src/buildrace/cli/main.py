@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "buildrace.cli.backtest",
     "buildrace.cli.sensitivity",
     "buildrace.cli.serve",
+    "buildrace.cli.ensemble",
+    "buildrace.cli.query",
 )
 
 

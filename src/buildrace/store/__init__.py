@@ -1,0 +1,177 @@
+"""Crash-safe ensemble store: one Parquet file per finished chunk, queried with DuckDB.
+
+Layout of a store folder::
+
+    STORE/store.json               scenario name, scenario hash, seed, chunk size
+    STORE/chunks/chunk-000123.parquet   one file per finished chunk
+
+A chunk file is written to a temporary name in the same folder, fsynced and renamed
+(:func:`os.replace`, atomic on POSIX), so a run killed at any moment leaves only whole
+chunks; the catalogue is the set of chunk files themselves (each holds its first and last
+draw and checksum), so no separate index can disagree with the data after a crash.
+The ``draws`` and ``chunks`` views are DuckDB views over those files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from buildrace.errors import InputError
+
+MAX_DRAWS = 10_000_000
+"""Documented ceiling on ``--draws`` (ten million): beyond it use several stores."""
+
+META = "store.json"
+CHUNKS = "chunks"
+
+
+def flatten(prefix: str, value: object, out: dict[str, float | None]) -> None:
+    """Flatten nested race metrics into ``a:b:c`` numeric columns (other leaves are skipped).
+
+    Added keys in :func:`buildrace.api.race_metrics` simply become added columns.
+    """
+    if isinstance(value, dict):
+        for k, v in value.items():
+            flatten(f"{prefix}:{k}" if prefix else str(k), v, out)
+    elif isinstance(value, bool):
+        out[prefix] = float(value)
+    elif isinstance(value, (int, float)) or value is None:
+        out[prefix] = None if value is None else float(value)
+
+
+def scenario_hash(scenario: object) -> str:
+    """SHA-256 of the scenario's repr (a frozen description of what is simulated)."""
+    return hashlib.sha256(repr(scenario).encode()).hexdigest()[:16]
+
+
+def open_store(path: Path, meta: dict) -> Path:
+    """Create or reopen a store; refuse one holding another scenario or seed."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"store {path} is a file; give a folder path (it is created if absent)")
+    (path / CHUNKS).mkdir(parents=True, exist_ok=True)
+    if not os.access(path, os.W_OK):
+        raise InputError(f"store {path} is not writable; choose a folder you can write to")
+    mfile = path / META
+    if mfile.exists():
+        old = json.loads(mfile.read_text())
+        for key in ("scenario_hash", "seed", "chunk"):
+            if old.get(key) != meta.get(key):
+                raise InputError(
+                    f"store {path} holds scenario {old.get('scenario')!r} with {key}={old.get(key)!r}, "
+                    f"not {meta.get(key)!r}; use another --store folder"
+                )
+    else:
+        tmp = mfile.with_suffix(".tmp")
+        tmp.write_text(json.dumps(meta, indent=1))
+        os.replace(tmp, mfile)
+    return path
+
+
+def chunk_path(path: Path, k: int) -> Path:
+    return path / CHUNKS / f"chunk-{k:06d}.parquet"
+
+
+def write_chunk(path: Path, k: int, rows: list[dict], first: int, scen_hash: str) -> None:
+    """Write one chunk atomically: temp file, fsync, rename, fsync the folder."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cols = sorted({c for r in rows for c in r})
+    table = pa.table({c: [r.get(c) for r in rows] for c in cols})
+    body = json.dumps([[r.get(c) for c in cols] for r in rows]).encode()
+    meta = {"first_draw": str(first), "last_draw": str(first + len(rows) - 1),
+            "rows": str(len(rows)), "checksum": hashlib.sha256(body).hexdigest(),
+            "scenario_hash": scen_hash}
+    table = table.replace_schema_metadata({f"buildrace.{k2}": v for k2, v in meta.items()})
+    final = chunk_path(path, k)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def done_chunks(path: Path) -> set[int]:
+    """Chunks whose file is complete (temporary files of a killed run are ignored)."""
+    return {int(p.stem.split("-")[1]) for p in (path / CHUNKS).glob("chunk-*.parquet")}
+
+
+def connect(path: str | Path):
+    """A DuckDB connection with the ``draws`` and ``chunks`` views over the store."""
+    import duckdb
+
+    p = Path(path)
+    if not (p / META).is_file():
+        raise InputError(f"{p} is not an ensemble store (no {META}); run `buildrace ensemble` first")
+    con = duckdb.connect()
+    glob = str(p / CHUNKS / "chunk-*.parquet").replace("'", "''")
+    if not done_chunks(p):
+        raise InputError(f"store {p} has no finished chunk yet")
+    con.execute(f"CREATE VIEW draws AS SELECT * FROM read_parquet('{glob}', union_by_name=true)")
+    rows = []
+    import pyarrow.parquet as pq
+
+    for f in sorted((p / CHUNKS).glob("chunk-*.parquet")):
+        md = {k.decode(): v.decode() for k, v in (pq.read_schema(f).metadata or {}).items()}
+        rows.append((f.name, int(md["buildrace.first_draw"]), int(md["buildrace.last_draw"]),
+                     int(md["buildrace.rows"]), md["buildrace.checksum"], md["buildrace.scenario_hash"]))
+    con.execute("CREATE TABLE chunks (file VARCHAR, first_draw BIGINT, last_draw BIGINT, "
+                "rows BIGINT, checksum VARCHAR, scenario_hash VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return con
+
+
+def run_ensemble(scenario: str, draws: int, store: str | Path, chunk: int = 100, seed: int = 0,
+                 progress: Callable[[int, int], None] | None = None) -> Path:
+    """Run ``draws`` draws of ``scenario`` in chunks into ``store``, skipping finished chunks.
+
+    Each draw ``d`` is simulated with :func:`buildrace.api.race` as a single draw with seed
+    ``seed + d``, so a draw's row depends on (scenario, seed, d) only: the chunk size,
+    resumption and executor cannot change its bits. Its metrics are those of
+    :func:`buildrace.api.race_metrics` (median over one draw is the draw itself).
+    """
+    from buildrace import api
+    from buildrace.io.scenario_file import load_scenario
+
+    if draws <= 0 or draws > MAX_DRAWS:
+        raise InputError(f"--draws {draws} is out of range; give 1 .. {MAX_DRAWS}")
+    if chunk <= 0:
+        raise InputError(f"--chunk {chunk} must be positive")
+    sc = load_scenario(scenario)
+    h = scenario_hash(sc)
+    path = open_store(Path(store), {"scenario": sc.name, "scenario_hash": h, "seed": seed, "chunk": chunk})
+    done = done_chunks(path)
+    nchunks = -(-draws // chunk)
+    for k in range(nchunks):
+        first = k * chunk
+        n = min(chunk, draws - first)
+        if k in done:
+            if progress:
+                progress(first + n, draws)
+            continue
+        rows = []
+        for d in range(first, first + n):
+            r = api.race(sc, draws=1, seed=seed + d)
+            row: dict[str, float | None] = {}
+            flatten("", r.summary, row)
+            row.pop("seed", None)
+            row.pop("draws", None)
+            row["draw"] = float(d)
+            rows.append(row)
+        write_chunk(path, k, rows, first, h)
+        if progress:
+            progress(first + n, draws)
+    return path
+
+
+__all__ = ["MAX_DRAWS", "connect", "run_ensemble"]
