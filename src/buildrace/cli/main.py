@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "buildrace.cli.serve",
     "buildrace.cli.ensemble",
     "buildrace.cli.query",
+    "buildrace.cli.discover",
 )
 
 

@@ -131,6 +131,18 @@ def connect(path: str | Path):
     return con
 
 
+def _params(sc):
+    """The scenario's parameters with the world's priors, as the engine samples them.
+
+    Sampled with :func:`buildrace.ensemble.samplers.sample_leaves` and the draw's seed, which
+    is the stream :func:`buildrace.model.compile.compile_scenario` draws from.
+    """
+    from buildrace.model.priors import with_priors
+    from buildrace.model.world import load_world
+
+    return with_priors(sc.parameters, load_world(sc.world))
+
+
 def run_ensemble(scenario: str, draws: int, store: str | Path, chunk: int = 100, seed: int = 0,
                  progress: Callable[[int, int], None] | None = None) -> Path:
     """Run ``draws`` draws of ``scenario`` in chunks into ``store``, skipping finished chunks.
@@ -141,6 +153,7 @@ def run_ensemble(scenario: str, draws: int, store: str | Path, chunk: int = 100,
     :func:`buildrace.api.race_metrics` (median over one draw is the draw itself).
     """
     from buildrace import api
+    from buildrace.ensemble.samplers import sample_leaves
     from buildrace.io.scenario_file import load_scenario
 
     if draws <= 0 or draws > MAX_DRAWS:
@@ -149,6 +162,7 @@ def run_ensemble(scenario: str, draws: int, store: str | Path, chunk: int = 100,
         raise InputError(f"--chunk {chunk} must be positive")
     sc = load_scenario(scenario)
     h = scenario_hash(sc)
+    params = _params(sc)
     path = open_store(Path(store), {"scenario": sc.name, "scenario_hash": h, "seed": seed, "chunk": chunk})
     done = done_chunks(path)
     nchunks = -(-draws // chunk)
@@ -166,6 +180,8 @@ def run_ensemble(scenario: str, draws: int, store: str | Path, chunk: int = 100,
             flatten("", r.summary, row)
             row.pop("seed", None)
             row.pop("draws", None)
+            for leaf_path, vals in sample_leaves(params, seed + d, 0, 1).items():
+                row["param:" + ".".join(leaf_path)] = float(vals[0])
             row["draw"] = float(d)
             rows.append(row)
         write_chunk(path, k, rows, first, h)
