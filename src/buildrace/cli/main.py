@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "buildrace.cli.ensemble",
     "buildrace.cli.query",
     "buildrace.cli.discover",
+    "buildrace.cli.robust",
 )
 
 

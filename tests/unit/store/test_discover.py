@@ -33,3 +33,12 @@ def test_cart_and_empty_condition():
     assert "a <=" in rules and "c <=" in rules
     with pytest.raises(InputError, match="no draw"):
         prim(x, np.zeros(len(y)), names)
+
+
+def test_regret_ranks_the_scenario_never_far_from_best():
+    from buildrace.store.robust import regret_table
+
+    vals = {"a": np.array([1.0, 5.0, 2.0]), "b": np.array([2.0, 2.0, 2.0]), "c": np.array([0.0, 9.0, np.nan])}
+    rows = regret_table(vals)
+    assert [r["scenario"] for r in rows] == ["b", "a", "c"]
+    assert rows[0]["max_regret"] == 2.0 and rows[0]["draws"] == 2
