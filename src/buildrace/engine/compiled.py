@@ -755,7 +755,7 @@ def value_added_origin(flows, served, price, unit_cost, intensity, levels) -> np
     int3 = _f(intensity[None] if intensity.ndim == 2 else intensity)
     lv_stage = np.concatenate([np.asarray(lv, dtype=np.int64) for lv in levels]) if len(levels) else np.zeros(0, np.int64)
     lv_start = np.concatenate([[0], np.cumsum([len(lv) for lv in levels])]).astype(np.int64)
-    uses = (int3 > 0).any(axis=0)  # (S, S): consumer row uses input column in some draw
+    uses = np.asarray((int3 > 0).any(axis=0))  # (S, S): consumer row uses input column in some draw
     ins = [np.flatnonzero(uses[lv_stage[a:b]].any(axis=0)) for a, b in zip(lv_start[:-1], lv_start[1:], strict=True)]
     lv_in = np.concatenate(ins).astype(np.int64) if ins else np.zeros(0, np.int64)
     lv_in_start = np.concatenate([[0], np.cumsum([len(x) for x in ins])]).astype(np.int64)
