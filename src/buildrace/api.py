@@ -238,10 +238,6 @@ def race(
     return RaceResult(scenario=sc, results=res, reference=ref, reference_name=ref_sc.name, summary=summary, policy_world=own)
 
 
-def _shock_parties(sc: Scenario) -> tuple[list[str], list[str]]:
-    return sc.parties()
-
-
 def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importers: list[str], exporters: list[str]) -> dict:
     """Substitution and redirection years, relapses and the verdict against one yardstick."""
     stages = [str(s) for s in res[STAGE].values]
@@ -471,7 +467,8 @@ class Explanation:
     scenario : the scenario explained
     grouping : how players were formed: ``policy``, ``lever and economy`` or ``lever``
     players : one label per player
-    members : for each player, the positions of its policies in ``scenario.policies``
+    members : for each player, the positions of its levers in the list of differences
+        from the reference (the levers added, then those dropped)
     empty : metric -> value with the shock alone (no other policy)
     full : metric -> value of the full scenario
     contributions : one dict per player, metric -> Shapley value;

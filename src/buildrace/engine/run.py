@@ -88,6 +88,7 @@ class Context:
     world_price0: np.ndarray  # (N, S) base-year world-average price (the input mix's origin)
     exporters: np.ndarray  # (X,) economies whose bilateral sales are kept (the race's exporters)
     cn: int  # index of CN, the foreign entity of the credits' content rules (-1 if absent)
+    traces: bool  # a rule of origin or a credit content limit is in force at some year
 
 
 def initial_state(ctx: Context) -> State:
@@ -100,8 +101,12 @@ def initial_state(ctx: Context) -> State:
     arrivals[:, :, :h] = np.maximum(c.pipeline[None, :, :h], implied_pipeline(ctx)[:, :, :h])
     q0 = np.repeat(c.production0[None], N, axis=0)
     wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
-    served0 = cal.import_share0.sum(axis=2)
-    origin0 = value_added_origin(cal.import_share0, served0, cal.price0, np.broadcast_to(c.unit_cost0, (N, st.E, st.S)), cal.intensity, st.levels)
+    # the origin trace is only needed where a rule reads it (it is a sizeable share of a year)
+    if ctx.traces:
+        served0 = cal.import_share0.sum(axis=2)
+        origin0 = value_added_origin(cal.import_share0, served0, cal.price0, np.broadcast_to(c.unit_cost0, (N, st.E, st.S)), cal.intensity, st.levels)
+    else:
+        origin0 = np.zeros((N, st.E, st.S, st.E))
     return State(
         capacity=k0, ramping=ramping0, experience=c.mp("experience_years", 2) * q0,
         price=cal.price0.copy(), own_share=cal.own_share0.copy(), stock=np.zeros((N, st.E, st.S)),
@@ -393,13 +398,12 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "stock": stock, "stock_carrying_cost": stock * state.price * c.mp("stock_carrying_cost", 3), "input_used": used, "input_received": received, "to_stock": to_stock,
         "public_capital": fund_capital, "public_returns": fund_returns,
         "public_budget": np.broadcast_to(pol.fund_budget[t][None], (st.N, E)),
-        "foreign_content": content_cn,
         "margin_signal": z,
     }
     utilisation = state.utilisation + (safe_divide(q_pair, state.capacity, 1.0) - state.utilisation) / 3.0
     if t == 0:  # base-year capacity still commissioning is not idle
         utilisation = np.ones_like(utilisation)
-    content = value_added_origin(cl.flows, served, price, cost_e, intensity, st.levels)
+    content = value_added_origin(cl.flows, served, price, cost_e, intensity, st.levels) if ctx.traces else state.content
     new_state = replace(
         state, capacity=capacity, ramping=ramping, experience=state.experience + q_pair,
         price=price, own_share=own_share, stock=stock, pipeline=pipeline_pair,
@@ -420,6 +424,7 @@ def prepare(c: Compiled) -> Context:
         c=c, st=st, cal=cal, b_pair=b_pair, leontief=leontief, n_idx=n_idx, p_idx=p_idx,
         world_cost0=np.ones((st.N, st.S)), world_price0=cal.price0.mean(axis=1),
         exporters=race_exporters(c), cn=c.index.economies.index("CN") if "CN" in c.index.economies else -1,
+        traces=bool((c.policy.roo_max < 1.0).any() or (c.policy.credit_feoc < 1.0).any()),
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
 
