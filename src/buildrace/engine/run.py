@@ -16,7 +16,6 @@ from buildrace.engine import investment as inv
 from buildrace.engine import pipeline as pipe
 from buildrace.engine.calibrate import (
     Calibration,
-    calibrate,
     credit_per_unit,
     economy_cost,
     effective_cost,
@@ -24,6 +23,7 @@ from buildrace.engine.calibrate import (
     glut_factor,
     pair_cost,
 )
+from buildrace.engine.calibration_cache import cached_calibrate
 from buildrace.engine.cost import learning_factor
 from buildrace.engine.demand import final_use_demand, stage_demand
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
@@ -416,7 +416,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
 def prepare(c: Compiled) -> Context:
     st = build_structure(c)
-    cal = calibrate(c, st)
+    cal = cached_calibrate(c, st)
     b_pair = cal.learning_exponent[:, c.index.pair_economy, c.index.pair_stage]
     n_idx, p_idx = np.indices((st.N, st.P))
     leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)

@@ -1,0 +1,101 @@
+"""Memo of the base-year calibration, keyed by the content of what it reads.
+
+The base-year fit (:func:`buildrace.engine.calibrate.calibrate`) is a fixed point over
+the world, the model parameters and the policies in force in the base year only. It is
+most of the cost of one run, and it is the same for a scenario and its reference path,
+and for every slider move that leaves the base year alone. Keying it by a digest of
+every input it can read (the whole compiled world and parameters, the base-year row of
+every policy array, and the engine backend) returns the same bits as recomputing it:
+a hit hands back copies, so no caller can change a stored result.
+
+What is left out of the key, and why that is safe: policy rows after the base year,
+the demand growth paths and the shock paths (calibration reads year 0 only), and the
+scenario's text (everything it means is in the arrays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import fields, is_dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from buildrace.engine import backend
+from buildrace.engine.calibrate import Calibration, calibrate
+from buildrace.engine.structure import Structure
+from buildrace.model.compile import Compiled
+
+MAX_ENTRIES = 16
+"""Calibrations kept (each is a few arrays of draws x pairs; 16 cover a slider session)."""
+
+_SKIPPED = frozenset({"scenario", "notes", "growth", "shocks", "policy"})
+_memo: OrderedDict[bytes, Calibration] = OrderedDict()
+
+
+def _feed(h: Any, value: Any) -> None:
+    """Add ``value`` to the digest with its type and shape, so that distinct inputs
+    cannot collide by concatenation."""
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        h.update(f"a{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    elif isinstance(value, dict):
+        h.update(f"d{len(value)}".encode())
+        for key in sorted(value):
+            h.update(str(key).encode())
+            _feed(h, value[key])
+    elif isinstance(value, (tuple, list)):
+        h.update(f"t{len(value)}".encode())
+        for item in value:
+            _feed(h, item)
+    elif is_dataclass(value) and not isinstance(value, type):
+        h.update(type(value).__name__.encode())
+        for f in fields(value):
+            h.update(f.name.encode())
+            _feed(h, getattr(value, f.name))
+    else:
+        h.update(repr(value).encode())
+
+
+def calibration_key(c: Compiled) -> bytes:
+    """Digest of every input the base-year calibration can read."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(backend.name().encode())
+    for f in fields(c):
+        if f.name not in _SKIPPED:
+            h.update(f.name.encode())
+            _feed(h, getattr(c, f.name))
+    for f in fields(c.policy):
+        arr = getattr(c.policy, f.name)
+        h.update(f.name.encode())
+        # time-indexed arrays: the base-year row only; the (E,) fund terms whole
+        _feed(h, arr[0] if arr.ndim >= 2 else arr)
+    return h.digest()
+
+
+def _copy(cal: Calibration) -> Calibration:
+    return replace(cal, **{
+        f.name: getattr(cal, f.name).copy()
+        for f in fields(cal) if isinstance(getattr(cal, f.name), np.ndarray)
+    })
+
+
+def cached_calibrate(c: Compiled, st: Structure) -> Calibration:
+    """:func:`~buildrace.engine.calibrate.calibrate`, memoised by input content."""
+    key = calibration_key(c)
+    hit = _memo.get(key)
+    if hit is None:
+        hit = calibrate(c, st)
+        _memo[key] = hit
+        while len(_memo) > MAX_ENTRIES:
+            _memo.popitem(last=False)
+    else:
+        _memo.move_to_end(key)
+    return _copy(hit)
+
+
+def clear() -> None:
+    """Forget every stored calibration (tests; memory)."""
+    _memo.clear()
