@@ -245,13 +245,17 @@ def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importer
     red = metrics.redirection(res, ref, t0, theta, importers)
     exp_have = [e for e in exporters if e in set(red[metrics.EXPORTER].values)]
 
-    def per_stage(da):
-        return {s: metrics.median_or_none(da.sel({STAGE: s})) for s in stages}
+    def per_stage(da, key, labels):
+        """key -> stage -> median years, read from one array (no per-cell selection)."""
+        vals = np.where(np.isnan(da.transpose(key, STAGE, DRAW).values), np.inf, da.transpose(key, STAGE, DRAW).values)
+        med = np.median(vals, axis=-1)
+        pos = {str(v): i for i, v in enumerate(da[key].values)}
+        return {e: {s: (None if not np.isfinite(med[pos[e], j]) else float(med[pos[e], j])) for j, s in enumerate(stages)} for e in labels}
 
     red_years = red["years"]
     return {
-        "substitution_years": {e: per_stage(sub["years"].sel({MARKET: e})) for e in importers},
-        "redirection_years": {e: per_stage(red_years.sel({metrics.EXPORTER: e})) for e in exp_have},
+        "substitution_years": per_stage(sub["years"], MARKET, importers),
+        "redirection_years": per_stage(red_years, metrics.EXPORTER, exp_have),
         "relapses": {
             "substitution": metrics.relapses(sub.sel({MARKET: importers}), MARKET),
             "redirection": metrics.relapses(red.sel({metrics.EXPORTER: exp_have}), metrics.EXPORTER),
@@ -319,18 +323,20 @@ def race_metrics(
                         "redirection_years": {e: dict.fromkeys(stages) for e in exporters},
                         "relapses": {"substitution": {}, "redirection": {}}, "verdict": {},
                         "note": "no shock: the race metrics that need one are null; paths, shares, costs and self-sufficiency are reported"})
+    gap_at, ref_gap_at, ss_at, ref_ss_at = _reader(gap), _reader(ref_gap), _reader(ss), _reader(ref_ss)
+    unmet_at, unmet_share_at, share_at = _reader(unmet), _reader(unmet_share), _reader(share)
     summary.update({
-        "cost_gap": {s: {str(y): _num(gap.sel({STAGE: s, YEAR: y})) for y in gap_years} for s in stages},
-        "reference_cost_gap": {s: {str(y): _num(ref_gap.sel({STAGE: s, YEAR: y})) for y in gap_years} for s in stages},
+        "cost_gap": {s: {str(y): gap_at({STAGE: s, YEAR: y}) for y in gap_years} for s in stages},
+        "reference_cost_gap": {s: {str(y): ref_gap_at({STAGE: s, YEAR: y}) for y in gap_years} for s in stages},
         "self_sufficiency": {
-            str(e): {s: {str(last): _num(ss.sel({ECONOMY: e, STAGE: s})), "reference": _num(ref_ss.sel({ECONOMY: e, STAGE: s}))} for s in stages}
+            str(e): {s: {str(last): ss_at({ECONOMY: e, STAGE: s}), "reference": ref_ss_at({ECONOMY: e, STAGE: s})} for s in stages}
             for e in parties
         },
-        "unmet_demand": {str(e): {s: _num(unmet.sel({MARKET: e, STAGE: s})) for s in stages} for e in res[MARKET].values},
-        "unmet_share": {str(e): {s: _num(unmet_share.sel({MARKET: e, STAGE: s})) for s in stages} for e in parties},
+        "unmet_demand": {str(e): {s: unmet_at({MARKET: e, STAGE: s}) for s in stages} for e in res[MARKET].values},
+        "unmet_share": {str(e): {s: unmet_share_at({MARKET: e, STAGE: s}) for s in stages} for e in parties},
         "shares": {
-            str(e): {s: {str(base): _num(share.sel({ECONOMY: e, STAGE: s, YEAR: base})),
-                         str(last): _num(share.sel({ECONOMY: e, STAGE: s, YEAR: last}))} for s in stages}
+            str(e): {s: {str(base): share_at({ECONOMY: e, STAGE: s, YEAR: base}),
+                         str(last): share_at({ECONOMY: e, STAGE: s, YEAR: last})} for s in stages}
             for e in parties
         },
     })
@@ -340,6 +346,22 @@ def race_metrics(
 def _num(da) -> float | None:
     v = float(da)
     return None if not np.isfinite(v) else round(v, 6)
+
+
+def _reader(da: xr.DataArray) -> Callable[[dict], float | None]:
+    """A reader of one array's cells by label, as :func:`_num` of ``da.sel(labels)``.
+
+    Reads the values once: selecting cell by cell with xarray costs a millisecond a
+    cell, most of a race's summary time.
+    """
+    vals = np.asarray(da.values, dtype=float)
+    pos = [{str(v): i for i, v in enumerate(da[d].values)} for d in da.dims]
+
+    def at(labels: dict) -> float | None:
+        v = float(vals[tuple(p[str(labels[d])] for p, d in zip(pos, da.dims, strict=True))])
+        return None if not np.isfinite(v) else round(v, 6)
+
+    return at
 
 
 def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = True, lang: str = "en") -> dict[str, Path]:

@@ -237,11 +237,11 @@ def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str
 def relapses(rec: xr.Dataset, key: str) -> dict:
     """Stages that recover and relapse (median over draws): key -> stage -> details."""
     out: dict = {}
-    share = rec["relapsed"].mean(DRAW)
-    for k in rec[key].values:
-        for s in rec[STAGE].values:
-            p = float(share.sel({key: k, STAGE: s}))
-            if p < 0.5:
+    share = rec["relapsed"].mean(DRAW).transpose(key, STAGE).values  # read once: most cells are skipped
+    for i, k in enumerate(rec[key].values):
+        for j, s in enumerate(rec[STAGE].values):
+            p = float(share[i, j])
+            if not p >= 0.5:
                 continue
             one = rec.sel({key: k, STAGE: s})
             out.setdefault(str(k), {})[str(s)] = {
