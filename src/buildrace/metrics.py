@@ -237,17 +237,24 @@ def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str
 def relapses(rec: xr.Dataset, key: str) -> dict:
     """Stages that recover and relapse (median over draws): key -> stage -> details."""
     out: dict = {}
-    share = rec["relapsed"].mean(DRAW).transpose(key, STAGE).values  # read once: most cells are skipped
+
+    def table(name: str, never: float) -> np.ndarray:
+        # (key, stage) medians over draws, read once; ``never`` stands in for NaN
+        vals = rec[name].transpose(key, STAGE, DRAW).values
+        return np.median(np.where(np.isnan(vals), never, vals), axis=-1)
+
+    share = rec["relapsed"].mean(DRAW).transpose(key, STAGE).values
+    first, sustained = table("first_years", np.inf), table("years", np.inf)
+    short = rec["years_short"].median(DRAW).transpose(key, STAGE).values
     for i, k in enumerate(rec[key].values):
         for j, s in enumerate(rec[STAGE].values):
             p = float(share[i, j])
             if not p >= 0.5:
                 continue
-            one = rec.sel({key: k, STAGE: s})
             out.setdefault(str(k), {})[str(s)] = {
-                "first_recovery_years": median_or_none(one["first_years"]),
-                "sustained_years": median_or_none(one["years"]),
-                "years_short": float(one["years_short"].median(DRAW)),
+                "first_recovery_years": _median_or_none(np.array([first[i, j]])),
+                "sustained_years": _median_or_none(np.array([sustained[i, j]])),
+                "years_short": float(short[i, j]),
                 "share_of_draws": p,
             }
     return out
