@@ -615,6 +615,7 @@ def calibrate(
     seed: int = 0,
     scenario: Scenario | str | None = None,
     world: World | None = None,
+    fit_until: int | None = None,
 ):
     """Fit the uncertain parameters to observed history by approximate Bayesian
     computation (rejection, vectorised over draws): see :mod:`buildrace.calibration.fit`.
@@ -622,7 +623,11 @@ def calibrate(
     Parameters
     ----------
     observed : observed-history CSV (default: the embedded ``data/history/observed.csv``)
-    base_year : fit rows with ``year <= base_year`` (default: all rows)
+    base_year : the base year of the world the fit starts from (the built-in baseline of
+        the latest embedded base year at or before it); rows after it are fitted, as
+        ``buildrace calibrate --base-year`` does
+    fit_until : last year of the rows the fit may read (default: all rows); rows after it
+        never reach the fit (``--fit-until``)
     candidates, acceptance : M candidates drawn from the priors, the best share kept
     refine : one refinement round around the accepted sets
     seed : root seed
@@ -642,8 +647,11 @@ def calibrate(
     sc = load_scenario(name) if isinstance(name, str) else name
     w = world or load_world(sc.world)
     history = _observed_history(observed, w)
-    rows = list(history.until(base_year)) if base_year is not None else list(history.rows)
-    return abc_rejection(rows, sc, w, settings), history
+    if fit_until is not None:
+        from buildrace.calibration.runs import check_fit_until
+
+        check_fit_until(history, fit_until, w)
+    return abc_rejection(list(history.rows), sc, w, settings, fit_until=fit_until), history
 
 
 def backtest(
