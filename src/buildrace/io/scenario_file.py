@@ -77,6 +77,29 @@ def _compose(text: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
+MAX_NESTING = 32
+"""Deepest nesting of mappings and lists a scenario file may have (the deepest real
+one, a scheduled lever's stage list, nests five levels)."""
+
+
+def _check_nesting(node: yaml.Node | None, source: str) -> None:
+    """Refuse trees nested deeper than :data:`MAX_NESTING`, naming the line where the
+    limit is crossed. Walks the node tree without recursion, so that a file nested
+    thousands of levels deep gets this one line, not a RecursionError."""
+    stack = [(node, 1)] if node is not None else []
+    while stack:
+        here, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise InputError(
+                f"{source}:{here.start_mark.line + 1}: nested more than {MAX_NESTING} levels deep; "
+                "a scenario file is a mapping of levers a few levels deep"
+            )
+        if isinstance(here, yaml.MappingNode):
+            stack.extend((v, depth + 1) for _, v in here.value)
+        elif isinstance(here, yaml.SequenceNode):
+            stack.extend((v, depth + 1) for v in here.value)
+
+
 def _parse(text: str, source: str) -> tuple[dict, yaml.Node | None]:
     try:
         cached, node = _compose(text)
@@ -85,6 +108,9 @@ def _parse(text: str, source: str) -> tuple[dict, yaml.Node | None]:
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"{where}: malformed YAML ({problem}); check indentation and quoting") from None
+    except RecursionError:  # the pure-Python loader recurses once per level
+        raise InputError(f"{source}: nested more than {MAX_NESTING} levels deep; a scenario file is a mapping of levers a few levels deep") from None
+    _check_nesting(node, source)
     data = copy.deepcopy(cached)  # merged and validated downstream: the cache stays pristine
     if data is None:
         data = {}

@@ -138,3 +138,24 @@ def test_parse_cache_returns_fresh_data_for_the_same_text():
     first["policies"].append({"lever": "mutated"})
     second, node2 = _parse(text, "b.yaml")
     assert len(second["policies"]) == 1 and node2 is node  # parsed once, data copied per caller
+
+
+@pytest.mark.parametrize("depth", [40, 900, 20_000])
+@pytest.mark.parametrize("style", ["flow_list", "flow_map"])
+def test_a_file_nested_thousands_of_levels_deep_gets_one_line(depth, style):
+    open_, close = ("[", "]") if style == "flow_list" else ("{a: ", "}")
+    text = "name: deep\npolicies: " + open_ * depth + "1" + close * depth + "\n"
+    message = _error(text, "deep.yaml")
+    assert message.startswith("deep.yaml:2: ")
+    assert "nest" in message and "\n" not in message
+
+
+def test_every_library_scenario_is_within_the_nesting_limit():
+    from pathlib import Path
+
+    from buildrace.io.scenario_file import builtin_names
+
+    for name in builtin_names():
+        load_scenario(name)
+    for example in sorted(Path(__file__).parents[3].joinpath("examples").glob("*.yaml")):
+        read_scenario(example)
