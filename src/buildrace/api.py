@@ -247,10 +247,10 @@ def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importer
 
     def per_stage(da, key, labels):
         """key -> stage -> median years, read from one array (no per-cell selection)."""
-        vals = np.where(np.isnan(da.transpose(key, STAGE, DRAW).values), np.inf, da.transpose(key, STAGE, DRAW).values)
-        med = np.median(vals, axis=-1)
+        vals = da.transpose(key, STAGE, DRAW).values
+        med = np.median(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN: never reached
         pos = {str(v): i for i, v in enumerate(da[key].values)}
-        return {e: {s: (None if not np.isfinite(med[pos[e], j]) else float(med[pos[e], j])) for j, s in enumerate(stages)} for e in labels}
+        return {e: {s: metrics.finite_or_none(med[pos[e], j]) for j, s in enumerate(stages)} for e in labels}
 
     red_years = red["years"]
     return {
@@ -358,8 +358,7 @@ def _reader(da: xr.DataArray) -> Callable[[dict], float | None]:
     pos = [{str(v): i for i, v in enumerate(da[d].values)} for d in da.dims]
 
     def at(labels: dict) -> float | None:
-        v = float(vals[tuple(p[str(labels[d])] for p, d in zip(pos, da.dims, strict=True))])
-        return None if not np.isfinite(v) else round(v, 6)
+        return _num(vals[tuple(p[str(labels[d])] for p, d in zip(pos, da.dims, strict=True))])
 
     return at
 

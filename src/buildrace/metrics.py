@@ -252,17 +252,22 @@ def relapses(rec: xr.Dataset, key: str) -> dict:
             if not p >= 0.5:
                 continue
             out.setdefault(str(k), {})[str(s)] = {
-                "first_recovery_years": _median_or_none(np.array([first[i, j]])),
-                "sustained_years": _median_or_none(np.array([sustained[i, j]])),
+                "first_recovery_years": finite_or_none(first[i, j]),
+                "sustained_years": finite_or_none(sustained[i, j]),
                 "years_short": float(short[i, j]),
                 "share_of_draws": p,
             }
     return out
 
 
+def finite_or_none(value) -> float | None:
+    """``value`` as a float; None where it is NaN or infinite (a year never reached)."""
+    v = float(value)
+    return None if not np.isfinite(v) else v
+
+
 def _median_or_none(values: np.ndarray):
-    med = float(np.median(values))
-    return None if not np.isfinite(med) else med
+    return finite_or_none(np.median(values))
 
 
 def median_or_none(da: xr.DataArray):

@@ -80,6 +80,7 @@ def _compose(text: str) -> tuple[Any, yaml.Node | None]:
 MAX_NESTING = 32
 """Deepest nesting of mappings and lists a scenario file may have (the deepest real
 one, a scheduled lever's stage list, nests five levels)."""
+_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; a scenario file is a mapping of levers a few levels deep"
 
 
 def _check_nesting(node: yaml.Node | None, source: str) -> None:
@@ -90,10 +91,7 @@ def _check_nesting(node: yaml.Node | None, source: str) -> None:
     while stack:
         here, depth = stack.pop()
         if depth > MAX_NESTING:
-            raise InputError(
-                f"{source}:{here.start_mark.line + 1}: nested more than {MAX_NESTING} levels deep; "
-                "a scenario file is a mapping of levers a few levels deep"
-            )
+            raise InputError(f"{source}:{here.start_mark.line + 1}: {_TOO_DEEP}")
         if isinstance(here, yaml.MappingNode):
             stack.extend((v, depth + 1) for _, v in here.value)
         elif isinstance(here, yaml.SequenceNode):
@@ -109,7 +107,7 @@ def _parse(text: str, source: str) -> tuple[dict, yaml.Node | None]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"{where}: malformed YAML ({problem}); check indentation and quoting") from None
     except RecursionError:  # the pure-Python loader recurses once per level
-        raise InputError(f"{source}: nested more than {MAX_NESTING} levels deep; a scenario file is a mapping of levers a few levels deep") from None
+        raise InputError(f"{source}: {_TOO_DEEP}") from None
     _check_nesting(node, source)
     data = copy.deepcopy(cached)  # merged and validated downstream: the cache stays pristine
     if data is None:
