@@ -10,7 +10,8 @@ import pytest
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from buildrace.web.app import MAX_BODY_BYTES, SingleFlightCache, create_app  # noqa: E402
+from buildrace.web.app import MAX_BODY_BYTES, create_app  # noqa: E402
+from buildrace.web.cache import SingleFlightCache  # noqa: E402
 
 
 @pytest.fixture(scope="module")
