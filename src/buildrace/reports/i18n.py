@@ -3,6 +3,10 @@
 Every user-facing string of the report lives in ``locales/<lang>.yaml``; placeholders in
 braces are filled with :meth:`str.format`. Stage and economy names come from the
 world's own tables (``name`` / ``name_vi``), so a new stage needs no translation here.
+Units (``t Li contained``) are translated by the ``units`` table of each catalogue and
+the bundled scenarios' descriptions by ``locales/scenarios.yaml``; a unit or a
+description that no catalogue knows (a user's own world or scenario file) is shown as
+written. Numbers are formatted by :mod:`buildrace.reports.formatting` (Babel).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pandas as pd
 import yaml
 
 from buildrace.errors import InputError
+from buildrace.reports.formatting import format_number, format_percent
 
 LANGUAGES = ("en", "vi")
 """Languages the report is written in."""
@@ -44,14 +49,15 @@ class Locale:
 
     def number(self, x: float, digits: int = 0) -> str:
         """``x`` with thousands grouped and ``digits`` decimals, in this language's style."""
-        text = f"{x:,.{digits}f}"
-        fmt = self.strings["number"]
-        # Swap through a placeholder: in Vietnamese "," and "." trade places.
-        return text.replace(",", "\0").replace(".", fmt["decimal"]).replace("\0", fmt["thousands"])
+        return format_number(x, digits, self.lang)
 
     def percent(self, share: float, digits: int = 0) -> str:
         """A share (0-1) as a percentage."""
-        return self.number(100.0 * share, digits) + "%"
+        return format_percent(share, digits, self.lang)
+
+    def unit(self, unit: str) -> str:
+        """A physical or price unit in this language (as written when the catalogue lacks it)."""
+        return str(self.strings.get("units", {}).get(unit, unit))
 
     def compact(self, x: float) -> str:
         """A short axis label: 12k, 3.4M (or 12 nghìn, 3,4 triệu)."""
@@ -88,6 +94,47 @@ def load_locale(lang: str) -> Locale:
     return Locale(lang=lang, strings=_load(lang))
 
 
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+@cache
+def _scenario_texts() -> dict[str, dict]:
+    """Each bundled description, whitespace normalised -> its entry (``en``, ``vi`` ...)."""
+    text = (
+        resources.files("buildrace.reports")
+        .joinpath("locales", "scenarios.yaml")
+        .read_text("utf-8")
+    )
+    return {_normalise(entry["en"]): entry for entry in yaml.safe_load(text).values()}
+
+
+def scenario_description(description: str | None, lang: str) -> str:
+    """A scenario's description in ``lang``.
+
+    The translation in ``locales/scenarios.yaml`` is used only while the scenario still
+    carries the English text it was made from (line breaks and spacing aside): a
+    bundled scenario is shown in ``lang``, while an edited or user-supplied file, whose
+    words no translator has seen, is shown as written.
+
+    Parameters
+    ----------
+    description : the scenario's ``description`` field (``None`` or empty: none)
+    lang : a language of :data:`LANGUAGES`
+
+    Returns
+    -------
+    str
+        The text, stripped; empty when there is no description.
+    """
+    text = (description or "").strip()
+    if not text or lang == "en":
+        return text
+    entry = _scenario_texts().get(_normalise(text), {})
+    local = entry.get(lang)
+    return local.strip() if isinstance(local, str) and local.strip() else text
+
+
 @dataclass(frozen=True)
 class Names:
     """Display names and units of stages and economies from a world's tables.
@@ -116,10 +163,15 @@ class Names:
     def economy(self, code: str) -> str:
         return self._name(self.economies, code)
 
+    def _translate_unit(self, unit: str) -> str:
+        if self.lang not in LANGUAGES:
+            return unit
+        return str(_load(self.lang).get("units", {}).get(unit, unit))
+
     def unit(self, stage: str) -> str:
-        """The stage's physical unit (``GWh``, ``t``, ``vehicles``)."""
+        """The stage's physical unit in this language (``GWh``, ``t Li quy đổi``, ``xe``)."""
         if stage in self.stages.index and "unit" in self.stages.columns:
-            return str(self.stages.loc[stage, "unit"])
+            return self._translate_unit(str(self.stages.loc[stage, "unit"]))
         return ""
 
     def price_unit(self, stage: str) -> tuple[str, float]:
@@ -129,7 +181,7 @@ class Names:
         ):
             factor = float(self.stages.loc[stage, "price_factor"])
             if math.isfinite(factor) and factor > 0:
-                return str(self.stages.loc[stage, "price_unit"]), factor
+                return self._translate_unit(str(self.stages.loc[stage, "price_unit"])), factor
         unit = self.unit(stage)
         return (f"USD/{unit}" if unit else "USD"), 1.0
 
@@ -145,4 +197,4 @@ def world_names(world_name: str, lang: str) -> Names:
     return Names(lang=lang, stages=world.stages, economies=world.economies)
 
 
-__all__ = ["LANGUAGES", "Locale", "Names", "load_locale", "world_names"]
+__all__ = ["LANGUAGES", "Locale", "Names", "load_locale", "scenario_description", "world_names"]

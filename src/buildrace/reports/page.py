@@ -16,7 +16,7 @@ import numpy as np
 
 from buildrace.dims import MARKET, STAGE, YEAR
 from buildrace.errors import InputError
-from buildrace.reports.i18n import Locale, Names, load_locale, world_names
+from buildrace.reports.i18n import Locale, Names, load_locale, scenario_description, world_names
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
@@ -244,11 +244,11 @@ def render_report(race_result, lang: str = "en") -> str:
     parts.append(
         f'<h2 id="question">{e(loc.t("question_heading"))}</h2><p>{e(loc.t("question", **f))}</p>'
     )
-    description = getattr(race_result.scenario, "description", None)
+    description = scenario_description(getattr(race_result.scenario, "description", None), lang)
     if description:
         parts.append(
             f"<details><summary>{e(loc.t('scenario_description'))}</summary>"
-            f'<p class="desc">{e(str(description).strip())}</p></details>'
+            f'<p class="desc">{e(description)}</p></details>'
         )
     parts.append(f'<h2 id="verdict">{e(loc.t("verdict_heading"))}</h2>')
     parts.append(f'<p class="note">{e(loc.t("verdict_intro", **f))}</p><ul class="verdict">')
