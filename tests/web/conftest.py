@@ -1,69 +1,49 @@
-"""A dashboard server on an ephemeral port, in a thread, shared by the web tests."""
+"""The dashboard application served by uvicorn on an ephemeral port, in a thread."""
 
 from __future__ import annotations
 
-import http.client
-import json
+import socket
 import threading
-from urllib.parse import urlsplit
+import time
 
 import pytest
 
-from buildrace.web.server import make_server
+uvicorn = pytest.importorskip("uvicorn", reason="the web tests need the 'web' extra")
+
+from buildrace.web.app import create_app  # noqa: E402
 
 
-class Client:
-    """Minimal HTTP client for the tests: status, headers and the parsed JSON body."""
+class LiveServer:
+    """uvicorn serving ``app`` on 127.0.0.1 and a free port, in a daemon thread.
 
-    def __init__(self, url: str):
-        parts = urlsplit(url)
-        self.url = url
-        self.host, self.port = parts.hostname, parts.port
+    ``url`` is where it listens; ``app`` the application (its ``state.cache`` counts
+    hits). :meth:`stop` asks uvicorn to exit and waits for the thread.
+    """
 
-    def request(self, method: str, path: str, body: bytes | str | dict | list | None = None,
-                headers: dict[str, str] | None = None):
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            raw = resp.read()
-            ctype = resp.getheader("Content-Type", "")
-            data = json.loads(raw) if ctype.startswith("application/json") else raw.decode("utf-8")
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
-        finally:
-            conn.close()
+    def __init__(self, app=None, timeout: float = 30.0):
+        self.app = app if app is not None else create_app()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
 
-    def get(self, path: str):
-        return self.request("GET", path)
-
-    def post(self, path: str, body):
-        return self.request("POST", path, body, {"Content-Type": "application/json"})
-
-
-def start_server():
-    server = make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread
-
-
-def stop_server(server, thread) -> None:
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
 
 
 @pytest.fixture(scope="session")
 def server():
-    srv, thread = start_server()
-    yield srv
-    stop_server(srv, thread)
-
-
-@pytest.fixture(scope="session")
-def client(server):
-    return Client(server.url)
+    live = LiveServer()
+    yield live
+    live.stop()

@@ -1,12 +1,17 @@
-"""The web face of buildrace: an HTTP API and a dashboard, on the standard library only.
+"""The web face of buildrace: an HTTP API on FastAPI and a dashboard.
 
-:mod:`~buildrace.web.server` routes requests and holds the limits, the JSON errors and
-the response cache; :mod:`~buildrace.web.handlers` parses each route and calls one
-buildrace function; :mod:`~buildrace.web.series` shapes results into the charts' series;
+:mod:`~buildrace.web.app` makes the application; :mod:`~buildrace.web.routes` holds the
+typed routes, :mod:`~buildrace.web.schemas` their requests, answers and limits, and
+:mod:`~buildrace.web.errors` the one JSON shape of every error;
+:mod:`~buildrace.web.transport` bounds bodies and refuses non-finite JSON numbers;
+:mod:`~buildrace.web.cache` shares identical computations. The answers come from
+:mod:`~buildrace.web.catalog` (scenarios, levers, stages, economies, strings),
+:mod:`~buildrace.web.runs` (race, compare, explain, CSV, backtest, over
+:mod:`buildrace.api`) and :mod:`~buildrace.web.site`; :mod:`~buildrace.web.scenarios`
+builds a request's scenario, :mod:`~buildrace.web.series` shapes the charts' series and
 :mod:`~buildrace.web.controls` states the dashboard's controls in lever terms. The page
 itself (``static/``) is plain HTML, CSS and JavaScript that loads nothing from the
-network. Start it with ``buildrace serve`` or :func:`buildrace.web.server.make_server`.
-Importing this package starts nothing.
+network. Start it with ``buildrace serve``; importing this package starts nothing.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from buildrace.model.levers import Lever
 
@@ -75,8 +75,16 @@ WorldName = Annotated[str, _one_of(world_names(), "world", ""), Field(json_schem
 ChainName = Annotated[str, _one_of(chain_names(), "chain", ""), Field(json_schema_extra={"enum": list(chain_names())})]
 Seed = Annotated[int | None, Field(strict=True, ge=0, le=MAX_SEED,
                                    description="root seed of the draws (default: the scenario's own)")]
+def _pattern_shape(value: Any) -> Any:
+    # one clear message instead of one per member of the union
+    if not isinstance(value, (str, dict)):
+        raise ValueError('give a lever name or an object such as {"lever": "tariff", "importer": "US"}')
+    return value
+
+
 RemovePattern = Annotated[
     str | dict[str, Any],
+    BeforeValidator(_pattern_shape),
     Field(description='a lever name, or an object such as {"lever": "tariff", "importer": "US"}: every field'
                       " must match (a list field of the policy matches when it contains the value)"),
 ]
