@@ -53,6 +53,11 @@ def _exact(x: float) -> decimal.Decimal | float:
     return decimal.Decimal(x) if math.isfinite(x) else x
 
 
+def _digits(x: float, digits: int) -> int:
+    # Babel writes NaN with the pattern's decimals ("NaN,0"); the symbol alone is meant.
+    return digits if math.isfinite(float(x)) else 0
+
+
 def format_number(x: float, digits: int = 0, lang: str = "en") -> str:
     """``x`` with thousands grouped and exactly ``digits`` decimals.
 
@@ -69,7 +74,9 @@ def format_number(x: float, digits: int = 0, lang: str = "en") -> str:
     """
     with decimal.localcontext() as ctx:
         ctx.prec = _PRECISION
-        return _numbers.format_decimal(_exact(x), format=_pattern(digits), locale=_locale(lang))
+        return _numbers.format_decimal(
+            _exact(x), format=_pattern(_digits(x, digits)), locale=_locale(lang)
+        )
 
 
 def format_percent(share: float, digits: int = 0, lang: str = "en") -> str:
@@ -82,7 +89,9 @@ def format_percent(share: float, digits: int = 0, lang: str = "en") -> str:
     value = decimal.Decimal(scaled).scaleb(-2) if math.isfinite(scaled) else scaled / 100.0
     with decimal.localcontext() as ctx:
         ctx.prec = _PRECISION
-        return _numbers.format_percent(value, format=_pattern(digits, "%"), locale=_locale(lang))
+        return _numbers.format_percent(
+            value, format=_pattern(_digits(scaled, digits), "%"), locale=_locale(lang)
+        )
 
 
 def format_currency(amount: float, currency: str = "USD", lang: str = "en", digits: int = 0) -> str:
@@ -99,7 +108,7 @@ def format_currency(amount: float, currency: str = "USD", lang: str = "en", digi
     # CLDR's standard pattern (e.g. "¤#,##0.00", "#,##0.00 ¤") fixes two decimals; only
     # the decimals change here.
     standard = loc.currency_formats["standard"].pattern.split(";")[0]
-    pattern = re.sub(r"#,##0(\.0+)?", _pattern(digits), standard, count=1)
+    pattern = re.sub(r"#,##0(\.0+)?", _pattern(_digits(amount, digits)), standard, count=1)
     with decimal.localcontext() as ctx:
         ctx.prec = _PRECISION
         return _numbers.format_currency(

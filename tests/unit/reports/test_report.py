@@ -23,14 +23,6 @@ VOID = {"meta", "br", "img", "hr", "input", "link", "col", "area", "base", "sour
 
 
 @pytest.fixture(scope="module")
-def race():
-    # The verdict compares "never" (inf) with "never"; NumPy flags inf - inf even though
-    # the metric handles it, so that flag is silenced here and only here.
-    with np.errstate(invalid="ignore"):
-        return api.race("race")
-
-
-@pytest.fixture(scope="module")
 def report_en(race, tmp_path_factory):
     path = build_report(race, tmp_path_factory.mktemp("report") / "sub" / "report.html")
     return path.read_text(encoding="utf-8")
