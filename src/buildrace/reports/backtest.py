@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 from buildrace.reports.compare import page, require_matplotlib, svg
+from buildrace.reports.formatting import format_percent, format_significant
 
 PANELS_PER_ROW = 4
 BAND_COLOUR, MEDIAN_COLOUR, OBSERVED_COLOUR = "#9ecae1", "#1f5fa8", "#c8501e"
@@ -44,7 +45,7 @@ def bands_figure(report: dict):
 
 
 def _num(v, unit: str = "") -> str:
-    return "—" if v is None else f"{v:.3g}{unit}"
+    return "—" if v is None else format_significant(v) + unit
 
 
 def _unit(v: dict) -> str:
@@ -62,7 +63,7 @@ def _fans(report: dict, summary: dict) -> str:
             f"<h3>{html.escape(cls.replace('_', ', '))}</h3><p>{v['series']} series, {v['points']} points: median "
             f"absolute error {_num(v.get('abs_error_median'))}{_unit(v)} (no change "
             f"{_num(v.get('naive_abs_error_median'))}{_unit(v)}, drift {_num(v.get('drift_abs_error_median'))}{_unit(v)}); "
-            f"{100 * v['coverage']:.0f}% of points inside the band; CRPS {_num(v.get('crps_vs_naive_median'))} of the "
+            f"{format_percent(v['coverage'])} of points inside the band; CRPS {_num(v.get('crps_vs_naive_median'))} of the "
             f"no-change forecast's and {_num(v.get('crps_vs_drift_median'))} of the drift's (medians over series), "
             f"beating both on {_pct(v.get('beats_both_crps'))} of series.</p>"
             f"<figure>{svg(bands_figure({'series': subset}))}</figure>"
@@ -71,7 +72,7 @@ def _fans(report: dict, summary: dict) -> str:
 
 
 def _pct(v) -> str:
-    return "—" if v is None else f"{100 * v:.0f}%"
+    return "—" if v is None else format_percent(v)
 
 
 def render_backtest(report: dict, summary: dict) -> str:
@@ -85,7 +86,7 @@ def render_backtest(report: dict, summary: dict) -> str:
         f"<tr><td>{html.escape(c.replace('_', ', '))}</td><td>{v['series']}</td><td>{v['points']}</td>"
         f"<td>{_num(v.get('abs_error_median'))}{_unit(v)}</td>"
         f"<td>{_num(v.get('naive_abs_error_median'))}{_unit(v)}</td><td>{_num(v.get('drift_abs_error_median'))}{_unit(v)}</td>"
-        f"<td>{100 * v['coverage']:.0f}%</td><td>{_num(v.get('crps_vs_naive_median'))}</td>"
+        f"<td>{format_percent(v['coverage'])}</td><td>{_num(v.get('crps_vs_naive_median'))}</td>"
         f"<td>{_num(v.get('crps_vs_drift_median'))}</td><td>{_pct(v.get('beats_both_crps'))}</td></tr>"
         for c, v in summary.items()
     )
@@ -96,7 +97,7 @@ def render_backtest(report: dict, summary: dict) -> str:
     s_rows = "".join(
         f"<tr><td>{html.escape(s['series'])}</td><td>{html.escape(s['stage'])}</td><td>{html.escape(s['economy'])}</td>"
         f"<td>{s['years'][0]}-{s['years'][-1]}</td><td>{_num(s['error'])}</td><td>{_num(s['naive_error'])}</td>"
-        f"<td>{100 * s['coverage']:.0f}%</td><td>{_num(s.get('crps'))}</td><td>{_num(s.get('naive_crps'))}</td>"
+        f"<td>{format_percent(s['coverage'])}</td><td>{_num(s.get('crps'))}</td><td>{_num(s.get('naive_crps'))}</td>"
         f"<td>{_num(s.get('drift_crps'))}</td></tr>"
         for s in report["series"]
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
 from buildrace.errors import InputError
+from buildrace.reports.formatting import format_significant
 
 COLOURS = {"a": "#1f5fa8", "b": "#c8501e", "cf": "#9a9a9a"}
 STYLE = """
@@ -60,7 +61,7 @@ def _fmt(v) -> str:
     if v is None:
         return "never"
     if isinstance(v, float):
-        return f"{v:.3g}"
+        return format_significant(v)
     return html.escape(str(v))
 
 
@@ -72,7 +73,7 @@ def _table(rows: list[dict], a: str, b: str) -> str:
         cls = "" if not d else (' class="pos"' if d > 0 else ' class="neg"')
         body.append(
             f"<tr><td>{html.escape(r['metric'])}</td><td>{html.escape(r['key'])}</td>"
-            f"<td>{_fmt(r['a'])}</td><td>{_fmt(r['b'])}</td><td{cls}>{'' if d is None else f'{d:+.3g}'}</td></tr>"
+            f"<td>{_fmt(r['a'])}</td><td>{_fmt(r['b'])}</td><td{cls}>{'' if d is None else format_significant(d, sign=True)}</td></tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"
 

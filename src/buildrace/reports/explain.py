@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 
 from buildrace.reports.compare import page, require_matplotlib, svg
+from buildrace.reports.formatting import format_significant
 
 UP, DOWN, TOTAL = "#c8501e", "#1f5fa8", "#777777"
 TITLES = {
@@ -59,7 +60,7 @@ def _table(explanation) -> str:
     rows += list(zip(explanation.players, explanation.contributions, strict=True))
     rows += [("scenario", explanation.full)]
     body = "".join(
-        f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{v[m]:+.3g}</td>" for m in ms) + "</tr>" for name, v in rows
+        f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{format_significant(v[m], sign=True)}</td>" for m in ms) + "</tr>" for name, v in rows
     )
     return f"<table>{head}{body}</table>"
 
@@ -70,7 +71,7 @@ def _adverse(explanation) -> str:
     for p in explanation.summary["players"]:
         for m, why in (p.get("adverse_because") or {}).items():
             v = p["contributions"][m]
-            items.append(f"<li><b>{html.escape(p['player'])}</b> on {html.escape(m)} ({v:+.3g}): {html.escape(why)}</li>")
+            items.append(f"<li><b>{html.escape(p['player'])}</b> on {html.escape(m)} ({format_significant(v, sign=True)}): {html.escape(why)}</li>")
     if not items:
         return "<p>No contribution works against the importer.</p>"
     return "<h2>Contributions that work against the importer, and why</h2><ul>" + "".join(items) + "</ul>"

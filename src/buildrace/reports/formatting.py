@@ -94,6 +94,36 @@ def format_percent(share: float, digits: int = 0, lang: str = "en") -> str:
         )
 
 
+def format_significant(x: float, digits: int = 3, lang: str = "en", sign: bool = False) -> str:
+    """``x`` to ``digits`` significant digits, trailing zeros dropped, as ``%g`` writes it
+    between 1e-4 and ``10**digits``: ``0.125``, ``1.5``, ``+12.3``.
+
+    Beyond that range ``%g`` switches to exponents (``1.23e+03``); here the digits are
+    written out and grouped instead (``1,230``), as a reader of a table expects.
+
+    Parameters
+    ----------
+    x : the number
+    digits : significant digits kept (rounded half to even on the exact value)
+    lang : report language
+    sign : write ``+`` before positive numbers and zero (for differences)
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        return format_number(x, 0, lang)
+    # Python rounds to significant digits correctly; Babel's own significant-digit
+    # patterns misplace the point at a power of ten (0.0009998 -> "0.0001").
+    rounded = decimal.Decimal(f"{x:.{digits}g}")
+    exponent = rounded.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    pattern = _pattern(places)
+    if sign:
+        pattern = f"+{pattern};-{pattern}"
+    with decimal.localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return _numbers.format_decimal(rounded, format=pattern, locale=_locale(lang))
+
+
 def format_currency(amount: float, currency: str = "USD", lang: str = "en", digits: int = 0) -> str:
     """An amount of money with the locale's currency sign in its place: ``$1,235``, ``1.235 US$``.
 
@@ -122,4 +152,11 @@ def format_date(value: _dt.date, lang: str = "en", style: str = "long") -> str:
     return _dates.format_date(value, format=style, locale=_locale(lang))
 
 
-__all__ = ["CLDR_LOCALES", "format_currency", "format_date", "format_number", "format_percent"]
+__all__ = [
+    "CLDR_LOCALES",
+    "format_currency",
+    "format_date",
+    "format_number",
+    "format_percent",
+    "format_significant",
+]

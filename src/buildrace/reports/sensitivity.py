@@ -10,6 +10,7 @@ import html
 from pathlib import Path
 
 from buildrace.reports.compare import page, require_matplotlib, svg
+from buildrace.reports.formatting import format_significant
 
 TOTAL_COLOUR, FIRST_COLOUR = "#1f5fa8", "#9ecae1"
 
@@ -44,7 +45,7 @@ def render_sensitivity(summary: dict) -> str:
     head = "<tr><th>parameter</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"
     body_rows = "".join(
         f"<tr><td>{html.escape(r['parameter'])}</td>"
-        + "".join(f"<td>{'—' if r[c] is None else f'{r[c]:.3g}'}</td>" for c in cols)
+        + "".join(f"<td>{'—' if r[c] is None else format_significant(r[c])}</td>" for c in cols)
         + "</tr>"
         for r in summary["indices"]
     )
@@ -52,7 +53,7 @@ def render_sensitivity(summary: dict) -> str:
     body = (
         f"<h1>Sensitivity of {html.escape(summary['metric'])}</h1>"
         f"<p>{html.escape(summary['method'])}, n = {summary['n']}, {summary['runs']} simulations, seed {summary['seed']}. "
-        f"The metric over the sample: median {mid:.3g} (5-95%: {lo:.3g} to {hi:.3g}). {html.escape(summary.get('note', ''))}</p>"
+        f"The metric over the sample: median {format_significant(mid)} (5-95%: {format_significant(lo)} to {format_significant(hi)}). {html.escape(summary.get('note', ''))}</p>"
         f"<figure>{svg(bars_figure(summary))}</figure><table>{head}{body_rows}</table>"
     )
     return page(f"buildrace: sensitivity of {summary['metric']}", body)

@@ -15,6 +15,7 @@ from buildrace.reports.formatting import (
     format_date,
     format_number,
     format_percent,
+    format_significant,
 )
 
 
@@ -67,3 +68,24 @@ def test_dates_follow_the_locale():
 def test_an_unknown_language_is_a_clear_error():
     with pytest.raises(InputError, match="no number format for language 'xx'"):
         format_number(1.0, 0, "xx")
+
+
+@given(
+    st.one_of(
+        st.floats(min_value=1e-4, max_value=999.4),
+        st.floats(min_value=-999.4, max_value=-1e-4),
+        st.just(0.0),
+    ),
+    st.booleans(),
+)
+def test_significant_digits_are_what_g_formatting_wrote(x, sign):
+    # The English-only reports (compare, explain, backtest, sensitivity) used "%.3g".
+    assert format_significant(x, 3, "en", sign=sign) == (f"{x:+.3g}" if sign else f"{x:.3g}")
+
+
+def test_large_and_tiny_numbers_are_written_out_not_as_exponents():
+    assert format_significant(1234.0) == "1,230"
+    assert format_significant(6.3e6, lang="vi") == "6.300.000"
+    assert format_significant(1.23e-5) == "0.0000123"
+    assert format_significant(0.0009998) == "0.001"
+    assert format_significant(-1234.5, sign=True) == "-1,230"
