@@ -8,7 +8,8 @@
    prices) and energy, floored at 15% of the unit cost.
 3. Supplier preferences theta (per economy and stage, then per site within an economy)
    are fitted by a multiplicative fixed point (as in iterative proportional fitting) so
-   that the trade and site logits reproduce base-year production exactly.
+   that the trade and site logits reproduce base-year production exactly, and observed
+   bilateral shares where the record gives them (:mod:`buildrace.engine.preference_fit`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from buildrace.engine import cost as costk
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+from buildrace.engine.preference_fit import FIT_TOLERANCE, fit_preferences
 from buildrace.engine.structure import Structure, cluster_mass
 from buildrace.engine.trade import (
     allocate_with_local_content,
@@ -30,7 +32,6 @@ from buildrace.engine.trade import (
 from buildrace.model.compile import Compiled
 
 FIT_ITERATIONS = 200
-FIT_TOLERANCE = 1e-10
 FACTOR_COST_FLOOR = 0.15
 
 
@@ -146,33 +147,6 @@ def credit_per_unit(cost_econ, credit, credit_share):
     return credit + credit_share * cost_econ
 
 
-TRADE_FIT_TOLERANCE = 2e-3
-"""Bilateral shares are fitted to this absolute deviation (the record is far coarser)."""
-
-
-def bilateral_step(flows, target):
-    """One multiplicative step of the bilateral fit (iterative proportional fitting).
-
-    Each observed share (supplier e's share of market m's purchases of s) moves toward its
-    target; the unobserved suppliers of the same market share what is left, in their
-    current proportions. Returns the multipliers (N, M, E, S) and each draw's largest
-    deviation from the targets, scaled so that ``TRADE_FIT_TOLERANCE`` reads as the fit
-    tolerance. Suppliers that sell nothing there cannot be moved and are left out.
-    """
-    served = flows.sum(axis=2, keepdims=True)
-    share = safe_divide(flows, served)
-    has = np.isfinite(target)[None] & (share > 0)
-    tgt = np.where(has, np.nan_to_num(target)[None], 0.0)
-    adj = np.where(has, safe_divide(tgt, share, 1.0), 1.0)
-    rest_target = 1.0 - tgt.sum(axis=2, keepdims=True)
-    rest_now = np.where(has, 0.0, share).sum(axis=2, keepdims=True)
-    fill = np.where(rest_now > 0, safe_divide(np.maximum(rest_target, 0.0), rest_now, 1.0), 1.0)
-    market_has = has.any(axis=2, keepdims=True)
-    adj = np.where(has, adj, np.where(market_has, fill, 1.0))
-    dev = np.where(has, np.abs(share - tgt), 0.0).reshape(flows.shape[0], -1).max(axis=1)
-    return np.sqrt(np.clip(adj, 1e-3, 1e3)), dev * (FIT_TOLERANCE / TRADE_FIT_TOLERANCE)
-
-
 def calibrate(c: Compiled, st: Structure) -> Calibration:
     ix, pol, N = c.index, c.policy, c.draws
     E, S = st.E, st.S
@@ -209,28 +183,13 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     target = c.trade_target  # (M, E, S) observed shares, NaN where unobserved
     bilateral = np.ones((N, E, E, S))
 
-    def fit_theta(cost_econ):
+    def fit_theta(cost_econ, theta0=None):
         nonlocal bilateral
         dlv = delivered_cost(effective_cost(cost_econ, credit, credit_share), pol.tariff[0], pol.pool_premium[0], transport, st.offdiag)
-        theta = np.ones((N, E, S))
-        pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], theta) * capacity_weight(avail, c.mp("capacity_weight_exponent", 3))[:, None]
-        err = np.inf
-        active = np.ones(N, dtype=bool)  # per-draw convergence: a draw's fit ignores the batch
+        pref = logit_preference(dlv, avail, lam, pol.trade_factor[0], np.ones((N, E, S))) * capacity_weight(avail, c.mp("capacity_weight_exponent", 3))[:, None]
         # the bilateral fit converges more slowly: it gets more rounds
-        for _ in range(FIT_ITERATIONS if target is None else 5 * FIT_ITERATIONS):
-            flows, _, _ = allocate_with_local_content(demand, avail, pref * theta[:, None] * bilateral, pol.local_share[0], pol.local_members[0])
-            q = flows.sum(axis=1)
-            adj = np.where((q > 0) & (q0 > 0), safe_divide(q0, q, 1.0), 1.0)
-            dev = np.abs(adj - 1.0).reshape(N, -1).max(axis=1)
-            if target is not None:
-                b_adj, b_dev = bilateral_step(flows, target)
-                dev = np.maximum(dev, b_dev)
-                bilateral = np.where(active[:, None, None, None], bilateral * b_adj, bilateral)
-            err = float(dev.max()) if dev.size else 0.0
-            active &= dev >= FIT_TOLERANCE
-            if not active.any():
-                break
-            theta = np.where(active[:, None, None], theta * adj, theta)
+        rounds = FIT_ITERATIONS if target is None else 5 * FIT_ITERATIONS
+        theta, bilateral, err = fit_preferences(demand, avail, pref, q0, target, pol.local_share[0], pol.local_members[0], rounds, theta0, bilateral)
         producing = q0 > 0
         # normalise: producers' output-weighted mean theta is 1; entrants get 1
         mean = safe_divide((theta * q0).sum(axis=1, keepdims=True), q0.sum(axis=1, keepdims=True), 1.0)
@@ -279,7 +238,7 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
     mean_tp = safe_divide(group_sum(theta_pair * q0_pair, starts, E, S), q0, 1.0)
     theta_pair = np.where(q0_pair > 0, theta_pair / to_pairs(mean_tp, pg), 1.0)
     cost_e = economy_cost(cost0, avail_pair, theta_pair, lam_w, ix, st)
-    theta, flows, _, err = fit_theta(cost_e)
+    theta, flows, _, err = fit_theta(cost_e, theta)  # warm start: the costs moved little
     import_share0 = safe_divide(flows, flows.sum(axis=2, keepdims=True))
     q = split_to_sites(flows.sum(axis=1), avail_pair, cost0, theta_pair, lam_w, ix)
     fit_error = float(np.max(np.abs(q - q0_pair) / np.maximum(q0_pair, 1e-9 * q0_pair.max())))
