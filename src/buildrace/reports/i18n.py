@@ -164,9 +164,7 @@ class Names:
         return self._name(self.economies, code)
 
     def _translate_unit(self, unit: str) -> str:
-        if self.lang not in LANGUAGES:
-            return unit
-        return str(_load(self.lang).get("units", {}).get(unit, unit))
+        return load_locale(self.lang).unit(unit) if self.lang in LANGUAGES else unit
 
     def unit(self, stage: str) -> str:
         """The stage's physical unit in this language (``GWh``, ``t Li quy đổi``, ``xe``)."""
