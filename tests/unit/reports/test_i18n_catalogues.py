@@ -211,3 +211,18 @@ def test_the_vietnamese_race_report_shows_no_english_stage_or_unit(race) -> None
     assert re.search(r"\d,\d", numbers)
     assert not re.findall(r"\d\.\d{1,2}(?!\d)", numbers), "an English decimal point"
     assert not re.findall(r"\d,\d{3}(?!\d)", numbers), "an English thousands separator"
+
+
+@pytest.mark.parametrize("folder", CATALOGUE_DIRS, ids=lambda p: p.parent.name)
+def test_every_translation_keeps_the_placeholders(folder: Path) -> None:
+    # A placeholder dropped in translation silently loses a name or a number from the
+    # sentence; one added raises KeyError when the string is filled.
+    en = _flat_keys(yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8")))
+    vi = _flat_keys(yaml.safe_load((folder / "vi.yaml").read_text(encoding="utf-8")))
+    fields = re.compile(r"{(\w*)}")
+    differ = {
+        k: (sorted(set(fields.findall(str(v)))), sorted(set(fields.findall(str(vi.get(k, ""))))))
+        for k, v in en.items()
+        if set(fields.findall(str(v))) != set(fields.findall(str(vi.get(k, ""))))
+    }
+    assert not differ, f"{folder / 'vi.yaml'}: placeholders differ (en, vi): {differ}"
