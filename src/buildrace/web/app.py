@@ -11,10 +11,10 @@ bounded pool). Serve it with uvicorn (``buildrace serve``) or test it with FastA
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 
 from buildrace.web import errors
@@ -54,12 +54,10 @@ def create_app(cache_size: int = CACHE_SIZE, runs: int = MAX_CONCURRENT_RUNS) ->
     cache_size : answers kept in the cache
     runs : computations running at once (the pool's size)
     """
+    # The pool lives as long as the application (no shutdown at the end of a lifespan:
+    # a test client or a server may start the same application again); its threads
+    # start with the first computation and idle ones end with the interpreter.
     pool = ThreadPoolExecutor(max_workers=runs, thread_name_prefix="buildrace-run")
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        yield
-        pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="buildrace",
@@ -71,7 +69,6 @@ def create_app(cache_size: int = CACHE_SIZE, runs: int = MAX_CONCURRENT_RUNS) ->
         version=_version(),
         responses=_ERRORS,  # type: ignore[arg-type]
         strict_content_type=False,  # a body sent without a Content-Type is read as JSON
-        lifespan=lifespan,
     )
     app.state.cache = SingleFlightCache(pool, cache_size)
     app.state.file_cache = SingleFlightCache(pool, FILE_CACHE_SIZE)
@@ -79,6 +76,22 @@ def create_app(cache_size: int = CACHE_SIZE, runs: int = MAX_CONCURRENT_RUNS) ->
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.include_router(router)
+
+    def openapi() -> dict:
+        # Errors are JSON on every route, the CSV download's included (FastAPI would
+        # describe them in the route's own media type).
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+            for methods in spec.get("paths", {}).values():
+                for op in methods.values():
+                    for code, response in op.get("responses", {}).items():
+                        if code[0] in "45":
+                            response["content"] = error
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:

@@ -138,6 +138,8 @@ def validation_message(request: Request, err: dict[str, Any]) -> tuple[int, str,
     field, lever = _path(loc[1:])
     hint = "; see GET /api/levers for each lever's fields and ranges" if lever or field.startswith(("policies", "a.policies", "b.policies")) else "; see /docs"
     if not field:
+        if kind == "missing" and where == "body":
+            return 422, f"the body is missing; send a JSON object such as {EXAMPLE_BODY}", None
         if kind in ("model_attributes_type", "dict_type", "model_type"):
             return 422, f"the body must be a JSON object such as {EXAMPLE_BODY}", None
         return 422, f"{err.get('msg', 'invalid request')}{hint}", None
