@@ -374,9 +374,12 @@ def test_explain_contributions_sum_to_the_difference(client):
 
 BAD_BODIES = [
     ('{"scenario": "race",', 400, "not valid JSON", None),
-    ('{"scenario": "race", "draws": NaN}', 400, "NaN is not a JSON number", None),
-    ('{"policies": [{"lever": "tariff", "rate": Infinity}]}', 400, "Infinity is not a JSON number", None),
-    ('{"draws": -Infinity}', 400, "is not a JSON number", None),
+    ('{"scenario": "race", "draws": NaN}', 400, "NaN at character 30 is not a JSON number; send a finite number or null", None),
+    ('{"policies": [{"lever": "tariff", "rate": Infinity}]}', 400, "Infinity at character 42 is not a JSON number", None),
+    ('{"draws": -Infinity}', 400, "-Infinity at character 10 is not a JSON number", None),
+    ("[" * 5000 + "]" * 5000, 400, "the body nests deeper than 32 levels", None),
+    ('{"remove": [{"lever": "tariff", "importer": ' + "[" * 40 + "]" * 40 + "}]}", 400, "nests deeper than 32 levels", None),
+    ('{"policies": [{"lever": "tariff", "note": "\\ud800"}]}', 400, "lone UTF-16 surrogate", None),
     ("\xff\xfe", 400, "not valid JSON", None),
     ("[1, 2]", 422, "must be a JSON object", None),
     ({"scenario": "race", "colour": "red"}, 422, "unknown field 'colour'; valid: draws, end_year, policies", "colour"),
@@ -465,6 +468,13 @@ def test_chunked_body_over_the_limit_is_413(client):
             yield b" " * 1024
 
     assert_error(client.post("/api/race", content=chunks()), 413, "over the limit", None)
+
+
+def test_head_is_get_without_the_body(client):
+    for path in ("/", "/api/levers", "/static/dashboard.js"):
+        r = client.head(path)
+        assert r.status_code == 200 and r.content == b"" and int(r.headers["content-length"]) > 0
+    assert client.head("/api/race").status_code == 405
 
 
 def test_body_without_content_type_is_read_as_json(client):

@@ -21,7 +21,7 @@ from buildrace.web import errors
 from buildrace.web.cache import CACHE_SIZE, SingleFlightCache
 from buildrace.web.errors import ErrorBody, error_response
 from buildrace.web.routes import router
-from buildrace.web.transport import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
+from buildrace.web.transport import MAX_BODY_BYTES, BodyLimit, HeadAsGet, SecurityHeaders
 
 MAX_CONCURRENT_RUNS = 2
 """Computations running at once; further requests queue in the pool."""
@@ -75,6 +75,7 @@ def create_app(cache_size: int = CACHE_SIZE, runs: int = MAX_CONCURRENT_RUNS) ->
     errors.install(app)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.include_router(router)
 
     def openapi() -> dict:

@@ -133,6 +133,8 @@ def validation_message(request: Request, err: dict[str, Any]) -> tuple[int, str,
     if kind == "json_invalid":
         detail = (err.get("ctx") or {}).get("error", "")
         pos = loc[1] if len(loc) > 1 else "?"
+        if str(detail).startswith("refused: "):
+            return 400, str(detail).removeprefix("refused: "), None
         return 400, (f"the body is not valid JSON ({detail} at character {pos}); send a JSON object such as"
                      f" {EXAMPLE_BODY}"), None
     field, lever = _path(loc[1:])

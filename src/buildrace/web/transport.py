@@ -72,8 +72,38 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+REFUSED = "refused: "
+"""Marks a body that parses but is refused here (the error handler words it apart)."""
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects in a body (a scenario file's limit too)."""
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(name)
+
+
+def _check_tree(value: Any) -> str | None:
+    """Why ``value`` cannot be taken (nested too deep, a lone surrogate), or None.
+
+    Iterative, so a deep body never reaches Python's recursion limit here."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a string holds a lone UTF-16 surrogate (such as \\ud800); send the character itself"
+            continue
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"the body nests deeper than {MAX_DEPTH} levels; no field of the API needs more than a few"
+            children = list(item.items()) if isinstance(item, dict) else [(None, v) for v in item]
+            for key, child in children:
+                if key is not None:
+                    stack.append((key, depth))
+                stack.append((child, depth + 1))
+    return None
 
 
 class _StrictJSONRequest(Request):
@@ -81,12 +111,19 @@ class _StrictJSONRequest(Request):
         if not hasattr(self, "_json"):
             text = (await self.body()).decode("utf-8", errors="replace")
             try:
-                self._json = json.loads(text, parse_constant=_refuse_constant)
+                data = json.loads(text, parse_constant=_refuse_constant)
             except json.JSONDecodeError:
                 raise
             except ValueError as exc:  # NaN, Infinity, -Infinity
                 pos = max(text.find(str(exc)), 0)
-                raise json.JSONDecodeError(f"{exc} is not a JSON number; send a finite number or null", text, pos) from None
+                message = f"{REFUSED}{exc} at character {pos} is not a JSON number; send a finite number or null"
+                raise json.JSONDecodeError(message, text, pos) from None
+            except RecursionError:
+                raise json.JSONDecodeError(f"{REFUSED}the body nests deeper than {MAX_DEPTH} levels", text, 0) from None
+            problem = _check_tree(data)
+            if problem:
+                raise json.JSONDecodeError(REFUSED + problem, text, 0)
+            self._json = data
         return self._json
 
 
@@ -104,6 +141,26 @@ class StrictJSONRoute(APIRoute):
 
 
 
+
+
+class HeadAsGet:
+    """ASGI middleware: ``HEAD`` answered as ``GET`` without the body (HTTP/1.1 asks
+    every resource that takes GET to take HEAD; the routes are declared for GET only)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 SECURITY_HEADERS = [
@@ -141,4 +198,4 @@ class SecurityHeaders:
 
         await self.app(scope, receive, with_headers)
 
-__all__ = ["MAX_BODY_BYTES", "SECURITY_HEADERS", "BodyLimit", "SecurityHeaders", "StrictJSONRoute"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "SECURITY_HEADERS", "BodyLimit", "HeadAsGet", "SecurityHeaders", "StrictJSONRoute"]
