@@ -93,6 +93,7 @@ def test_openapi_describes_every_route_and_its_errors(client):
     for path, method in routes.items():
         op = spec["paths"][path][method]
         assert {"200", "413", "422"} <= set(op["responses"]), path
+        assert ("400" in op["responses"]) == (method == "post") and ("503" in op["responses"]) == (path == "/api/site")
     race = spec["components"]["schemas"]["RaceRequest"]
     assert race["properties"]["draws"]["maximum"] == schemas.MAX_DRAWS
     assert race["properties"]["policies"]["maxItems"] == schemas.MAX_POLICIES

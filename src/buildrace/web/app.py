@@ -34,6 +34,9 @@ STATIC = {
 }
 """The only files served under ``/static/`` (a fixed list: no path is ever joined)."""
 
+OPTIONAL_ROUTES = {"/api/site"}
+"""Routes that need an optional extra (503 without it)."""
+
 _ERRORS = {
     400: {"model": ErrorBody, "description": "the body is not JSON"},
     413: {"model": ErrorBody, "description": "the body is over the size limit"},
@@ -84,9 +87,14 @@ def create_app(cache_size: int = CACHE_SIZE, runs: int = MAX_CONCURRENT_RUNS) ->
         if app.openapi_schema is None:
             spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-            for methods in spec.get("paths", {}).values():
-                for op in methods.values():
-                    for code, response in op.get("responses", {}).items():
+            for path, methods in spec.get("paths", {}).items():
+                for method, op in methods.items():
+                    responses = op.get("responses", {})
+                    if method == "get":
+                        responses.pop("400", None)  # no body to be malformed
+                    if path not in OPTIONAL_ROUTES:
+                        responses.pop("503", None)
+                    for code, response in responses.items():
                         if code[0] in "45":
                             response["content"] = error
             app.openapi_schema = spec

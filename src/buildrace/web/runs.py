@@ -110,10 +110,7 @@ def explain(req: ExplainRequest) -> dict:
     need_shock(built, req)
     result = _run(lambda: api.explain(built.scenario, draws=req.draws, seed=req.seed, max_players=req.max_players,
                                       reference=built.reference), built, req)
-    summary = dict(result.summary)
-    summary.pop("reference_values", None)  # the same numbers as no_policy
-    summary.pop("never_counts_as", None)
-    return finite(summary)
+    return finite(result.summary)
 
 
 def backtest(req: BacktestQuery) -> dict:

@@ -281,8 +281,10 @@ class ExplainAnswer(BaseModel):
     method: str
     grouping: str
     runs: int
+    never_counts_as: str
     metrics: list[str]
     no_policy: dict[str, Number]
+    reference_values: dict[str, Number]
     full: dict[str, Number]
     difference: dict[str, Number]
     players: list[Player]
