@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine.groups import power
+
 
 def learning_exponent(learning_rate: np.ndarray) -> np.ndarray:
     """Wright's-law exponent b from a learning rate LR (cost fall per doubling)."""
@@ -32,12 +34,12 @@ def experience(x_pair, x_econ_pair, x_world_pair, phi_econ, phi_world):
 
 def learning_factor(xeff, xeff0, b_pair):
     """(Xeff / Xeff0) ** (-b): 1 in the base year, falling as experience accumulates."""
-    return (np.maximum(xeff, xeff0) / xeff0) ** (-b_pair)
+    return power(np.maximum(xeff, xeff0) / xeff0, -b_pair)
 
 
 def agglomeration(mass_pair, mass_ref, alpha):
     """A = (1 + M / M_ref) ** (-alpha)."""
-    return (1.0 + mass_pair / mass_ref) ** (-alpha)
+    return power(1.0 + mass_pair / mass_ref, -alpha)
 
 
 def integration(local_input_share_pair, kappa_pair):

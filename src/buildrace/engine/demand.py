@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine.groups import power
+
 
 def final_use_demand(
     demand0: np.ndarray,
@@ -37,7 +39,7 @@ def final_use_demand(
     """
     ratio = np.where(use_price0 > 0, use_price / np.where(use_price0 > 0, use_price0, 1.0), 1.0)
     path = demand0[None] * growth_t
-    base = path * ratio ** (-elasticity[:, None, :])
+    base = path * power(ratio, -elasticity[:, None, :])
     extra = np.maximum(base - path, 0.0) @ coupling  # batched over draws
     return base + extra
 

@@ -24,3 +24,16 @@ def safe_divide(num: np.ndarray, den: np.ndarray, fill: float = 0.0) -> np.ndarr
     out = np.full(np.broadcast_shapes(num.shape, den.shape), fill, dtype=float)
     np.divide(num, den, out=out, where=den > 0)
     return out
+
+
+def power(base, exponent):
+    """``base ** exponent`` that rounds the same whatever the batch of draws.
+
+    NumPy's power loop special-cases an exponent that is constant along its inner loop
+    (-1 becomes a reciprocal, 0.5 a square root, 2 a square), and whether a broadcast
+    exponent is constant along the inner loop depends on the lengths of the other axes:
+    a one-draw run would round differently (by an ulp) from the same draw in a batch.
+    With the exponent spelt out to the full shape the general loop runs every time.
+    """
+    shape = np.broadcast_shapes(np.shape(base), np.shape(exponent))
+    return np.power(base, np.array(np.broadcast_to(exponent, shape), dtype=float, order="C"))

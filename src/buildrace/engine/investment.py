@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine.groups import power
+
 
 def margin_signal(netback, cost_eff, capex_eff, utilisation, hurdle_gap):
     """Expected return above hurdle, z (N, E, S)."""
@@ -27,7 +29,7 @@ def margin_signal(netback, cost_eff, capex_eff, utilisation, hurdle_gap):
 def capital_recovery(rate, lifetime):
     """Capital recovery factor: the annuity per unit of capex at ``rate`` over ``lifetime`` years."""
     rate = np.maximum(rate, 1e-9)
-    return rate / (1.0 - (1.0 + rate) ** (-np.maximum(lifetime, 1.0)))
+    return rate / (1.0 - power(1.0 + rate, -np.maximum(lifetime, 1.0)))
 
 
 def logistic(z, beta):
@@ -37,5 +39,5 @@ def logistic(z, beta):
 def capacity_gap(expected_sales, growth, lead_years, utilisation, capacity, pipeline):
     """Capacity to add (N, E, S): expected sales at the end of the lead time over target
     utilisation, less capacity and pipeline, floored at zero."""
-    needed = expected_sales * (1.0 + growth) ** lead_years / utilisation
+    needed = expected_sales * power(1.0 + growth, lead_years) / utilisation
     return np.maximum(needed - capacity - pipeline, 0.0)

@@ -26,7 +26,7 @@ from buildrace.engine.calibrate import (
 from buildrace.engine.calibration_cache import cached_calibrate
 from buildrace.engine.cost import learning_factor
 from buildrace.engine.demand import final_use_demand, stage_demand
-from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
 from buildrace.engine.origin import compliant_share, value_added_origin
 from buildrace.engine.structure import Structure, build_structure
@@ -168,7 +168,7 @@ def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None
     for consumer in np.flatnonzero(c.substitutes.any(axis=1)):  # substitute groups (one: packs)
         inputs = np.flatnonzero(c.substitutes[consumer])
         base = cal.intensity[consumer, inputs]  # (K,)
-        w = base[None] * np.maximum(rel[:, inputs], 1e-6) ** (-sigma)
+        w = base[None] * power(np.maximum(rel[:, inputs], 1e-6), -sigma)
         out[:, consumer, inputs] = base.sum() * w / w.sum(axis=1, keepdims=True)
     if current is not None:
         k = c.mp("mix_adjustment", 3)
@@ -305,7 +305,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     horizon_e = c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :]
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     life_e = c.stage["lifetime_years"][:, None, :]
-    surviving = capacity_e * (1.0 - 1.0 / life_e) ** horizon_e
+    surviving = capacity_e * power(1.0 - 1.0 / life_e, horizon_e)
     gap = inv.capacity_gap(expected, growth[:, None, :], horizon_e, c.mp("target_utilisation", 3), surviving, pipeline_e)
     netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + tariff_n)
     # producers value capacity at the prices of the markets they expect to sell in:
@@ -327,7 +327,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # economies by their share of that supply, and taken off each one's plan
     # (the need is this year's demand, shortages included, grown over the lead time:
     # the potential demand investors otherwise plan for can run ahead of it)
-    world_need = (cl.demand.sum(axis=1)[:, None, :] * (1.0 + growth[:, None, :]) ** horizon_e / u_target).max(axis=1)
+    world_need = (cl.demand.sum(axis=1)[:, None, :] * power(1.0 + growth[:, None, :], horizon_e) / u_target).max(axis=1)
     world_supply = (surviving + pipeline_e).sum(axis=1)
     excess = np.maximum(world_supply - world_need, 0.0)
     supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
@@ -353,7 +353,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     permit = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None]
     build = c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
     cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
-    survive = (1.0 - cp) ** permit * (1.0 - cb) ** build
+    survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
     mean_cost = to_pairs(safe_divide(group_sum(cost_pair, starts, E, S), st.pair_count[None].astype(float), 1.0), pg)
     w_site = np.exp(-c.mp("siting_beta", 2) * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + pol.attract[t][None])
     share_site = safe_divide(w_site, to_pairs(group_sum(w_site, starts, E, S), pg))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from buildrace.engine import backend
-from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 
 SETTLED = 1e-12
 """Relative residue of demand treated as served (floating-point dust)."""
@@ -66,7 +66,7 @@ def capacity_weight(avail, alpha):
     (buyers keep second sources), which damps the winner-take-all feedback between
     share and investment.
     """
-    return np.where(avail > 0, np.maximum(avail, 1e-300) ** (np.asarray(alpha) - 1.0), 1.0)
+    return np.where(avail > 0, power(np.maximum(avail, 1e-300), np.asarray(alpha) - 1.0), 1.0)
 
 
 def price_index(delivered, avail, theta, factor, lam):
