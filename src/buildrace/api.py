@@ -38,6 +38,7 @@ def simulate(
     parameter_values: dict[tuple[str, ...], np.ndarray] | None = None,
     executor: str = "serial",
     workers: int = 1,
+    first_draw: int = 0,
 ) -> xr.Dataset:
     """Simulate a scenario over its horizon.
 
@@ -53,6 +54,9 @@ def simulate(
         :func:`buildrace.model.compile.compile_scenario`); calibration and sensitivity use it
     executor, workers : where chunks run: ``serial`` (default), ``processes`` (a local
         pool of ``workers``) or ``dask`` (a Dask cluster); results are bit-identical
+    first_draw : index of the first draw in the seed's stream: the run simulates draws
+        ``first_draw .. first_draw + draws - 1``, each with the bits it has in any other
+        run of the same seed (an ensemble store runs its chunks this way)
 
     Returns
     -------
@@ -70,15 +74,18 @@ def simulate(
         raise InputError(f"seed must be an integer >= 0 (got {seed!r})")
     if not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be an integer >= 1 (got {workers!r})")
+    if not isinstance(first_draw, int) or first_draw < 0:
+        raise InputError(f"first_draw must be an integer >= 0 (got {first_draw!r})")
     keep = kept_outputs(draws)
     tasks = []
     for lo in range(0, draws, CHUNK_DRAWS):
         n = min(CHUNK_DRAWS, draws - lo)
         values = {k: np.asarray(v)[lo : lo + n] for k, v in (parameter_values or {}).items()}
-        tasks.append(ChunkTask(scenario=sc, world=world, seed=seed, offset=lo, draws=n, parameter_values=values, keep=keep))
+        tasks.append(ChunkTask(scenario=sc, world=world, seed=seed, offset=first_draw + lo, draws=n, parameter_values=values, keep=keep))
     # the first chunk's compilation checks the scenario and gives the identifiers; a
     # serial run reuses it rather than compiling twice
-    meta = compile_scenario(sc, draws=tasks[0].draws, world=world, seed=seed, parameter_values=tasks[0].parameter_values)
+    meta = compile_scenario(sc, draws=tasks[0].draws, world=world, seed=seed, draw_offset=first_draw,
+                            parameter_values=tasks[0].parameter_values)
     if executor == "serial":
         tasks[0] = replace(tasks[0], compiled=meta)
     parts = run_chunks(tasks, executor=executor, workers=workers, progress=(lambda d: progress(d, draws)) if progress else None)
@@ -103,6 +110,8 @@ def simulate(
         "buildrace_version": _version(),
     }
     ds = to_dataset(out, meta.index, draws, attrs)
+    if first_draw:
+        ds = ds.assign_coords({DRAW: ds[DRAW].values + first_draw})
     ds["intensity_calibration"] = ((STAGE,), parts[0].intensity_scale)
     return ds
 
@@ -199,13 +208,14 @@ def race(
     executor: str = "serial",
     workers: int = 1,
     reference: Scenario | str | None = None,
+    first_draw: int = 0,
 ) -> RaceResult:
     """Run a scenario and its reference path (same draws, same seed) and compute the race metrics.
 
     Parameters
     ----------
     scenario : a Scenario, a built-in name or a scenario file
-    draws, seed, progress, world, executor, workers : as in :func:`simulate`
+    draws, seed, progress, world, executor, workers, first_draw : as in :func:`simulate`
     reference : the reference path (see :func:`reference_scenario`); the scenario's own
         no-shock counterfactual is run as well when it differs, for the second view
 
@@ -225,7 +235,8 @@ def race(
     # of the usual exporter can be measured against any reference
     for k, run_sc in enumerate(runs):
         tick = (lambda d, t, k=k: progress(k * t + d, len(runs) * t)) if progress else None
-        done[k] = simulate(run_sc, draws=draws, seed=seed, progress=tick, world=world, executor=executor, workers=workers)
+        done[k] = simulate(run_sc, draws=draws, seed=seed, progress=tick, world=world, executor=executor, workers=workers,
+                           first_draw=first_draw)
     res = done[0]
     ref = done[runs.index(ref_sc)] if ref_sc in runs else res
     if own_sc in runs:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,27 +40,44 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
 class Progress:
     """A progress bar (rich) for long runs; silent when not a terminal or with --json."""
 
-    def __init__(self, enabled: bool, description: str):
+    def __init__(self, enabled: bool, description: str, unit: str | None = None):
         self.enabled = enabled and sys.stderr.isatty()
         self.description = description
+        self.unit = unit  # with a unit: "done/total unit", "rate unit/s" and time left
         self._bar = None
         self._task = None
 
     def __enter__(self):
         if self.enabled:
             try:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    TextColumn,
+                    TimeRemainingColumn,
+                )
                 from rich.progress import Progress as RichProgress
 
-                self._bar = RichProgress(transient=True)
+                columns = () if self.unit is None else (
+                    TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn(self.unit), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                )
+                self._bar = RichProgress(*columns, transient=True)
                 self._bar.__enter__()
-                self._task = self._bar.add_task(self.description, total=1)
+                self._task = self._bar.add_task(self.description, total=1, rate="")
+                self._started = time.monotonic()
+                self._first: int | None = None
             except ModuleNotFoundError:
                 self.enabled = False
         return self
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, completed=done, total=total)
+            if self._first is None:  # work resumed from a store is not counted in the rate
+                self._first, self._started = done, time.monotonic()
+            elapsed = time.monotonic() - self._started
+            rate = f"{(done - self._first) / elapsed:,.1f} {self.unit}/s" if self.unit and elapsed > 0 and done > self._first else ""
+            self._bar.update(self._task, completed=done, total=total, rate=rate)
 
     def __exit__(self, *exc):
         if self._bar is not None:

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-import sys
-import time
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("ensemble", help="run many draws into a crash-safe store (resumes after a kill)")
     p.add_argument("scenario")
-    p.add_argument("--draws", type=int, required=True)
-    p.add_argument("--store", required=True, help="store folder (created if absent)")
-    p.add_argument("--chunk", type=int, default=100, help="draws per chunk file")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--draws", type=int, required=True, help="number of draws (up to 10,000,000)")
+    p.add_argument("--store", required=True, help="store folder (created if absent; rerun the same command to resume)")
+    p.add_argument("--chunk", type=int, default=100, help="draws per chunk file (one vectorised pass each)")
+    p.add_argument("--seed", type=int, default=0, help="root seed: draw d is the d-th stream of it")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=1, help="local worker processes (a local Dask cluster above 1)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--json", action="store_true", help="print the store's path and counts as JSON")
     p.set_defaults(func=_run)
 
 
 def _run(args) -> int:
-    from buildrace.store import run_ensemble
+    import json
 
-    t0 = time.monotonic()
+    from buildrace.cli._render import Progress
+    from buildrace.store import connect, run_ensemble
 
-    def tick(done: int, total: int) -> None:
-        rate = done / max(time.monotonic() - t0, 1e-9)
-        left = (total - done) / rate if rate > 0 else float("nan")
-        print(f"\r{done}/{total} draws  {rate:.1f} draws/s  {left:.0f} s left", end="", file=sys.stderr)
-
-    run_ensemble(args.scenario, args.draws, args.store, chunk=args.chunk, seed=args.seed, progress=tick)
-    print(file=sys.stderr)
-    print(args.store)
+    with Progress(not args.json, f"ensemble {args.scenario}", unit="draws") as bar:
+        path = run_ensemble(args.scenario, args.draws, args.store, chunk=args.chunk, seed=args.seed, progress=bar,
+                            workers=args.workers, scheduler=args.scheduler)
+    if args.json:
+        rows, chunks = connect(path).execute("select (select count(*) from draws), (select count(*) from chunks)").fetchone()
+        print(json.dumps({"store": str(path), "draws": rows, "chunks": chunks}))
+    else:
+        print(path)
     return 0

@@ -17,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buildrace.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_DRAWS = 10_000_000
 """Documented ceiling on ``--draws`` (ten million): beyond it use several stores."""
@@ -58,7 +61,7 @@ def open_store(path: Path, meta: dict) -> Path:
     mfile = path / META
     if mfile.exists():
         old = json.loads(mfile.read_text())
-        for key in ("scenario_hash", "seed", "chunk"):
+        for key in ("scenario_hash", "seed", "chunk", "draw_stream"):
             if old.get(key) != meta.get(key):
                 raise InputError(
                     f"store {path} holds scenario {old.get('scenario')!r} with {key}={old.get(key)!r}, "
@@ -75,16 +78,29 @@ def chunk_path(path: Path, k: int) -> Path:
     return path / CHUNKS / f"chunk-{k:06d}.parquet"
 
 
-def write_chunk(path: Path, k: int, rows: list[dict], first: int, scen_hash: str) -> None:
-    """Write one chunk atomically: temp file, fsync, rename, fsync the folder."""
+def write_chunk(path: Path, k: int, rows: pd.DataFrame, first: int, scen_hash: str) -> None:
+    """Write one chunk atomically: temp file, fsync, rename, fsync the folder.
+
+    Values that are not finite (a stage that never recovers within the horizon) are
+    stored as SQL NULL, as the summary's JSON has them as null. The checksum is the
+    SHA-256 of the columns' names and values, in the file's column order.
+    """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cols = sorted({c for r in rows for c in r})
-    table = pa.table({c: [r.get(c) for r in rows] for c in cols})
-    body = json.dumps([[r.get(c) for c in cols] for r in rows]).encode()
+    cols = ["draw", *sorted(c for c in rows.columns if c != "draw")]
+    arrays, digest = {}, hashlib.sha256()
+    for c in cols:
+        values = rows[c].to_numpy()
+        if values.dtype.kind == "f":
+            arrays[c] = pa.array(values, mask=~np.isfinite(values))
+        else:
+            arrays[c] = pa.array(values)
+        digest.update(c.encode() + b"\0" + np.ascontiguousarray(values).tobytes())
+    table = pa.table(arrays)
     meta = {"first_draw": str(first), "last_draw": str(first + len(rows) - 1),
-            "rows": str(len(rows)), "checksum": hashlib.sha256(body).hexdigest(),
+            "rows": str(len(rows)), "checksum": digest.hexdigest(),
             "scenario_hash": scen_hash}
     table = table.replace_schema_metadata({f"buildrace.{k2}": v for k2, v in meta.items()})
     final = chunk_path(path, k)
@@ -131,63 +147,7 @@ def connect(path: str | Path):
     return con
 
 
-def _params(sc):
-    """The scenario's parameters with the world's priors, as the engine samples them.
-
-    Sampled with :func:`buildrace.ensemble.samplers.sample_leaves` and the draw's seed, which
-    is the stream :func:`buildrace.model.compile.compile_scenario` draws from.
-    """
-    from buildrace.model.priors import with_priors
-    from buildrace.model.world import load_world
-
-    return with_priors(sc.parameters, load_world(sc.world))
-
-
-def run_ensemble(scenario: str, draws: int, store: str | Path, chunk: int = 100, seed: int = 0,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
-    """Run ``draws`` draws of ``scenario`` in chunks into ``store``, skipping finished chunks.
-
-    Each draw ``d`` is simulated with :func:`buildrace.api.race` as a single draw with seed
-    ``seed + d``, so a draw's row depends on (scenario, seed, d) only: the chunk size,
-    resumption and executor cannot change its bits. Its metrics are those of
-    :func:`buildrace.api.race_metrics` (median over one draw is the draw itself).
-    """
-    from buildrace import api
-    from buildrace.ensemble.samplers import sample_leaves
-    from buildrace.io.scenario_file import load_scenario
-
-    if draws <= 0 or draws > MAX_DRAWS:
-        raise InputError(f"--draws {draws} is out of range; give 1 .. {MAX_DRAWS}")
-    if chunk <= 0:
-        raise InputError(f"--chunk {chunk} must be positive")
-    sc = load_scenario(scenario)
-    h = scenario_hash(sc)
-    params = _params(sc)
-    path = open_store(Path(store), {"scenario": sc.name, "scenario_hash": h, "seed": seed, "chunk": chunk})
-    done = done_chunks(path)
-    nchunks = -(-draws // chunk)
-    for k in range(nchunks):
-        first = k * chunk
-        n = min(chunk, draws - first)
-        if k in done:
-            if progress:
-                progress(first + n, draws)
-            continue
-        rows = []
-        for d in range(first, first + n):
-            r = api.race(sc, draws=1, seed=seed + d)
-            row: dict[str, float | None] = {}
-            flatten("", r.summary, row)
-            row.pop("seed", None)
-            row.pop("draws", None)
-            for leaf_path, vals in sample_leaves(params, seed + d, 0, 1).items():
-                row["param:" + ".".join(leaf_path)] = float(vals[0])
-            row["draw"] = float(d)
-            rows.append(row)
-        write_chunk(path, k, rows, first, h)
-        if progress:
-            progress(first + n, draws)
-    return path
-
+from buildrace.store import runner  # noqa: E402, F401  (a submodule; the runner uses the helpers above)
+from buildrace.store.runner import run_ensemble  # noqa: E402
 
 __all__ = ["MAX_DRAWS", "connect", "run_ensemble"]

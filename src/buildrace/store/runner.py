@@ -1,0 +1,183 @@
+"""Run an ensemble into a store, chunk by chunk: serially, on local processes or on Dask.
+
+A chunk is draws ``first .. first + n - 1`` of the seed's stream, simulated in one
+vectorised pass (:func:`buildrace.api.race` with ``first_draw``) and summarised per
+draw (:func:`buildrace.ensemble.draw_table.race_table`). A draw's row depends on
+(scenario, seed, draw) only, so the chunk size, the executor, and a resumption after a
+crash cannot change its bits. Finished chunks are written by the calling process only,
+one file each and atomically (:func:`buildrace.store.write_chunk`), in whatever order
+they finish; a chunk already in the store is never computed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+
+from buildrace.errors import InputError
+
+SCHEDULER_TIMEOUT_S = 10
+"""Seconds to wait for a Dask scheduler to answer before giving up with a message."""
+DRAW_STREAM = "seed-stream-v2"
+"""How draws get their random numbers (recorded in the store: draw d is the d-th stream
+of the seed). Stores written with an earlier scheme are refused rather than mixed."""
+
+
+def chunk_table(scenario, seed: int, first: int, n: int) -> pd.DataFrame:
+    """The rows of one chunk: race metrics and sampled parameters of draws first .. first+n-1.
+
+    A top-level function of picklable arguments, so process pools and Dask can run it.
+    """
+    from buildrace import api
+    from buildrace.ensemble.draw_table import race_table
+    from buildrace.ensemble.samplers import sample_leaves
+    from buildrace.model.priors import with_priors
+    from buildrace.model.world import load_world
+
+    r = api.race(scenario, draws=n, seed=seed, first_draw=first)
+    table = race_table(r.results, r.reference, r.scenario, r.policy_world if scenario.shocks else None)
+    # the parameters as the engine sampled them: the same streams as compile_scenario
+    params = with_priors(scenario.parameters, load_world(scenario.world))
+    sampled = {"param:" + ".".join(path): vals for path, vals in sample_leaves(params, seed, first, n).items()}
+    return pd.concat([table, pd.DataFrame(sampled)], axis=1)
+
+
+def _pending(draws: int, chunk: int, done: set[int]) -> list[tuple[int, int, int]]:
+    """(chunk number, first draw, draws) of the chunks not yet in the store."""
+    out = []
+    for k in range(-(-draws // chunk)):
+        first = k * chunk
+        if k not in done:
+            out.append((k, first, min(chunk, draws - first)))
+    return out
+
+
+def _serial(scenario, seed, todo) -> Iterator[tuple[int, int, pd.DataFrame]]:
+    for k, first, n in todo:
+        yield k, first, chunk_table(scenario, seed, first, n)
+
+
+def _processes(scenario, seed, todo, workers: int) -> Iterator[tuple[int, int, pd.DataFrame]]:
+    # at most two chunks a worker in flight: memory stays bounded whatever the draws
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        queue = list(todo)
+        flying: dict = {}
+        while queue or flying:
+            while queue and len(flying) < 2 * workers:
+                k, first, n = queue.pop(0)
+                flying[pool.submit(chunk_table, scenario, seed, first, n)] = (k, first)
+            finished, _ = wait(flying, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                k, first = flying.pop(fut)
+                yield k, first, fut.result()
+
+
+def _dask_client(workers: int, scheduler: str | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ModuleNotFoundError:
+        raise InputError("--workers and --scheduler need the dask extra: pip install 'buildrace[dask]'") from None
+    if scheduler is None:
+        return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+    try:
+        return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(
+            f"the Dask scheduler {scheduler} did not answer within {SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}); "
+            "check the address (tcp://HOST:PORT) and that `dask scheduler` runs there"
+        ) from None
+
+
+def _dask(scenario, seed, todo, client, own_cluster: bool) -> Iterator[tuple[int, int, pd.DataFrame]]:
+    from dask.distributed import as_completed
+
+    try:
+        futures = {client.submit(chunk_table, scenario, seed, first, n, pure=False): (k, first) for k, first, n in todo}
+        for fut in as_completed(futures):
+            k, first = futures[fut]
+            yield k, first, fut.result()
+            fut.release()  # the chunk is on disk: free its result on the cluster
+    finally:
+        cluster = getattr(client, "cluster", None) if own_cluster else None
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_ensemble(
+    scenario: str,
+    draws: int,
+    store: str | Path,
+    chunk: int = 100,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Path:
+    """Run ``draws`` draws of ``scenario`` in chunks into ``store``, skipping finished chunks.
+
+    Parameters
+    ----------
+    scenario : a built-in scenario name or a scenario file
+    draws : number of draws (1 .. :data:`buildrace.store.MAX_DRAWS`)
+    store : the store folder (created if absent)
+    chunk : draws per chunk file (each is one vectorised pass)
+    seed : root seed; draw ``d`` is the ``d``-th stream of it
+    progress : ``progress(done, total)`` in draws, as chunks finish
+    workers : local processes; above 1, chunks run on a local Dask cluster
+    scheduler : address of an existing Dask scheduler (``tcp://HOST:PORT``) to run on
+
+    Returns
+    -------
+    The store's path.
+    """
+    from buildrace.io.scenario_file import load_scenario
+    from buildrace.store import MAX_DRAWS, done_chunks, open_store, scenario_hash, write_chunk
+
+    for name, value, low in (("--draws", draws, 1), ("--chunk", chunk, 1), ("--workers", workers, 1), ("--seed", seed, 0)):
+        if not isinstance(value, int) or value < low:
+            raise InputError(f"{name} {value!r} is out of range: give an integer >= {low}")
+    if draws > MAX_DRAWS:
+        raise InputError(f"--draws {draws:,} is out of range: the ceiling is {MAX_DRAWS:,}; split the ensemble over several stores")
+    if scheduler is not None and workers > 1:
+        raise InputError("give --workers (a local cluster) or --scheduler (an existing one), not both")
+    sc = load_scenario(scenario)
+    h = scenario_hash(sc)
+    if Path(store).exists() and not Path(store).is_dir():
+        raise InputError(f"store {store} is a file; give a folder path (it is created if absent)")
+    # the cluster answers before the store is touched: a wrong address leaves no trace
+    use_dask = scheduler is not None or (workers > 1 and not _no_dask())
+    client = _dask_client(workers, scheduler) if use_dask else None
+    try:
+        path = open_store(Path(store), {"scenario": sc.name, "scenario_hash": h, "seed": seed, "chunk": chunk,
+                                        "draw_stream": DRAW_STREAM})
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    todo = _pending(draws, chunk, done_chunks(path))
+    done_draws = draws - sum(n for _, _, n in todo)
+    if progress:
+        progress(done_draws, draws)
+    if client is not None:
+        results = _dask(sc, seed, todo, client, own_cluster=scheduler is None)
+    elif workers > 1:
+        results = _processes(sc, seed, todo, workers)
+    else:
+        results = _serial(sc, seed, todo)
+    for k, first, table in results:
+        write_chunk(path, k, table, first, h)
+        done_draws += len(table)
+        if progress:
+            progress(done_draws, draws)
+    return path
+
+
+def _no_dask() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is None

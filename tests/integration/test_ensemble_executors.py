@@ -1,0 +1,89 @@
+"""An ensemble store gets the same bits whichever way its chunks run.
+
+Serial with two chunk sizes, a local process pool and a local Dask cluster write the same
+rows; a draw run alone (``first_draw``) has the bits it has inside a chunk; a chunk's
+rows carry the same values as the one-draw race summary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("duckdb")
+
+from buildrace import api  # noqa: E402
+from buildrace.ensemble.draw_table import race_table  # noqa: E402
+from buildrace.errors import InputError  # noqa: E402
+from buildrace.store import connect, flatten, open_store, run_ensemble, runner, write_chunk  # noqa: E402
+
+SCENARIO = "examples/uncertain_race.yaml"  # priors on: every draw differs
+
+
+def _rows(store):
+    return connect(store).execute("select * from draws order by draw").df()
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    path = tmp_path_factory.mktemp("serial") / "s"
+    run_ensemble(SCENARIO, 4, path, chunk=4, seed=5)
+    return _rows(path)
+
+
+def test_chunk_size_and_resumption_keep_the_bits(serial, tmp_path):
+    path = tmp_path / "small"
+    run_ensemble(SCENARIO, 2, path, chunk=1, seed=5)
+    run_ensemble(SCENARIO, 4, path, chunk=1, seed=5)  # resumes: chunks 2 and 3 only
+    got = _rows(path)
+    assert got.equals(serial[got.columns])
+
+
+def test_process_pool_and_dask_cluster_keep_the_bits(serial, tmp_path):
+    pytest.importorskip("distributed")
+    pool = tmp_path / "pool"
+    path = open_store(pool, {"scenario": "x", "scenario_hash": "h", "seed": 5, "chunk": 2})
+    sc = api.load_scenario(SCENARIO)
+    for k, first, table in runner._processes(sc, 5, [(0, 0, 2), (1, 2, 2)], workers=2):
+        write_chunk(path, k, table, first, "h")
+    cluster = tmp_path / "dask"
+    run_ensemble(SCENARIO, 4, cluster, chunk=2, seed=5, workers=2)
+    for got in (_rows(pool), _rows(cluster)):
+        assert got.equals(serial[got.columns])
+
+
+def test_a_draw_alone_has_its_chunk_bits():
+    both = api.simulate(SCENARIO, draws=3, seed=2)
+    alone = api.simulate(SCENARIO, draws=1, seed=2, first_draw=2)
+    assert alone.draw.values.tolist() == [2]
+    for v in ("production", "price", "capacity"):
+        assert np.array_equal(both[v].sel(draw=[2]).values, alone[v].values)
+
+
+def test_rows_match_the_one_draw_summary():
+    r = api.race("race", draws=1, seed=3)
+    table = race_table(r.results, r.reference, r.scenario, r.policy_world)
+    row: dict = {}
+    flatten("", r.summary, row)
+    common = [k for k in row if k in table.columns]
+    assert len(common) > 500
+    for k in common:
+        got, want = float(table[k].iloc[0]), row[k]
+        if want is None:  # never within the horizon
+            assert not math.isfinite(got), k
+        else:
+            assert math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-6), k
+    assert set(table["us_first:ev"]) <= {0.0, 1.0}
+
+
+def test_a_scheduler_that_does_not_answer_leaves_no_store(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT_S", 1)
+    path = tmp_path / "never"
+    with pytest.raises(InputError, match="did not answer"):
+        run_ensemble("baseline", 2, path, scheduler="tcp://127.0.0.1:9")
+    assert not path.exists()
+    with pytest.raises(InputError, match="not both"):
+        run_ensemble("baseline", 2, path, scheduler="tcp://127.0.0.1:9", workers=2)
