@@ -45,11 +45,13 @@ TRADE_FIT_TOLERANCE = 2e-3
 def bilateral_step(flows, target):
     """One multiplicative step of the bilateral fit (iterative proportional fitting).
 
-    Each observed share (supplier e's share of market m's purchases of s) moves toward its
-    target; the unobserved suppliers of the same market share what is left, in their
-    current proportions. Returns the multipliers (N, M, E, S) and each draw's largest
-    deviation from the targets, scaled so that ``TRADE_FIT_TOLERANCE`` reads as the fit
-    tolerance. Suppliers that sell nothing there cannot be moved and are left out.
+    ``flows`` (N, K, E) are the purchases of the K observed market-stages from each
+    supplier, ``target`` (K, E) the observed shares (NaN where unobserved). Each observed
+    share moves toward its target; the unobserved suppliers of the same market share what
+    is left, in their current proportions. Returns the multipliers (N, K, E) and each
+    draw's largest deviation from the targets, scaled so that ``TRADE_FIT_TOLERANCE``
+    reads as the fit tolerance. Suppliers that sell nothing there cannot be moved and are
+    left out.
     """
     served = flows.sum(axis=2, keepdims=True)
     share = safe_divide(flows, served)
@@ -61,7 +63,7 @@ def bilateral_step(flows, target):
     fill = np.where(rest_now > 0, safe_divide(np.maximum(rest_target, 0.0), rest_now, 1.0), 1.0)
     market_has = has.any(axis=2, keepdims=True)
     adj = np.where(has, adj, np.where(market_has, fill, 1.0))
-    dev = np.where(has, np.abs(share - tgt), 0.0).reshape(flows.shape[0], -1).max(axis=1)
+    dev = np.where(has, np.abs(share - tgt), 0.0).reshape(flows.shape[0], -1).max(axis=1, initial=0.0)
     return np.sqrt(np.clip(adj, 1e-3, 1e3)), dev * (FIT_TOLERANCE / TRADE_FIT_TOLERANCE)
 
 
@@ -118,7 +120,15 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
             demand[first], avail[first], preference[first], q0[first], target, local_share, local_members,
             rounds, theta[first], bilateral[first])
         return theta[inverse], bilateral[inverse], err
-    observed = None if target is None else np.isfinite(target)[None]
+    if target is not None:
+        # the bilateral fit touches only the market-stages the record observes (a few
+        # dozen of M x S): suppliers last, so that (N, K, E) slices are contiguous
+        mk, sk = np.nonzero(np.isfinite(target).any(axis=1))
+        observed_k = target[mk, :, sk]  # (K, E)
+        pinned_k = np.isfinite(observed_k)[None]
+        to_stage = np.zeros((len(mk), S))
+        to_stage[np.arange(len(mk)), sk] = 1.0
+        by_stage = bilateral.transpose(0, 1, 3, 2)  # (N, M, S, E), a view
     err = np.zeros(N)
     moving = np.arange(N)
     for _ in range(rounds):
@@ -127,12 +137,14 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
         q, q_target = flows.sum(axis=1), q0[moving]
         adj = np.where((q > 0) & (q_target > 0), safe_divide(q_target, q, 1.0), 1.0)
         dev = np.abs(adj - 1.0).reshape(len(moving), -1).max(axis=1)
-        if observed is not None:
-            b_adj, b_dev = bilateral_step(flows, target)
+        if target is not None:
+            flows_k = flows.transpose(0, 1, 3, 2)[:, mk, sk]  # (n, K, E)
+            b_adj, b_dev = bilateral_step(flows_k, observed_k)
             dev = np.maximum(dev, b_dev)
-            bilateral[moving] *= b_adj
-            pinned_flow = observed & (flows > 0)
-            pinned = np.where(pinned_flow, flows, 0.0).sum(axis=1)
+            cells = (moving[:, None], mk[None], sk[None])
+            by_stage[cells] *= b_adj
+            pinned_flow = pinned_k & (flows_k > 0)
+            pinned = np.einsum("nke,ks->nes", np.where(pinned_flow, flows_k, 0.0), to_stage)
             free = q - pinned
             # the production step scales the unpinned sales only (module docstring, 1.)
             adj = np.where((free > 0) & (q_target > pinned), safe_divide(q_target - pinned, free, 1.0), adj)
@@ -142,6 +154,7 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
             break
         moving, adj = moving[still], adj[still]
         theta[moving] *= adj
-        if observed is not None:
-            bilateral[moving] *= np.where(pinned_flow[still], 1.0 / adj[:, None], 1.0)
+        if target is not None:
+            adj_k = adj[:, :, sk].transpose(0, 2, 1)  # (n, K, E)
+            by_stage[(moving[:, None], mk[None], sk[None])] *= np.where(pinned_flow[still], 1.0 / adj_k, 1.0)
     return theta, bilateral, float(err.max()) if err.size else 0.0
