@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Year = Annotated[int, Field(ge=1990, le=2200)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+MillionUSD = Annotated[float, Field(ge=0.0, le=1.0e7)]
+"""An amount in USD million: at most USD 10 trillion (a bound so budgets stay finite in sums)."""
+USDPerUnit = Annotated[float, Field(ge=0.0, le=1.0e12)]
+"""A per-unit amount in USD (the largest stage unit, a GWh of cells, costs about 1e8)."""
 
 
 class _Lever(BaseModel):
@@ -110,7 +114,7 @@ class ProductionCredit(_Lever):
     lever: Literal["production_credit"]
     economy: str
     stages: list[str]
-    amount: Annotated[float, Field(ge=0.0)] | None = Field(None, description="USD per stage unit")
+    amount: USDPerUnit | None = Field(None, description="USD per stage unit")
     share_of_cost: Share | None = Field(None, description="credit as a share of unit cost")
     feoc_max_content: Share | None = Field(
         None, description="paid only on output whose content from CN is at most this share of value (45X/30D foreign-entity rules)",
@@ -130,7 +134,7 @@ class InvestmentCredit(_Lever):
     economy: str
     stages: list[str]
     share: Share
-    budget_musd: Annotated[float, Field(ge=0.0)] | None = None
+    budget_musd: MillionUSD | None = None
     feoc_max_content: Share | None = Field(
         None, description="credits only the share of new capacity whose output can meet this CN-content limit",
     )
@@ -154,7 +158,7 @@ class DesignateCluster(_Lever):
     economy: str
     sites: list[str]
     chains: list[str]
-    infrastructure_musd: Annotated[float, Field(ge=0.0)] = 500.0
+    infrastructure_musd: MillionUSD = 500.0
 
 
 class GreenLane(_Lever):
@@ -191,7 +195,7 @@ class SovereignFund(_Lever):
 
     lever: Literal["sovereign_fund"]
     economy: str
-    budget_musd_per_year: Annotated[float, Field(ge=0.0)]
+    budget_musd_per_year: MillionUSD
     sites: list[str] = Field(default_factory=list)
     chains: list[str] = Field(default_factory=list)
     hurdle_rate: Annotated[float, Field(ge=0.0, le=0.5)] = 0.03
