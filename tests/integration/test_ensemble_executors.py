@@ -27,10 +27,15 @@ def _rows(store):
 
 
 @pytest.fixture(scope="module")
-def serial(tmp_path_factory):
+def serial_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("serial") / "s"
     run_ensemble(SCENARIO, 4, path, chunk=4, seed=5)
-    return _rows(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def serial(serial_store):
+    return _rows(serial_store)
 
 
 def test_chunk_size_and_resumption_keep_the_bits(serial, tmp_path):
@@ -87,3 +92,11 @@ def test_a_scheduler_that_does_not_answer_leaves_no_store(tmp_path, monkeypatch)
     assert not path.exists()
     with pytest.raises(InputError, match="not both"):
         run_ensemble("baseline", 2, path, scheduler="tcp://127.0.0.1:9", workers=2)
+
+
+def test_discover_takes_a_metric_column_by_name(serial_store, serial):
+    from buildrace.store.discover import load
+
+    x, y, names = load(str(serial_store), "us_first:li_ion_battery")
+    assert x.shape[0] == 4 and names and all(n.startswith("param:") for n in names)
+    assert y.tolist() == serial["us_first:li_ion_battery"].tolist()

@@ -9,7 +9,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("discover", help="PRIM boxes and CART rules where a condition holds")
     p.add_argument("store")
     p.add_argument("--metric", required=True,
-                   help='SQL condition on the draws view, e.g. \'"substitution_years:US:ev.cell" < 10\'')
+                   help='SQL condition on the draws view, e.g. \'"substitution_years:US:ev.assembly" < 10\', '
+                        'or a 0/1 metric column by name, e.g. us_first:li_ion_battery')
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run)

@@ -95,6 +95,9 @@ def load(store: str, condition: str) -> tuple[np.ndarray, np.ndarray, list[str]]
     if not cols:
         raise InputError(f"store {store} has no sampled parameters; use a scenario with priors")
     sel = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
+    names = {r[0] for r in con.execute("select column_name from (describe draws)").fetchall()}
+    if condition.strip() in names:  # a metric column by name (``us_first:li_ion_battery``): where it is set
+        condition = '"' + condition.strip().replace('"', '""') + '" > 0'
     try:
         rows = con.execute(f"select {sel}, coalesce(({condition}), false) from draws order by draw").fetchall()
     except duckdb.Error as exc:
