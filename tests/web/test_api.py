@@ -23,7 +23,7 @@ from buildrace import api  # noqa: E402
 from buildrace.web import catalog, schemas  # noqa: E402
 from buildrace.web.app import MAX_BODY_BYTES, create_app  # noqa: E402
 from buildrace.web.cache import SingleFlightCache  # noqa: E402
-from buildrace.web.controls import matches  # noqa: E402
+from buildrace.web.controls import fill, matches  # noqa: E402
 from buildrace.web.errors import field_of  # noqa: E402
 
 CHAINS = {"li_ion_battery", "solar_pv", "ndfeb_magnet", "ev"}
@@ -45,25 +45,16 @@ def _walk_keys(d, prefix=""):
     return keys
 
 
-def control_request(controls, defaults, changes, scenario="race"):
+def control_request(controls, defaults, changes, scenario="race", start=2026):
     """The request the page sends for ``changes`` (control id -> value), as dashboard.js builds it."""
-    def fill(tpl, value):
-        if tpl == "{value}":
-            return value
-        if isinstance(tpl, list):
-            return [fill(x, value) for x in tpl]
-        if isinstance(tpl, dict):
-            return {k: fill(v, value) for k, v in tpl.items()}
-        return tpl
-
     remove, policies = [], []
     for c in controls:
         if c["id"] not in changes or changes[c["id"]] == defaults[c["id"]]:
             continue
         v = changes[c["id"]]
         remove += c["remove"]
-        if v is True or (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0):
-            policies += [fill(t, v) for t in c["add"]]
+        if v != c["off"] and v is not None:
+            policies += [fill(t, v, start) for t in c["add"]]
     return {"scenario": scenario, "policies": policies, "remove": remove}
 
 
@@ -155,6 +146,9 @@ def test_scenarios_with_control_values(client):
     assert race["controls"] == {
         "decoupling": 2026, "credits_45x": True, "solar_tariff": 0.5, "green_lane": 0.0,
         "sovereign_fund": 0, "allied_pooling": False, "rare_earth_control": False,
+        "investment_credit": 0.0, "local_content": 0.0, "rules_of_origin": False, "workforce": 0.0,
+        "stockpile": 0.0, "graphite_control": 0.9, "cn_credits": 0.0, "allied_credits": 0.0,
+        "national_champion": None, "designate_cluster": None, "import_ban": None,
     }
     assert by_name["sovereign_fund"]["controls"]["sovereign_fund"] == 10000
     assert by_name["team_america"]["controls"]["allied_pooling"] is True
@@ -170,8 +164,12 @@ def test_levers_and_controls(client):
     tariff = next(lv for lv in body["levers"] if lv["lever"] == "tariff")
     assert tariff["parameters"]["rate"]["maximum"] == 10.0
     ids = [c["id"] for c in body["controls"]]
-    assert ids == ["decoupling", "credits_45x", "solar_tariff", "green_lane", "sovereign_fund",
-                   "allied_pooling", "rare_earth_control"]
+    assert ids[:2] == ["decoupling", "credits_45x"] and len(ids) == len(set(ids))
+    # every lever of `buildrace levers` is reachable from some control
+    reachable = {p["lever"] for c in body["controls"] for p in c["add"]}
+    assert reachable == {lv["lever"] for lv in body["levers"]}
+    assert {c["side"] for c in body["controls"]} == set(body["sides"]) == {"US", "CN", "allies"}
+    assert [a["id"] for a in body["assumptions"]] == ["demand_growth", "us_build_years", "us_capex"]
     credits = next(c for c in body["controls"] if c["id"] == "credits_45x")
     assert credits["add"] and all(p["lever"] == "production_credit" for p in credits["add"])
 
@@ -295,6 +293,17 @@ def test_decoupling_start_moves_the_shock(client, race_default):
     {"allied_pooling": True},
     {"rare_earth_control": True},
     {"decoupling": None, "rare_earth_control": True},
+    {"investment_credit": 0.3},
+    {"local_content": 0.4},
+    {"rules_of_origin": True},
+    {"workforce": 0.6},
+    {"stockpile": 6},
+    {"graphite_control": 0.0},
+    {"cn_credits": 0.2},
+    {"allied_credits": 0.1},
+    {"national_champion": "ndfeb_magnet"},
+    {"designate_cluster": "US:MI"},
+    {"import_ban": "li_ion_battery.cell_lfp", "decoupling": 2032},
 ])
 def test_every_control_makes_valid_levers(client, changes):
     controls = client.get("/api/levers").json()["controls"]

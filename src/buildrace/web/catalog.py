@@ -23,6 +23,7 @@ def web_strings(lang: str) -> dict:
 
 def scenarios() -> dict:
     """The built-in scenarios, each with its policies and the dashboard controls' values."""
+    from buildrace.reports.i18n import scenario_description
     from buildrace.web.controls import control_defaults, lever_dict
 
     out = []
@@ -31,6 +32,7 @@ def scenarios() -> dict:
         out.append({
             "name": name,
             "description": " ".join(sc.description.split()),
+            "description_vi": " ".join(scenario_description(sc.description, "vi").split()),
             "world": sc.world,
             "end_year": sc.end_year,
             "shocks": len(sc.shocks),
@@ -42,9 +44,11 @@ def scenarios() -> dict:
 
 def levers() -> dict:
     """Every policy lever with its parameters, and the dashboard's controls in lever terms."""
-    from buildrace.web.controls import controls
+    from buildrace.web.assumptions import assumption_controls
+    from buildrace.web.controls import SIDES, controls
 
-    return {"levers": api.levers(), "controls": controls(api.load_scenario("baseline"))}
+    return {"levers": api.levers(), "controls": controls(api.load_scenario("baseline")), "sides": list(SIDES),
+            "assumptions": assumption_controls()}
 
 
 def strings() -> dict:

@@ -28,6 +28,7 @@ from buildrace.web.schemas import (
     ExplainRequest,
     NoQuery,
     RaceRequest,
+    ReportRequest,
     SiteQuery,
     WorldQuery,
 )
@@ -37,6 +38,10 @@ from buildrace.web.transport import StrictJSONRoute
 
 class CSVResponse(Response):
     media_type = "text/csv"
+
+
+class HTMLDownload(Response):
+    media_type = "text/html"
 
 
 def render(payload: Any) -> bytes:
@@ -127,6 +132,19 @@ async def race_csv(request: Request, body: RaceRequest) -> Response:
     return response
 
 
+@router.post("/report.html", summary="A race's HTML report", response_class=HTMLDownload,
+             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                              "description": "the self-contained report page (a download)"}})
+async def report_html(request: Request, body: ReportRequest) -> Response:
+    """The report ``buildrace run --report`` writes for this run: verdict, tables and
+    figures in one HTML file that opens offline."""
+    response = await answer(request, body.model_dump_json(), lambda: runs.report_html(body), "text/html; charset=utf-8",
+                            files=True)
+    if response.status_code == 200:
+        response.headers["Content-Disposition"] = f'attachment; filename="buildrace-{body.scenario}-{body.lang}.html"'
+    return response
+
+
 @router.post("/compare", summary="Two scenarios, or one against its reference", response_model=None,
              responses={200: {"model": schemas.CompareAnswer}})
 async def compare(request: Request, body: CompareRequest) -> Response:
@@ -156,4 +174,4 @@ async def backtest(request: Request, q: Annotated[BacktestQuery, Query()]) -> Re
     return await answer(request, q.model_dump_json(), _json(lambda: runs.backtest(q)))
 
 
-__all__ = ["CSVResponse", "answer", "render", "router"]
+__all__ = ["CSVResponse", "HTMLDownload", "answer", "render", "router"]

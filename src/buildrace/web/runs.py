@@ -19,6 +19,7 @@ from buildrace.web.schemas import (
     CompareRequest,
     ExplainRequest,
     RaceRequest,
+    ReportRequest,
     ScenarioSpec,
 )
 
@@ -81,6 +82,15 @@ def race_csv(req: RaceRequest) -> bytes:
     return tidy(result.results).to_csv(index=False, float_format="%.6g").encode("utf-8")
 
 
+def report_html(req: ReportRequest) -> bytes:
+    """The run's HTML report (the page ``buildrace run --report`` writes), in ``req.lang``."""
+    from buildrace.reports.page import render_report
+
+    race_req = RaceRequest.model_validate(req.model_dump(exclude={"lang"}))
+    built, result = _race(race_req)
+    return _run(lambda: render_report(result, lang=req.lang), built, race_req).encode("utf-8")
+
+
 def compare(req: CompareRequest) -> dict:
     """Two scenarios on A's reference path (B - A), or A against that reference."""
     a = build(req.a, "a.")
@@ -128,4 +138,4 @@ def backtest(req: BacktestQuery) -> dict:
     })
 
 
-__all__ = ["backtest", "compare", "explain", "finite", "race", "race_csv"]
+__all__ = ["backtest", "compare", "explain", "finite", "race", "race_csv", "report_html"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from buildrace import api
 from buildrace.errors import InputError
 from buildrace.model.scenario import Scenario
+from buildrace.web.assumptions import apply
 from buildrace.web.controls import check_pattern, remove_matching
 from buildrace.web.errors import ApiError, field_of
 from buildrace.web.schemas import ScenarioSpec
@@ -68,6 +69,7 @@ def build(spec: ScenarioSpec, prefix: str = "") -> Built:
                                     f" in {p.start}; give an end_year of {p.start} or later", f"{prefix}end_year")
         sc = sc.model_copy(update={"end_year": spec.end_year})
         reference = reference.model_copy(update={"end_year": spec.end_year})
+    sc, reference = apply(sc, spec.assumptions), apply(reference, spec.assumptions)
     return Built(scenario=sc, reference=reference, base=base, removed=removed)
 
 

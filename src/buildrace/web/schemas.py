@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from buildrace.model.levers import Lever
+from buildrace.web.assumptions import Assumptions
 
 MAX_DRAWS = 200
 """Draws of one race (the 5-95% band needs a few tens)."""
@@ -102,6 +103,9 @@ class ScenarioSpec(BaseModel):
                                         description="patterns of the scenario's own levers to take out first")
     end_year: int | None = Field(None, strict=True, ge=MIN_END_YEAR, le=MAX_END_YEAR,
                                  description="the horizon (default: the scenario's, 2050)")
+    assumptions: Assumptions = Field(default_factory=Assumptions,
+                                     description="uncertain parameters as multipliers (1: the world's own), applied to"
+                                                 " the scenario and its reference path alike")
 
 
 class RaceRequest(ScenarioSpec):
@@ -110,6 +114,12 @@ class RaceRequest(ScenarioSpec):
     draws: int = Field(1, strict=True, ge=1, le=MAX_DRAWS,
                        description="scenario draws; with several, the charts carry the 5-95% band")
     seed: Seed = None
+
+
+class ReportRequest(RaceRequest):
+    """A race as the self-contained HTML report of ``buildrace run --report``."""
+
+    lang: Language = Field("en", description="the report's language")
 
 
 class CompareRequest(BaseModel):
@@ -179,6 +189,7 @@ class ScenarioInfo(BaseModel):
     end_year: int
     shocks: int
     policies: list[dict[str, Json]]
+    description_vi: str = Field("", description="the description in Vietnamese (as written when not translated)")
     controls: dict[str, Json] = Field(description="the dashboard controls' values that reproduce the scenario")
 
 
@@ -190,6 +201,8 @@ class ScenariosAnswer(BaseModel):
 class LeversAnswer(BaseModel):
     levers: list[dict[str, Json]]
     controls: list[dict[str, Json]]
+    sides: list[str] = Field(description="the groups of the controls, in order")
+    assumptions: list[dict[str, Json]] = Field(description="the uncertain parameters the page can set (ScenarioSpec.assumptions)")
 
 
 class StringsAnswer(BaseModel):

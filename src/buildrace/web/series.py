@@ -68,8 +68,11 @@ def race_series(res: xr.Dataset, cf: xr.Dataset, importer: str, exporter: str, s
     -------
     ``{"years": [...], "economies": [importer, exporter], "bands": bool, "stages": {stage: {...}}}``
     where each stage holds ``capacity``, ``capacity_without_shock``, ``unit_cost``,
-    ``self_sufficiency`` (economy -> list over years), ``unmet_share`` (importer -> list)
-    and, with several draws, ``capacity_p05`` / ``capacity_p95``.
+    ``self_sufficiency`` (economy -> list over years), ``unmet_share`` (importer -> list),
+    the same three on the reference path (``unit_cost_reference``,
+    ``self_sufficiency_reference``, ``unmet_share_reference``; ``capacity_without_shock``
+    is the reference path's capacity) and, with several draws, ``capacity_p05`` /
+    ``capacity_p95``.
     """
     stages = [str(s) for s in res[STAGE].values]
     pair = [importer, exporter]
@@ -78,19 +81,28 @@ def race_series(res: xr.Dataset, cf: xr.Dataset, importer: str, exporter: str, s
     med = cap.median(DRAW)
     cap_cf = cf["capacity"].sel({ECONOMY: pair}).median(DRAW)
     cost = (res["unit_cost"].sel({ECONOMY: pair}) * factor).median(DRAW)
+    cost_cf = (cf["unit_cost"].sel({ECONOMY: pair}) * factor).median(DRAW)
     suff = metrics.self_sufficiency(res).sel({ECONOMY: pair}).median(DRAW)
-    demand = res["demand"].sel({MARKET: importer})
-    unmet = (res["unmet"].sel({MARKET: importer}) / demand.where(demand > 0)).median(DRAW)
+    suff_cf = metrics.self_sufficiency(cf).sel({ECONOMY: pair}).median(DRAW)
+
+    def unmet_share(ds: xr.Dataset) -> xr.DataArray:
+        demand = ds["demand"].sel({MARKET: importer})
+        return (ds["unmet"].sel({MARKET: importer}) / demand.where(demand > 0)).median(DRAW)
+
+    unmet, unmet_cf = unmet_share(res), unmet_share(cf)
     bands = res.sizes[DRAW] > 1
     if bands:
         q = cap.quantile([0.05, 0.95], dim=DRAW)
     by_stage: dict[str, dict] = {s: {} for s in stages}
-    for name, da in (("capacity", med), ("capacity_without_shock", cap_cf), ("unit_cost", cost), ("self_sufficiency", suff)):
+    for name, da in (("capacity", med), ("capacity_without_shock", cap_cf), ("unit_cost", cost),
+                     ("unit_cost_reference", cost_cf), ("self_sufficiency", suff), ("self_sufficiency_reference", suff_cf)):
         for e in pair:
             for s, vals in _per_stage(da.sel({ECONOMY: e}), stages).items():
                 by_stage[s].setdefault(name, {})[e] = vals
     for s, vals in _per_stage(unmet, stages).items():
         by_stage[s]["unmet_share"] = {importer: vals}
+    for s, vals in _per_stage(unmet_cf, stages).items():
+        by_stage[s]["unmet_share_reference"] = {importer: vals}
     if bands:
         for label, qq in (("capacity_p05", 0.05), ("capacity_p95", 0.95)):
             for e in pair:
