@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import html
+
 from buildrace import api
 from buildrace.web.catalog import web_strings
 from buildrace.web.errors import ApiError
 from buildrace.web.schemas import SiteQuery
 
 
-def standalone_map(values: dict[str, float], title: str, marked: dict[str, str]) -> str:
-    """The siting choropleth as one SVG that carries its own state outlines."""
+def standalone_map(values: dict[str, float], title: str, marked: dict[str, str], scale_title: str = "") -> str:
+    """The siting choropleth as one SVG that carries its own state outlines.
+
+    The colour scale's numbers are drawn larger than in the report's map and get a
+    title (``scale_title``): on the page the map is scaled down to a column's width,
+    where 11-unit text would be too small to read.
+    """
     from buildrace.siting.map import choropleth_svg, outline_defs
 
     defs = outline_defs()
     inner = defs[defs.index("<defs>"): defs.index("</defs>") + len("</defs>")]
     svg = choropleth_svg(values, title, marked)
+    svg = svg.replace('y="588" font-size="11"', 'y="596" font-size="18" fill="#1f2933"')
+    svg = svg.replace('y="560" width="24" height="12"', 'y="560" width="24" height="16"')
+    if scale_title:
+        svg = svg.replace("</svg>", f'<text x="640" y="552" font-size="17" fill="#1f2933">{html.escape(scale_title)}</text></svg>')
     cut = svg.index(">") + 1
     return svg[:cut] + inner + svg[cut:]
 
@@ -55,7 +66,7 @@ def site(req: SiteQuery) -> dict:
             for s in result.sites
         ],
         "levers": [lv.to_policy() for lv in result.levers],
-        "map_svg": standalone_map({s.site: s.composite for s in result.sites}, title, marked),
+        "map_svg": standalone_map({s.site: s.composite for s in result.sites}, title, marked, ui["site_composite"]),
     }
 
 

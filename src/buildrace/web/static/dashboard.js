@@ -1,14 +1,21 @@
-// buildrace dashboard: controls -> POST /api/race -> verdict cards and charts.
+// buildrace dashboard: controls -> POST /api/race -> answers, verdict cards and charts.
 // Plain JavaScript, no libraries, nothing loaded from the network. The server computes
-// every number; this file only turns controls into lever dicts and draws.
+// every number; this file only turns controls into lever dicts and draws. The charts
+// stay hand-drawn SVG: four line charts and a bar timeline are ~200 lines here, while a
+// charting library would add a bundle several times the size of this file to the wheel.
 "use strict";
 (function () {
   const US = "#1d4ed8", CN = "#c81e1e", GREY = "#9aa5b1";
   const DEBOUNCE_MS = 350;
+  const BAND_DRAWS = 20;
+  // the stage the charts switch to when a lever acts on a whole chain
+  const CHAIN_STAGE = { li_ion_battery: "li_ion_battery.cell_lfp", solar_pv: "solar_pv.module",
+    ndfeb_magnet: "ndfeb_magnet.magnet_sintered", ev: "ev.assembly" };
   const state = {
-    lang: "en", strings: null, scenarios: [], controls: [], scenario: "race",
-    values: {}, defaults: {}, draws: 1, result: null, previous: null,
-    stage: "li_ion_battery.cell_lfp", chain: "li_ion_battery", site: null,
+    lang: "en", strings: null, scenarios: [], controls: [], sides: [], assumptionControls: [],
+    scenario: "race", values: {}, defaults: {}, assumptions: {}, start: 2026, bands: false,
+    result: null, previous: null, lastChange: null,
+    stage: "li_ion_battery.cell_lfp", stageNote: null, chain: "li_ion_battery", site: null,
     inflight: null, timer: null, noShock: false,
   };
   const $ = (sel) => document.querySelector(sel);
@@ -25,6 +32,11 @@
     if (text == null) text = lookup("en", path);
     if (text == null) return path;
     return String(text).replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
+  }
+  // units hold dots and spaces ("t Li contained"), so they are looked up whole
+  function unitName(u) {
+    const units = lookup(state.lang, "report.units") || {};
+    return units[u] == null ? u : units[u];
   }
   function num(x, digits) {
     const d = digits == null ? 0 : digits;
@@ -58,12 +70,20 @@
     return state.lang === "vi" ? info.name_vi : info.name;
   }
   function chainName(c) { return t("ui.chains." + c); }
+  function scenarioName(name) {
+    const label = lookup(state.lang, "ui.scenario_names." + name);
+    return label == null ? name : label;
+  }
 
   function applyStrings() {
     document.documentElement.lang = state.lang;
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
     document.querySelectorAll("[data-lang]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang)));
     document.title = "buildrace: " + t("ui.app_title");
+    document.querySelectorAll("#scenario option").forEach((o) => { o.textContent = scenarioName(o.value); });
+    const sc = state.scenarios.find((x) => x.name === state.scenario);
+    if (sc) $("#scenario-desc").textContent = state.lang === "vi" && sc.description_vi ? sc.description_vi : sc.description;
+    $("#out-policy-start").textContent = String(state.start);
   }
 
   // --- HTTP --------------------------------------------------------------------------
@@ -86,9 +106,9 @@
     if (typeof a === "number" && typeof b === "number") return Math.abs(a - b) < 1e-9;
     return a === b;
   }
-  function isOn(v) { return v === true || (typeof v === "number" && v > 0); }
   function fill(template, value) {
     if (template === "{value}") return value;
+    if (template === "{start}") return state.start;
     if (Array.isArray(template)) return template.map((x) => fill(x, value));
     if (template && typeof template === "object") {
       const out = {};
@@ -97,100 +117,183 @@
     }
     return template;
   }
+  function isChanged(c) { return !same(state.values[c.id], state.defaults[c.id]); }
+  function changedAssumptions() {
+    const out = {};
+    for (const a of state.assumptionControls) if (!same(state.assumptions[a.id], a.default)) out[a.id] = state.assumptions[a.id];
+    return out;
+  }
   function buildRequest() {
     const remove = [], policies = [];
     for (const c of state.controls) {
-      const v = state.values[c.id], d = state.defaults[c.id];
-      if (same(v, d)) continue;
+      if (!isChanged(c)) continue;
+      const v = state.values[c.id];
       remove.push(...c.remove);
-      if (isOn(v)) policies.push(...c.add.map((tpl) => fill(tpl, v)));
+      if (v != null && !same(v, c.off)) policies.push(...c.add.map((tpl) => fill(tpl, v)));
     }
-    return { scenario: state.scenario, policies: policies, remove: remove, draws: state.draws };
+    const body = { scenario: state.scenario, policies: policies, remove: remove, draws: state.bands ? BAND_DRAWS : 1 };
+    const a = changedAssumptions();
+    if (Object.keys(a).length) body.assumptions = a;
+    return body;
   }
   function changedCount() {
-    return state.controls.filter((c) => !same(state.values[c.id], state.defaults[c.id])).length;
+    return state.controls.filter(isChanged).length + Object.keys(changedAssumptions()).length;
   }
 
-  function displayValue(c, v) {
+  function optionName(c, value) {
+    if (c.option_names === "chains") return chainName(value);
+    if (c.option_names === "stages") return stageName(value);
+    const o = (c.options || []).find((x) => x.value === value);
+    return o && o.name ? o.name : value;
+  }
+  function plainValue(c, v) {
     if (c.type === "year") return v == null ? t("ui.year_off") : String(v);
     if (c.type === "toggle") return v ? t("ui.state_on") : t("ui.state_off");
-    if (c.id === "sovereign_fund") return t("ui.unit_fund", { value: num(v * c.display_scale, 1) });
+    if (c.type === "choice") return v == null ? t("ui.choice_off") : optionName(c, v);
+    if (c.unit === "bn USD/yr") return t("ui.unit_fund", { value: num(v * c.display_scale, 1) });
+    if (c.unit === "months") return t("ui.unit_months", { value: num(v, 0) });
+    if (c.unit === "x") return t("ui.unit_multiplier", { value: num(v, 2) });
     return t("ui.unit_percent", { value: num(v * c.display_scale, 0) });
+  }
+  function displayValue(c, v) {
+    const text = plainValue(c, v);
+    const setting = (c.settings || []).find((s) => same(s.value, v));
+    return setting && c.type !== "year" ? t("ui.setting_named", { value: text, name: t("ui.settings." + setting.name) }) : text;
+  }
+  function controlLabel(c) { return c.kind === "assumption" ? t("ui.assumptions." + c.id) : t("ui.controls." + c.id); }
+  function controlHelp(c) { return c.kind === "assumption" ? t("ui.assumptions." + c.id + "_help") : t("ui.controls." + c.id + "_help"); }
+  function getValue(c) { return c.kind === "assumption" ? state.assumptions[c.id] : state.values[c.id]; }
+  function setValue(c, v) {
+    const before = getValue(c);
+    if (c.kind === "assumption") state.assumptions[c.id] = v; else state.values[c.id] = v;
+    if (!same(before, v)) state.lastChange = { id: c.id, kind: c.kind, before: before, after: v };
   }
 
   // Built once per scenario or language; refreshControls() updates it in place so a
   // slider or checkbox keeps the keyboard focus while the user moves it.
   const controlEls = {};
-  function renderControls() {
-    const box = $("#levers");
-    box.textContent = "";
-    for (const c of state.controls) {
-      const wrap = document.createElement("div");
-      wrap.className = "lever";
-      wrap.id = "lever-" + c.id;
-      const helpId = "help-" + c.id;
-      const els = { wrap: wrap, check: null, range: null, out: null };
-      const head = document.createElement("div");
-      head.className = "lever-head";
-      if (c.type === "toggle" || c.type === "year") {
-        const lab = document.createElement("label");
-        lab.className = "switch";
-        const check = document.createElement("input");
-        check.type = "checkbox";
-        check.id = "ctl-" + c.id + (c.type === "year" ? "-on" : "");
-        check.setAttribute("aria-describedby", helpId);
-        check.addEventListener("change", () => {
-          state.values[c.id] = c.type === "year"
-            ? (check.checked ? Number(els.range.value) : null) : check.checked;
-          changed();
-        });
-        lab.append(check, document.createTextNode(t("ui.controls." + c.id)));
-        head.append(lab);
-        els.check = check;
-      } else {
-        const lab = document.createElement("label");
-        lab.htmlFor = "ctl-" + c.id;
-        lab.textContent = t("ui.controls." + c.id);
-        head.append(lab);
-      }
-      const out = document.createElement("output");
-      out.id = "out-" + c.id;
-      head.append(out);
-      els.out = out;
-      wrap.append(head);
-      if (c.type === "range" || c.type === "year") {
-        const r = document.createElement("input");
-        r.type = "range";
-        r.id = "ctl-" + c.id;
-        r.min = c.min; r.max = c.max; r.step = c.step;
-        r.value = state.values[c.id] == null ? (state.defaults[c.id] || 2026) : state.values[c.id];
-        r.setAttribute("aria-label", t("ui.controls." + c.id));
-        r.setAttribute("aria-describedby", helpId);
-        r.addEventListener("input", () => {
-          state.values[c.id] = Number(r.value);
-          out.textContent = displayValue(c, state.values[c.id]);
-          r.setAttribute("aria-valuetext", out.textContent);
-        });
-        r.addEventListener("change", changed);
-        wrap.append(r);
-        els.range = r;
-      }
-      const help = document.createElement("p");
-      help.className = "help";
-      help.id = helpId;
-      help.textContent = t("ui.controls." + c.id + "_help");
-      wrap.append(help);
-      box.append(wrap);
-      controlEls[c.id] = els;
+  function renderControl(c) {
+    const wrap = document.createElement("div");
+    wrap.className = "lever";
+    wrap.id = "lever-" + c.id;
+    const helpId = "help-" + c.id;
+    const els = { wrap: wrap, check: null, range: null, select: null, out: null, c: c };
+    const head = document.createElement("div");
+    head.className = "lever-head";
+    if (c.type === "toggle" || c.type === "year") {
+      const lab = document.createElement("label");
+      lab.className = "switch";
+      const check = document.createElement("input");
+      check.type = "checkbox";
+      check.id = "ctl-" + c.id + (c.type === "year" ? "-on" : "");
+      check.setAttribute("aria-describedby", helpId);
+      check.addEventListener("change", () => {
+        setValue(c, c.type === "year" ? (check.checked ? Number(els.range.value) : null) : check.checked);
+        changed(c);
+      });
+      lab.append(check, document.createTextNode(controlLabel(c)));
+      head.append(lab);
+      els.check = check;
+    } else {
+      const lab = document.createElement("label");
+      lab.htmlFor = "ctl-" + c.id;
+      lab.textContent = controlLabel(c);
+      head.append(lab);
     }
+    const out = document.createElement("output");
+    out.id = "out-" + c.id;
+    out.htmlFor = "ctl-" + c.id;
+    head.append(out);
+    els.out = out;
+    wrap.append(head);
+    if (c.type === "range" || c.type === "year") {
+      const r = document.createElement("input");
+      r.type = "range";
+      r.id = "ctl-" + c.id;
+      r.min = c.min; r.max = c.max; r.step = c.step;
+      const v = getValue(c);
+      r.value = v == null ? (state.defaults[c.id] || 2026) : v;
+      r.setAttribute("aria-describedby", helpId);
+      r.addEventListener("input", () => {
+        const nv = Number(r.value);
+        out.textContent = displayValue(c, nv);
+        r.setAttribute("aria-valuetext", out.textContent);
+      });
+      r.addEventListener("change", () => { setValue(c, Number(r.value)); changed(c); });
+      wrap.append(r);
+      els.range = r;
+    } else if (c.type === "choice") {
+      const sel = document.createElement("select");
+      sel.id = "ctl-" + c.id;
+      sel.setAttribute("aria-describedby", helpId);
+      const none = document.createElement("option");
+      none.value = "";
+      none.textContent = t("ui.choice_off");
+      sel.append(none);
+      for (const o of c.options) {
+        const opt = document.createElement("option");
+        opt.value = o.value;
+        opt.textContent = optionName(c, o.value);
+        sel.append(opt);
+      }
+      sel.addEventListener("change", () => { setValue(c, sel.value === "" ? null : sel.value); changed(c); });
+      wrap.append(sel);
+      els.select = sel;
+    }
+    if (c.type === "range" && (c.settings || []).length) {
+      const row = document.createElement("div");
+      row.className = "settings";
+      row.setAttribute("role", "group");
+      row.setAttribute("aria-label", t("ui.settings_label", { control: controlLabel(c) }));
+      for (const st of c.settings) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.dataset.value = String(st.value);
+        b.textContent = t("ui.settings." + st.name);
+        b.title = plainValue(c, st.value);
+        b.addEventListener("click", () => { setValue(c, st.value); els.range.value = st.value; changed(c); });
+        row.append(b);
+      }
+      wrap.append(row);
+      els.settings = row;
+    }
+    const help = document.createElement("p");
+    help.className = "help";
+    help.id = helpId;
+    help.textContent = controlHelp(c);
+    wrap.append(help);
+    controlEls[c.id] = els;
+    return wrap;
+  }
+
+  function renderControls() {
+    const box = $("#levers"), adv = $("#levers-advanced"), asm = $("#assumptions");
+    box.textContent = ""; adv.textContent = ""; asm.textContent = "";
+    for (const side of state.sides) {
+      const set = document.createElement("fieldset");
+      set.className = "side side-" + side;
+      set.id = "side-" + side;
+      const legend = document.createElement("legend");
+      legend.textContent = t("ui.sides." + side);
+      const note = document.createElement("p");
+      note.className = "help";
+      note.textContent = t("ui.sides_note." + side);
+      set.append(legend, note);
+      for (const c of state.controls) if (c.side === side && !c.advanced) set.append(renderControl(c));
+      box.append(set);
+    }
+    for (const c of state.controls) if (c.advanced) adv.append(renderControl(c));
+    for (const a of state.assumptionControls) asm.append(renderControl(a));
     refreshControls();
   }
 
   function refreshControls() {
-    for (const c of state.controls) {
-      const els = controlEls[c.id], v = state.values[c.id];
+    const all = state.controls.concat(state.assumptionControls);
+    for (const c of all) {
+      const els = controlEls[c.id], v = getValue(c);
       if (!els) continue;
-      els.wrap.classList.toggle("changed", !same(v, state.defaults[c.id]));
+      const dflt = c.kind === "assumption" ? c.default : state.defaults[c.id];
+      els.wrap.classList.toggle("changed", !same(v, dflt));
       els.out.textContent = displayValue(c, v);
       if (els.check) els.check.checked = c.type === "year" ? v != null : !!v;
       if (els.range) {
@@ -198,15 +301,49 @@
         els.range.disabled = c.type === "year" && v == null;
         els.range.setAttribute("aria-valuetext", els.out.textContent);
       }
+      if (els.select) els.select.value = v == null ? "" : v;
+      if (els.settings) els.settings.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(same(Number(b.dataset.value), v))));
     }
+    $("#policy-start").value = state.start;
+    $("#out-policy-start").textContent = String(state.start);
     const n = changedCount();
     let note = n ? t("ui.changes_some", { n: n }) : t("ui.changes_none");
     if (state.noShock) note = t("ui.no_shock_note") + " " + note;
     $("#changes").textContent = note;
+    const lc = state.lastChange, c = lc && all.find((x) => x.id === lc.id);
+    $("#last-change").textContent = c ? t("ui.last_change", { control: controlLabel(c), before: plainValue(c, lc.before),
+      after: plainValue(c, lc.after) }) : "";
   }
 
-  function changed() {
+  // The stage a control acts on: the first stage it names, or the representative stage
+  // of the chain it names; the current stage stays when it is among them.
+  function stageOf(c) {
+    const v = getValue(c);
+    if (c.option_names === "stages" && v) return [v];
+    if (c.option_names === "chains" && v) return [CHAIN_STAGE[v]];
+    const out = [];
+    for (const p of (c.add || [])) {
+      for (const s of [].concat(p.stages || [], p.chains || [], p.chain ? [p.chain] : [])) {
+        if (s === "{value}" || s === "{start}") continue;
+        out.push(CHAIN_STAGE[s] ? s : s);
+      }
+    }
+    return out;
+  }
+  function followStage(c) {
+    const targets = stageOf(c);
+    if (!targets.length) return;
+    const here = state.stage, chainOfHere = here.split(".")[0];
+    if (targets.some((s) => s === here || s === chainOfHere)) return;
+    const first = targets[0];
+    const next = CHAIN_STAGE[first] || first;
+    if (next !== here) { state.stage = next; state.stageNote = next; }
+  }
+
+  function changed(c) {
+    if (c) followStage(c);
     refreshControls();
+    writeURL();
     if ($("#auto").checked) schedule();
   }
   function schedule() {
@@ -219,11 +356,62 @@
     state.scenario = sc.name;
     state.defaults = Object.assign({}, sc.controls);
     state.values = Object.assign({}, sc.controls);
+    state.assumptions = {};
+    for (const a of state.assumptionControls) state.assumptions[a.id] = a.default;
+    state.start = 2026;
+    state.lastChange = null;
     state.noShock = sc.shocks === 0;
     if (state.noShock) state.values.decoupling = 2026;
     $("#scenario").value = sc.name;
-    $("#scenario-desc").textContent = sc.description;
+    $("#scenario-desc").textContent = state.lang === "vi" && sc.description_vi ? sc.description_vi : sc.description;
     state.previous = null;
+    renderControls();
+  }
+
+  // --- the scenario in the address: #s={"sc":..., "v":{changed controls}, "a":..., ...} ----
+  function snapshot() {
+    const v = {};
+    for (const c of state.controls) if (isChanged(c)) v[c.id] = state.values[c.id];
+    const out = { sc: state.scenario, l: state.lang };
+    if (Object.keys(v).length) out.v = v;
+    const a = changedAssumptions();
+    if (Object.keys(a).length) out.a = a;
+    if (state.start !== 2026) out.st = state.start;
+    if (state.bands) out.b = 1;
+    if (state.stage) out.g = state.stage;
+    return out;
+  }
+  function writeURL() {
+    const hash = "#s=" + encodeURIComponent(JSON.stringify(snapshot()));
+    if (location.hash !== hash) history.replaceState(null, "", location.pathname + location.search + hash);
+  }
+  function readURL() {
+    const m = /^#s=(.*)$/.exec(location.hash);
+    if (!m) return null;
+    try {
+      const s = JSON.parse(decodeURIComponent(m[1]));
+      return s && typeof s === "object" ? s : null;
+    } catch (e) { return null; }
+  }
+  // applies what it recognises and ignores the rest (an old or edited link still opens)
+  function applySnapshot(s) {
+    if (typeof s.sc === "string" && state.scenarios.some((x) => x.name === s.sc)) selectScenario(s.sc);
+    const ok = (c, v) => {
+      if (c.type === "toggle") return typeof v === "boolean";
+      if (c.type === "choice") return v === null || (c.options || []).some((o) => o.value === v);
+      if (c.type === "year" && v === null) return true;
+      return typeof v === "number" && v >= c.min && v <= c.max;
+    };
+    if (s.v && typeof s.v === "object") {
+      for (const c of state.controls) if (c.id in s.v && ok(c, s.v[c.id])) state.values[c.id] = s.v[c.id];
+    }
+    if (s.a && typeof s.a === "object") {
+      for (const c of state.assumptionControls) if (c.id in s.a && ok(c, s.a[c.id])) state.assumptions[c.id] = s.a[c.id];
+    }
+    if (Number.isInteger(s.st) && s.st >= 2025 && s.st <= 2040) state.start = s.st;
+    state.bands = s.b === 1;
+    $("#bands").checked = state.bands;
+    if (typeof s.g === "string") state.stage = s.g;
     renderControls();
   }
 
@@ -236,12 +424,14 @@
     $("#run").disabled = true;
     $("#panel-race").classList.add("busy");
     setStatus(t("ui.running"));
+    writeURL();
     try {
       const body = JSON.stringify(buildRequest());
       const res = await getJSON("/api/race", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: body, signal: ctrl.signal,
       });
-      if (state.result && state.result.request.scenario === res.request.scenario) state.previous = state.result;
+      if (state.result && state.result.request.scenario === res.request.scenario && body !== state.lastBody) state.previous = state.result;
+      state.lastBody = body;
       state.result = res;
       setStatus("");
       renderResults();
@@ -257,6 +447,94 @@
     }
   }
 
+  async function download(url, body, fallbackName) {
+    setStatus(t("ui.downloading"));
+    try {
+      const resp = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      if (!resp.ok) {
+        let msg = resp.status + " " + resp.statusText;
+        try { msg = (await resp.json()).error || msg; } catch (e) { /* not JSON */ }
+        throw new Error(msg);
+      }
+      const blob = await resp.blob();
+      const m = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+      const name = m ? m[1] : fallbackName;
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      setStatus(t("ui.downloaded", { file: name }));
+    } catch (err) {
+      setStatus(err instanceof TypeError ? t("ui.network_error") : t("ui.error", { message: err.message }), true);
+    }
+  }
+
+  // --- the answer in words -------------------------------------------------------------
+  // Per chain, the stage that recovers last decides: a year once every stage is back.
+  function chainAnswer(summary, chain, imp, exp, info) {
+    const sub = summary.substitution_years[imp], red = summary.redirection_years[exp];
+    const stages = Object.keys(sub).filter((st) => ((info[st] || {}).chain || st.split(".")[0]) === chain);
+    const last = (table) => {
+      let worst = 0, done = 0;
+      for (const st of stages) {
+        const v = table[st];
+        if (v == null) worst = null; else { done++; if (worst != null && v > worst) worst = v; }
+      }
+      return { year: worst == null ? null : summary.shock_year + worst, done: done, n: stages.length };
+    };
+    return { sub: last(sub), red: last(red) };
+  }
+  function answerText(a, imp, exp, end, chain) {
+    const f = { importer: economyName(imp), exporter: economyName(exp), end_year: end };
+    const sub = a.sub.year != null ? t("ui.answer_sub_yes", Object.assign({ year: a.sub.year }, f))
+      : t("ui.answer_sub_no", Object.assign({ done: a.sub.done, n: a.sub.n }, f));
+    const red = a.red.year != null ? t("ui.answer_red_yes", Object.assign({ year: a.red.year }, f))
+      : t("ui.answer_red_no", Object.assign({ done: a.red.done, n: a.red.n }, f));
+    return t("ui.answer_chain", { chain: chainName(chain), sub: sub, red: red });
+  }
+  function renderAnswers() {
+    const r = state.result, s = r.summary, imp = r.importer, exp = r.exporter;
+    const p = state.previous;
+    const box = $("#answers");
+    box.textContent = "";
+    const chains = Object.keys(s.verdict);
+    const count = { us: 0, cn: 0, none: 0 };
+    for (const chain of chains) {
+      const w = s.verdict[chain].winner;
+      if (w === imp) count.us++; else if (w === exp) count.cn++; else count.none++;
+    }
+    const race = document.createElement("li");
+    race.className = "answer-race";
+    race.id = "answer-race";
+    const fields = { importer: economyName(imp), exporter: economyName(exp), us: count.us, cn: count.cn, none: count.none,
+      n: chains.length, end_year: s.end_year };
+    race.textContent = count.none ? t("ui.answer_race", fields) : t("ui.answer_race_ahead", fields);
+    box.append(race);
+    for (const chain of chains) {
+      const li = document.createElement("li");
+      li.dataset.chain = chain;
+      const a = chainAnswer(s, chain, imp, exp, r.stage_info);
+      const text = answerText(a, imp, exp, s.end_year, chain);
+      li.append(document.createTextNode(text));
+      if (p) {
+        const before = answerText(chainAnswer(p.summary, chain, p.importer, p.exporter, p.stage_info), p.importer, p.exporter,
+          p.summary.end_year, chain);
+        if (before !== text) {
+          const mark = document.createElement("span");
+          mark.className = "moved";
+          const yrs = (x) => (x.year != null ? String(x.year) : t("ui.never_short", { year: s.end_year }));
+          const pa = chainAnswer(p.summary, chain, p.importer, p.exporter, p.stage_info);
+          mark.textContent = " " + t("ui.answer_before", { value: yrs(pa.sub) + " / " + yrs(pa.red) });
+          li.append(mark);
+          li.classList.add("changed");
+        }
+      }
+      box.append(li);
+    }
+  }
   // --- verdict -------------------------------------------------------------------------
   function raceBar(cls, label, value, prevValue, horizon, end) {
     const row = document.createElement("div");
@@ -338,7 +616,7 @@
   }
   function niceMax(v) { const step = niceStep(v / 4); return Math.max(step, Math.ceil(v / step - 1e-9) * step); }
 
-  // series: [{name, values, color, dash, area, band: {lo, hi}}]
+  // series: [{name, values, color, dash (reference path), dot (previous run), area, band: {lo, hi}}]
   function lineChart(fig, opts) {
     const W = 540, H = 250, L = 58, R = 14, T = 10, B = 26;
     const box = fig.querySelector(".chart");
@@ -375,7 +653,8 @@
       });
       return d;
     };
-    for (const s of opts.series) {
+    const drawOrder = opts.series.filter((s) => s.dash || s.dot).concat(opts.series.filter((s) => !s.dash && !s.dot));
+    for (const s of drawOrder) {
       if (s.band) {
         let d = "";
         s.band.hi.forEach((v, i) => { d += (i ? "L" : "M") + x(i).toFixed(1) + " " + y(Math.min(v || 0, max)).toFixed(1); });
@@ -392,12 +671,15 @@
           el("path", { d: d, fill: s.color, opacity: 0.18 }, svg);
         }
       }
-      el("path", { d: path(s.values), fill: "none", stroke: s.color, "stroke-width": s.dash ? 1.6 : 2.4,
-        "stroke-dasharray": s.dash ? "5 4" : "none", opacity: s.dash ? 0.7 : 1, "stroke-linejoin": "round" }, svg);
+      const line = el("path", { d: path(s.values), fill: "none", stroke: s.color,
+        "stroke-width": s.dash ? 1.6 : s.dot ? 1.5 : 2.4, "stroke-dasharray": s.dash ? "5 4" : s.dot ? "1.5 3" : "none",
+        opacity: s.dash ? 0.75 : s.dot ? 0.9 : 1, "stroke-linejoin": "round" }, svg);
+      line.dataset.kind = s.dash ? "reference" : s.dot ? "previous" : "current";
     }
     // hover / keyboard cursor
     const cursor = el("line", { y1: T, y2: H - B, stroke: "#1f2933", "stroke-width": 1, visibility: "hidden" }, svg);
-    const dots = opts.series.filter((s) => !s.dash).map((s) => el("circle", { r: 3.5, fill: s.color, visibility: "hidden" }, svg));
+    const solid = opts.series.filter((s) => !s.dash && !s.dot);
+    const dots = solid.map((s) => el("circle", { r: 3.5, fill: s.color, visibility: "hidden" }, svg));
     const hit = el("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "transparent" }, svg);
     box.append(svg);
     box.tabIndex = 0;
@@ -407,7 +689,7 @@
     function show(i, cx, cy) {
       at = Math.max(0, Math.min(years.length - 1, i));
       cursor.setAttribute("x1", x(at)); cursor.setAttribute("x2", x(at)); cursor.setAttribute("visibility", "visible");
-      opts.series.filter((s) => !s.dash).forEach((s, k) => {
+      solid.forEach((s, k) => {
         const v = s.values[at];
         dots[k].setAttribute("visibility", v == null ? "hidden" : "visible");
         if (v != null) { dots[k].setAttribute("cx", x(at)); dots[k].setAttribute("cy", y(Math.min(v, max))); }
@@ -456,6 +738,7 @@
         const item = document.createElement("span");
         const sw = document.createElement("i");
         if (s.dash) sw.className = "dash";
+        if (s.dot) sw.className = "dot";
         sw.style.borderTopColor = s.color;
         item.append(sw, document.createTextNode(s.name));
         legend.append(item);
@@ -481,60 +764,71 @@
     const st = ser.stages[state.stage] ? state.stage : Object.keys(ser.stages)[0];
     state.stage = st;
     const d = ser.stages[st], info = r.stage_info[st] || { unit: "", price_unit: "" };
+    const prev = state.previous && state.previous.series.stages[st];
     const nI = economyName(imp), nE = economyName(exp), nS = stageName(st);
-    const withS = t("ui.with_shock"), without = t("ui.without_shock");
+    const ref = t("ui.reference_path"), before = t("ui.previous_run");
     const band = (e) => (ser.bands ? { lo: d.capacity_p05[e], hi: d.capacity_p95[e] } : null);
     const lastYear = String(s.end_year);
+    const unit = unitName(info.unit), priceUnit = unitName(info.price_unit);
+    // each chart: this run (solid), the reference path (dashed), the previous run (dotted)
+    const lines = (key, refKey, who) => {
+      const out = [];
+      for (const [e, color, name] of who) {
+        out.push({ name: name, values: d[key][e], color: color, band: key === "capacity" ? band(e) : null });
+      }
+      for (const [e, color, name] of who) {
+        if (d[refKey] && d[refKey][e]) out.push({ name: `${name}, ${ref}`, values: d[refKey][e], color: color, dash: true });
+      }
+      if (prev) {
+        for (const [e, color, name] of who) {
+          if (prev[key] && prev[key][e]) out.push({ name: `${name}, ${before}`, values: prev[key][e], color: color, dot: true });
+        }
+      }
+      return out;
+    };
+    const both = [[imp, US, nI], [exp, CN, nE]];
 
     let fig = $("#fig-capacity");
-    setCaption(fig, `${t("ui.chart_capacity")}: ${nS}`, t("ui.chart_capacity_caption", { unit: info.unit }));
+    setCaption(fig, `${t("ui.chart_capacity")}: ${nS}`, t("ui.chart_capacity_caption", { unit: unit }));
     lineChart(fig, {
       years: ser.years, shockYear: s.shock_year, format: (v) => compact(v),
-      label: `${t("ui.chart_capacity")}, ${nS}: ${nI} ${compact(d.capacity[imp].at(-1) || 0)}, ${nE} ${compact(d.capacity[exp].at(-1) || 0)} ${info.unit} (${lastYear})`,
-      series: [
-        { name: `${nI}, ${withS}`, values: d.capacity[imp], color: US, band: band(imp) },
-        { name: `${nE}, ${withS}`, values: d.capacity[exp], color: CN, band: band(exp) },
-        { name: `${nI}, ${without}`, values: d.capacity_without_shock[imp], color: US, dash: true },
-        { name: `${nE}, ${without}`, values: d.capacity_without_shock[exp], color: CN, dash: true },
-      ],
+      label: `${t("ui.chart_capacity")}, ${nS}: ${nI} ${compact(d.capacity[imp].at(-1) || 0)}, ${nE} ${compact(d.capacity[exp].at(-1) || 0)} ${unit} (${lastYear})`,
+      series: lines("capacity", "capacity_without_shock", both),
     });
 
     fig = $("#fig-cost");
     const gap = s.cost_gap[st] || {};
     const ratio = gap[lastYear];
-    setCaption(fig, `${t("ui.chart_cost")}: ${nS}`, t("ui.chart_cost_caption", { unit: info.price_unit, importer: nI, exporter: nE,
-      year: lastYear, ratio: ratio == null ? "–" : num(ratio, 2) }));
+    setCaption(fig, `${t("ui.chart_cost")}: ${nS}`, t("ui.chart_cost_caption", { unit: priceUnit, importer: nI, exporter: nE,
+      year: lastYear, ratio: ratio == null ? "–" : num(ratio, 2) }) + " " + t("ui.with_reference_note"));
     const costDigits = (v) => (v === 0 || Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 1 ? 2 : 3);
     lineChart(fig, {
       years: ser.years, shockYear: s.shock_year, format: (v) => num(v, costDigits(v)),
-      label: `${t("ui.chart_cost")}, ${nS}, ${info.price_unit}`,
-      series: [
-        { name: nI, values: d.unit_cost[imp], color: US },
-        { name: nE, values: d.unit_cost[exp], color: CN },
-      ],
+      label: `${t("ui.chart_cost")}, ${nS}, ${priceUnit}`,
+      series: lines("unit_cost", "unit_cost_reference", both),
     });
 
     fig = $("#fig-unmet");
-    setCaption(fig, `${t("ui.chart_unmet", { importer: nI })}: ${nS}`, t("ui.chart_unmet_caption", { importer: nI }));
-    const unmet = d.unmet_share[imp];
-    const peak = Math.max(0, ...unmet.filter((v) => v != null));
+    setCaption(fig, `${t("ui.chart_unmet", { importer: nI })}: ${nS}`, t("ui.chart_unmet_caption", { importer: nI }) + " " + t("ui.with_reference_note"));
+    const unmetLines = lines("unmet_share", "unmet_share_reference", [[imp, US, nI]]);
+    unmetLines[0].area = true;
+    let peak = 0;
+    for (const l of unmetLines) for (const v of l.values) if (v != null && v > peak) peak = v;
     lineChart(fig, {
       years: ser.years, shockYear: s.shock_year, format: (v) => pct(v, v > 0 && v < 0.1 ? 1 : 0),
       fixedMax: peak > 0 ? Math.min(1, niceMax(peak * 1.1)) : 0.1,
-      label: `${t("ui.chart_unmet", { importer: nI })}, ${nS}: ${pct(peak, 1)}`,
-      series: [{ name: nI, values: unmet, color: US, area: true }],
+      label: `${t("ui.chart_unmet", { importer: nI })}, ${nS}: ${pct(Math.max(0, ...d.unmet_share[imp].filter((v) => v != null)), 1)}`,
+      series: unmetLines,
     });
 
     fig = $("#fig-sufficiency");
-    setCaption(fig, `${t("ui.chart_sufficiency")}: ${nS}`, t("ui.chart_sufficiency_caption"));
+    setCaption(fig, `${t("ui.chart_sufficiency")}: ${nS}`, t("ui.chart_sufficiency_caption") + " " + t("ui.with_reference_note"));
     lineChart(fig, {
       years: ser.years, shockYear: s.shock_year, format: (v) => pct(v), refLine: 1, yMax: 1,
       label: `${t("ui.chart_sufficiency")}, ${nS}`,
-      series: [
-        { name: nI, values: d.self_sufficiency[imp], color: US },
-        { name: nE, values: d.self_sufficiency[exp], color: CN },
-      ],
+      series: lines("self_sufficiency", "self_sufficiency_reference", both),
     });
+    $("#stage-note").textContent = state.stageNote === st ? t("ui.stage_switched", { stage: nS }) : "";
     renderTimeline();
   }
 
@@ -615,9 +909,11 @@
 
   function renderResults() {
     if (!state.result) return;
+    renderAnswers();
     renderVerdict();
     renderStageSelect();
     renderCharts();
+    writeURL();
   }
 
   // --- siting --------------------------------------------------------------------------
@@ -707,10 +1003,12 @@
     renderControls();
     renderChainSelect();
     renderResults();
+    writeURL();
     if (!$("#panel-siting").hidden) loadSite();
   }
 
   async function start() {
+    let fromURL = null;
     try {
       const [strings, scen, levers] = await Promise.all([
         getJSON("/api/strings"), getJSON("/api/scenarios"), getJSON("/api/levers"),
@@ -718,30 +1016,54 @@
       state.strings = strings;
       state.scenarios = scen.scenarios;
       state.controls = levers.controls;
+      state.sides = levers.sides;
+      state.assumptionControls = levers.assumptions.map((a) => Object.assign({ kind: "assumption", unit: "x", display_scale: 1 }, a));
+      fromURL = readURL();
       let saved = null;
       try { saved = localStorage.getItem("buildrace.lang"); } catch (e) { saved = null; }
-      const wanted = new URLSearchParams(location.search).get("lang") || saved;
+      const wanted = (fromURL && fromURL.l) || new URLSearchParams(location.search).get("lang") || saved;
       if (wanted && strings.languages.includes(wanted)) state.lang = wanted;
-      applyStrings();
       const sel = $("#scenario");
       for (const s of state.scenarios) {
         const o = document.createElement("option");
         o.value = s.name;
-        o.textContent = s.name;
         sel.append(o);
       }
+      applyStrings();
       selectScenario(scen.default);
+      if (fromURL) applySnapshot(fromURL);
+      applyStrings();
       renderChainSelect();
     } catch (err) {
       setStatus(err.message, true);
       return;
     }
-    $("#scenario").addEventListener("change", (ev) => { selectScenario(ev.target.value); run(); });
-    $("#draws").addEventListener("change", (ev) => { state.draws = Number(ev.target.value); if ($("#auto").checked) schedule(); });
+    $("#scenario").addEventListener("change", (ev) => { selectScenario(ev.target.value); applyStrings(); run(); });
+    $("#bands").addEventListener("change", (ev) => { state.bands = ev.target.checked; writeURL(); if ($("#auto").checked) schedule(); });
+    $("#policy-start").addEventListener("input", (ev) => { $("#out-policy-start").textContent = ev.target.value; });
+    $("#policy-start").addEventListener("change", (ev) => {
+      state.start = Number(ev.target.value);
+      changed(null);
+    });
     $("#run").addEventListener("click", run);
     $("#reset").addEventListener("click", () => { selectScenario(state.scenario); run(); });
-    $("#stage").addEventListener("change", (ev) => { state.stage = ev.target.value; renderCharts(); });
+    $("#stage").addEventListener("change", (ev) => { state.stage = ev.target.value; state.stageNote = null; renderCharts(); writeURL(); });
     $("#chain").addEventListener("change", (ev) => { state.chain = ev.target.value; loadSite(); });
+    $("#dl-csv").addEventListener("click", () => download("/api/race.csv", buildRequest(), "buildrace.csv"));
+    $("#dl-report").addEventListener("click", () => download("/api/report.html", Object.assign(buildRequest(), { lang: state.lang }), "buildrace.html"));
+    $("#copy-link").addEventListener("click", async () => {
+      writeURL();
+      try { await navigator.clipboard.writeText(location.href); } catch (e) { /* no clipboard: the address bar holds it */ }
+      setStatus(t("ui.link_copied"));
+    });
+    window.addEventListener("hashchange", () => {
+      const s = readURL();
+      if (!s) return;
+      if (s.l && s.l !== state.lang && state.strings.languages.includes(s.l)) state.lang = s.l;
+      applySnapshot(s);
+      applyStrings();
+      run();
+    });
     document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", () => setLanguage(b.dataset.lang)));
     const tabs = [$("#tab-race"), $("#tab-siting")];
     tabs.forEach((tab, i) => {
