@@ -15,9 +15,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from buildrace._version import __version__
 from buildrace.errors import BuildraceError, InfeasibleError, InputError
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from buildrace.api import (

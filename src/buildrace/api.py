@@ -6,372 +6,27 @@ the engine, the metrics and the writers, and never print.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from buildrace import metrics
-from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
 from buildrace.errors import InputError
-from buildrace.io.scenario_file import load_scenario, scenario_to_yaml
-from buildrace.model.compile import compile_scenario
+from buildrace.io.scenario_file import load_scenario
 from buildrace.model.scenario import Scenario
 from buildrace.model.world import World
-
-MAX_DRAWS = 1_000_000
-CHUNK_DRAWS = 250
-"""Draws simulated per vectorised pass; larger ensembles run in chunks of this size."""
-
-Progress = Callable[[int, int], None]
-
-
-def simulate(
-    scenario: Scenario | str,
-    draws: int = 1,
-    seed: int | None = None,
-    progress: Progress | None = None,
-    world: World | None = None,
-    parameter_values: dict[tuple[str, ...], np.ndarray] | None = None,
-    executor: str = "serial",
-    workers: int = 1,
-    first_draw: int = 0,
-) -> xr.Dataset:
-    """Simulate a scenario over its horizon.
-
-    Parameters
-    ----------
-    scenario : a Scenario, a built-in scenario name or a scenario file path
-    draws : number of scenario draws, simulated in vectorised passes of up to
-        :data:`CHUNK_DRAWS` draws
-    seed : root seed (default: the scenario's); recorded in the results
-    progress : optional callback ``progress(done, total)`` in draws
-    world : a World to use instead of the scenario's embedded one (tests, custom data)
-    parameter_values : parameter path -> (draws,) values set explicitly per draw (see
-        :func:`buildrace.model.compile.compile_scenario`); calibration and sensitivity use it
-    executor, workers : where chunks run: ``serial`` (default), ``processes`` (a local
-        pool of ``workers``) or ``dask`` (a Dask cluster); results are bit-identical
-    first_draw : index of the first draw in the seed's stream: the run simulates draws
-        ``first_draw .. first_draw + draws - 1``, each with the bits it has in any other
-        run of the same seed (an ensemble store runs its chunks this way)
-
-    Returns
-    -------
-    xarray.Dataset with the draw axis first (see :mod:`buildrace.results`).
-    """
-    from buildrace.engine.run import race_exporters
-    from buildrace.ensemble.executors import ChunkTask, run_chunks
-    from buildrace.results import kept_outputs, to_dataset
-
-    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
-    if not isinstance(draws, int) or draws < 1 or draws > MAX_DRAWS:
-        raise InputError(f"draws must be an integer between 1 and {MAX_DRAWS:,} (got {draws!r})")
-    seed = sc.seed if seed is None else seed
-    if not isinstance(seed, int) or seed < 0:
-        raise InputError(f"seed must be an integer >= 0 (got {seed!r})")
-    if not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers must be an integer >= 1 (got {workers!r})")
-    if not isinstance(first_draw, int) or first_draw < 0:
-        raise InputError(f"first_draw must be an integer >= 0 (got {first_draw!r})")
-    keep = kept_outputs(draws)
-    tasks = []
-    for lo in range(0, draws, CHUNK_DRAWS):
-        n = min(CHUNK_DRAWS, draws - lo)
-        values = {k: np.asarray(v)[lo : lo + n] for k, v in (parameter_values or {}).items()}
-        tasks.append(ChunkTask(scenario=sc, world=world, seed=seed, offset=first_draw + lo, draws=n, parameter_values=values, keep=keep))
-    # the first chunk's compilation checks the scenario and gives the identifiers; a
-    # serial run reuses it rather than compiling twice
-    meta = compile_scenario(sc, draws=tasks[0].draws, world=world, seed=seed, draw_offset=first_draw,
-                            parameter_values=tasks[0].parameter_values)
-    if executor == "serial":
-        tasks[0] = replace(tasks[0], compiled=meta)
-    parts = run_chunks(tasks, executor=executor, workers=workers, progress=(lambda d: progress(d, draws)) if progress else None)
-    out = parts[0].outputs
-    if len(parts) > 1:
-        out = {k: np.concatenate([p.outputs[k] for p in parts], axis=0) for k in out}
-    shock_years = [p.start for p in sc.shocks]
-    attrs = {
-        "scenario": sc.name,
-        "scenario_yaml": scenario_to_yaml(sc),
-        "world": meta.world_name,
-        "seed": int(seed),
-        "draws": int(draws),
-        "base_year": int(meta.index.years[0]),
-        "end_year": int(meta.index.years[-1]),
-        "shock_year": int(min(shock_years)) if shock_years else -1,
-        "threshold": float(sc.threshold),
-        "calibration_fit_error": float(max(p.fit_error for p in parts)),
-        "importers": sc.parties()[0],
-        "exporters": [meta.index.economies[e] for e in race_exporters(meta)],
-        "inputs": (meta.intensity > 0).astype(np.int8),
-        "buildrace_version": _version(),
-    }
-    ds = to_dataset(out, meta.index, draws, attrs)
-    if first_draw:
-        ds = ds.assign_coords({DRAW: ds[DRAW].values + first_draw})
-    ds["intensity_calibration"] = ((STAGE,), parts[0].intensity_scale)
-    return ds
-
-
-def _version() -> str:
-    from buildrace import __version__
-
-    return __version__
-
-
-@dataclass(frozen=True)
-class RaceResult:
-    """A scenario run beside its reference path (same draws, same seed).
-
-    Attributes
-    ----------
-    scenario : the scenario run
-    results : its results
-    reference : the reference path's results (the common yardstick: by default the
-        world's ``baseline``, the policies in force and no shock)
-    reference_name : the reference scenario's name
-    summary : the race metrics (:func:`race_metrics`), JSON-ready
-    policy_world : the scenario's own no-shock counterfactual (its policies without the
-        shock), the second, labelled view "recovery relative to the policy world"; the
-        same object as ``results`` when the scenario has no shock
-    """
-
-    scenario: Scenario
-    results: xr.Dataset
-    reference: xr.Dataset
-    reference_name: str
-    summary: dict
-    policy_world: xr.Dataset
-
-    @property
-    def counterfactual(self) -> xr.Dataset:
-        """The yardstick the metrics use (the reference path); kept for older callers."""
-        return self.reference
-
-
-DEFAULT_REFERENCE = "baseline"
-
-
-def reference_scenario(sc: Scenario, reference: str | Scenario | None = None, world: World | None = None) -> Scenario:
-    """The reference path of ``sc``: ``reference`` if given, else the scenario's own
-    ``reference:`` key, else the built-in baseline of the scenario's world.
-
-    A reference with a shock is refused: the yardstick is a world without the race.
-    """
-    from buildrace.io.scenario_file import builtin_names
-
-    if isinstance(reference, Scenario):
-        ref = reference
-    else:
-        name = reference or sc.reference
-        if name is None:
-            candidates = [n for n in builtin_names() if n.startswith(DEFAULT_REFERENCE)]
-            for n in candidates:
-                cand = load_scenario(n, world=world)
-                if cand.world == sc.world and not cand.shocks:
-                    name = n
-                    break
-            else:
-                return sc.without_shocks()
-        try:
-            ref = load_scenario(name, world=world)
-        except InputError as exc:
-            raise InputError(f"scenario {sc.name!r}: reference {name!r} cannot be loaded: {exc}") from None
-    if ref.shocks:
-        raise InputError(
-            f"scenario {sc.name!r}: reference {ref.name!r} has a shock; the reference path is a world"
-            " without the race (name a scenario with no decoupling or shock lever)"
-        )
-    if ref.world != sc.world or ref.end_year != sc.end_year:
-        raise InputError(
-            f"scenario {sc.name!r} ({sc.world}, to {sc.end_year}): reference {ref.name!r} runs on"
-            f" {ref.world} to {ref.end_year}; name a reference on the same world and horizon"
-        )
-    return ref
-
-
-def _same_run(a: Scenario, b: Scenario) -> bool:
-    """True if two scenarios simulate the same thing (names and texts aside)."""
-    keys = ("world", "end_year", "policies", "parameters")
-    return all(getattr(a, k) == getattr(b, k) for k in keys)
-
-
-def race(
-    scenario: Scenario | str,
-    draws: int = 1,
-    seed: int | None = None,
-    progress: Progress | None = None,
-    world: World | None = None,
-    executor: str = "serial",
-    workers: int = 1,
-    reference: Scenario | str | None = None,
-    first_draw: int = 0,
-) -> RaceResult:
-    """Run a scenario and its reference path (same draws, same seed) and compute the race metrics.
-
-    Parameters
-    ----------
-    scenario : a Scenario, a built-in name or a scenario file
-    draws, seed, progress, world, executor, workers, first_draw : as in :func:`simulate`
-    reference : the reference path (see :func:`reference_scenario`); the scenario's own
-        no-shock counterfactual is run as well when it differs, for the second view
-
-    A scenario without a shock is reported too: its paths, shares, cost gaps and
-    self-sufficiency against the reference; the race metrics that need a shock are null.
-    """
-    sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
-    ref_sc = reference_scenario(sc, reference, world)
-    own_sc = sc.without_shocks()
-    runs: list[Scenario] = [sc]
-    if not _same_run(ref_sc, sc):
-        runs.append(ref_sc)
-    if sc.shocks and not _same_run(own_sc, ref_sc):
-        runs.append(own_sc)
-    done: dict[int, xr.Dataset] = {}
-    # every run keeps CN's sales by destination (and its own exporters'), so redirection
-    # of the usual exporter can be measured against any reference
-    for k, run_sc in enumerate(runs):
-        tick = (lambda d, t, k=k: progress(k * t + d, len(runs) * t)) if progress else None
-        done[k] = simulate(run_sc, draws=draws, seed=seed, progress=tick, world=world, executor=executor, workers=workers,
-                           first_draw=first_draw)
-    res = done[0]
-    ref = done[runs.index(ref_sc)] if ref_sc in runs else res
-    if own_sc in runs:
-        own = done[runs.index(own_sc)]
-    elif sc.shocks:
-        own = ref
-    else:
-        own = res
-    summary = race_metrics(res, ref, sc, policy_world=own if sc.shocks else None, reference_name=ref_sc.name)
-    return RaceResult(scenario=sc, results=res, reference=ref, reference_name=ref_sc.name, summary=summary, policy_world=own)
-
-
-def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importers: list[str], exporters: list[str]) -> dict:
-    """Substitution and redirection years, relapses and the verdict against one yardstick."""
-    stages = [str(s) for s in res[STAGE].values]
-    sub = metrics.substitution(res, ref, t0, theta)
-    red = metrics.redirection(res, ref, t0, theta, importers)
-    exp_have = [e for e in exporters if e in set(red[metrics.EXPORTER].values)]
-
-    def per_stage(da, key, labels):
-        """key -> stage -> median years, read from one array (no per-cell selection)."""
-        vals = da.transpose(key, STAGE, DRAW).values
-        med = np.median(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN: never reached
-        pos = {str(v): i for i, v in enumerate(da[key].values)}
-        return {e: {s: metrics.finite_or_none(med[pos[e], j]) for j, s in enumerate(stages)} for e in labels}
-
-    red_years = red["years"]
-    return {
-        "substitution_years": per_stage(sub["years"], MARKET, importers),
-        "redirection_years": per_stage(red_years, metrics.EXPORTER, exp_have),
-        "relapses": {
-            "substitution": metrics.relapses(sub.sel({MARKET: importers}), MARKET),
-            "redirection": metrics.relapses(red.sel({metrics.EXPORTER: exp_have}), metrics.EXPORTER),
-        },
-        "verdict": (
-            metrics.verdict(sub["years"].sel({MARKET: importers[0]}), red_years.sel({metrics.EXPORTER: exp_have[0]}), res, importers[0], exp_have[0])
-            if exp_have else {}
-        ),
-    }
-
-
-def race_metrics(
-    res: xr.Dataset,
-    ref: xr.Dataset,
-    scenario: Scenario | None = None,
-    policy_world: xr.Dataset | None = None,
-    reference_name: str | None = None,
-) -> dict:
-    """The race summary as plain JSON-ready data (medians over draws).
-
-    Keys: scenario, reference (the yardstick's name), seed, draws, shock_year (None
-    without a shock), threshold, substitution_years (economy -> stage -> years or None),
-    redirection_years (same), relapses (stages that recover and fall back, with the years
-    short), verdict (chain -> ..., upstream-aware), relative_to_policy_world (the same
-    race metrics against the scenario's own no-shock counterfactual), cost_gap (stage ->
-    year -> US/CN), reference_cost_gap (the same on the reference), self_sufficiency
-    (economy -> stage -> {last year: value, reference}), unmet_demand (economy -> stage ->
-    total units over the horizon), unmet_share, shares (economy -> stage -> {base year,
-    last year}).
-    """
-    t0 = int(res.attrs["shock_year"])
-    theta = float(res.attrs.get("threshold", 0.95))
-    importers, exporters = scenario.parties() if scenario else (list(res.attrs.get("importers", ["US"])), ["CN"])
-    stages = [str(s) for s in res[STAGE].values]
-    base, last = int(res[YEAR].values[0]), int(res[YEAR].values[-1])
-    gap_years = list(dict.fromkeys(y for y in (base, 2030, 2040, 2050, last) if base <= y <= last))
-    gap = metrics.cost_gap(res).median(DRAW)
-    ref_gap = metrics.cost_gap(ref).median(DRAW)
-    unmet = res["unmet"].sum(YEAR).median(DRAW)
-    demand_total = res["demand"].sum(YEAR).median(DRAW)
-    unmet_share = unmet / demand_total.where(demand_total > 0)
-    share = metrics.shares(res).median(DRAW)
-    ss = metrics.self_sufficiency(res).sel({YEAR: last}).median(DRAW)
-    ref_ss = metrics.self_sufficiency(ref).sel({YEAR: last}).median(DRAW)
-    parties = list(dict.fromkeys(importers + exporters))
-    summary: dict = {
-        "scenario": res.attrs["scenario"],
-        "reference": reference_name or ref.attrs.get("scenario"),
-        "seed": int(res.attrs["seed"]),
-        "draws": int(res.attrs["draws"]),
-        "base_year": base,
-        "end_year": last,
-        "shock_year": t0 if t0 >= 0 else None,
-        "threshold": theta,
-    }
-    if t0 >= 0:
-        summary.update(_race_view(res, ref, t0, theta, importers, exporters))
-        if policy_world is not None:
-            view = _race_view(res, policy_world, t0, theta, importers, exporters)
-            view["reference"] = str(policy_world.attrs.get("scenario"))
-            view["meaning"] = "recovery relative to the policy world: the scenario's own policies without the shock"
-            summary["relative_to_policy_world"] = view
-    else:
-        summary.update({"substitution_years": {e: dict.fromkeys(stages) for e in importers},
-                        "redirection_years": {e: dict.fromkeys(stages) for e in exporters},
-                        "relapses": {"substitution": {}, "redirection": {}}, "verdict": {},
-                        "note": "no shock: the race metrics that need one are null; paths, shares, costs and self-sufficiency are reported"})
-    gap_at, ref_gap_at, ss_at, ref_ss_at = _reader(gap), _reader(ref_gap), _reader(ss), _reader(ref_ss)
-    unmet_at, unmet_share_at, share_at = _reader(unmet), _reader(unmet_share), _reader(share)
-    summary.update({
-        "cost_gap": {s: {str(y): gap_at({STAGE: s, YEAR: y}) for y in gap_years} for s in stages},
-        "reference_cost_gap": {s: {str(y): ref_gap_at({STAGE: s, YEAR: y}) for y in gap_years} for s in stages},
-        "self_sufficiency": {
-            str(e): {s: {str(last): ss_at({ECONOMY: e, STAGE: s}), "reference": ref_ss_at({ECONOMY: e, STAGE: s})} for s in stages}
-            for e in parties
-        },
-        "unmet_demand": {str(e): {s: unmet_at({MARKET: e, STAGE: s}) for s in stages} for e in res[MARKET].values},
-        "unmet_share": {str(e): {s: unmet_share_at({MARKET: e, STAGE: s}) for s in stages} for e in parties},
-        "shares": {
-            str(e): {s: {str(base): share_at({ECONOMY: e, STAGE: s, YEAR: base}),
-                         str(last): share_at({ECONOMY: e, STAGE: s, YEAR: last})} for s in stages}
-            for e in parties
-        },
-    })
-    return summary
-
-
-def _num(da) -> float | None:
-    v = float(da)
-    return None if not np.isfinite(v) else round(v, 6)
-
-
-def _reader(da: xr.DataArray) -> Callable[[dict], float | None]:
-    """A reader of one array's cells by label, as :func:`_num` of ``da.sel(labels)``.
-
-    Reads the values once: selecting cell by cell with xarray costs a millisecond a
-    cell, most of a race's summary time.
-    """
-    vals = np.asarray(da.values, dtype=float)
-    pos = [{str(v): i for i, v in enumerate(da[d].values)} for d in da.dims]
-
-    def at(labels: dict) -> float | None:
-        return _num(vals[tuple(p[str(labels[d])] for p, d in zip(pos, da.dims, strict=True))])
-
-    return at
+from buildrace.simulation import (  # the verbs every layer below the faces uses
+    CHUNK_DRAWS,
+    DEFAULT_REFERENCE,
+    MAX_DRAWS,
+    Progress,
+    RaceResult,
+    race,
+    race_metrics,
+    reference_scenario,
+    simulate,
+)
 
 
 def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = True, lang: str = "en") -> dict[str, Path]:
@@ -380,9 +35,14 @@ def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = T
     Files are written to a temporary name and renamed, so an interrupted run never
     leaves a half-written file in place of a good one.
     """
-    from buildrace.io.results_store import write_all
+    from buildrace.io.results_store import REPORT_HTML, write_all
 
-    return write_all(race_result, Path(out_dir), report=report, lang=lang)
+    paths = write_all(race_result, Path(out_dir))
+    if report:
+        from buildrace.reports import build_report
+
+        paths["report"] = build_report(race_result, Path(out_dir) / REPORT_HTML, lang=lang)
+    return paths
 
 
 def scenarios() -> list[dict]:
@@ -416,7 +76,12 @@ def site_clusters(chain: str, **options):
 
 
 __all__ = [
+    "CHUNK_DRAWS",
+    "DEFAULT_REFERENCE",
+    "MAX_DRAWS",
+    "Progress",
     "RaceResult",
+    "reference_scenario",
     "levers",
     "load_scenario",
     "race",

@@ -131,9 +131,9 @@ def forecast(
         check_no_leak(calibration, base_year)
         cal = calibration
     sc = horizon(scenario, scenario.end_year, world.base_year)
-    from buildrace import api
+    from buildrace.simulation import simulate
 
-    ds = api.simulate(sc, draws=draws, seed=seed, world=world, parameter_values=calibration_values(cal, world, draws))
+    ds = simulate(sc, draws=draws, seed=seed, world=world, parameter_values=calibration_values(cal, world, draws))
     return cal, ds
 
 

@@ -411,9 +411,9 @@ def horizon(scenario: Scenario, end_year: int, base_year: int) -> Scenario:
 
 def simulate_sets(scenario: Scenario, world: World, names: tuple[str, ...], x: np.ndarray, seed: int):
     """Simulate the parameter sets ``x`` (n, d) in one vectorised call."""
-    from buildrace import api
+    from buildrace.simulation import simulate
 
-    return api.simulate(scenario, draws=len(x), seed=seed, world=world, parameter_values=parameter_values(names, x, world))
+    return simulate(scenario, draws=len(x), seed=seed, world=world, parameter_values=parameter_values(names, x, world))
 
 
 def _support(prior) -> tuple[float, float]:

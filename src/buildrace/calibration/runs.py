@@ -41,7 +41,7 @@ MAX_LISTED = 5
 def world_scenario(base_year: int, exact: bool) -> tuple[Scenario, World]:
     """The built-in baseline scenario and world of ``base_year``: the world with exactly
     that base year (``exact``), or the latest at or before it."""
-    from buildrace import api
+    from buildrace.io.scenario_file import load_scenario
     from buildrace.model.world import load_world
 
     if exact and base_year not in BASE_SCENARIOS:
@@ -53,7 +53,7 @@ def world_scenario(base_year: int, exact: bool) -> tuple[Scenario, World]:
         name = base_scenario(base_year)
     except InputError as exc:
         raise InputError(f"--base-year {base_year}: {exc}") from None
-    sc = api.load_scenario(name)
+    sc = load_scenario(name)
     return sc, load_world(sc.world)
 
 

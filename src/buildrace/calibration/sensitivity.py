@@ -241,10 +241,10 @@ def sensitivity_indices(
         u = morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
     u = np.clip(u, U_EDGE, 1.0 - U_EDGE)
     values = {leaf.path: ppf(leaf.value, u[:, j]) for j, leaf in enumerate(leaves)}
-    from buildrace import api
+    from buildrace.simulation import simulate
 
-    res = api.simulate(scenario, draws=len(u), seed=seed, world=world, parameter_values=values)
-    cf = api.simulate(scenario.without_shocks(), draws=len(u), seed=seed, world=world, parameter_values=values) if race else None
+    res = simulate(scenario, draws=len(u), seed=seed, world=world, parameter_values=values)
+    cf = simulate(scenario.without_shocks(), draws=len(u), seed=seed, world=world, parameter_values=values) if race else None
     y = np.asarray(metric_values(m, res, cf, world), dtype=float)
     if not np.all(np.isfinite(y)):
         raise InputError(f"metric {metric!r} is not a number in {int((~np.isfinite(y)).sum())} of {len(y)} runs (no demand or no output there?)")

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from buildrace.engine.trade import SETTLED, SPILL_ROUNDS
+from buildrace.engine.contract import SETTLED, SPILL_ROUNDS, Clearing
 
 PARALLEL_MIN_DRAWS = 64
 """Draws from which the draw loops run on threads: below it a thread hand-off costs more
@@ -645,7 +645,6 @@ def clear_markets(
     licence=None, base_share=None, compliant_cap=None,
 ):
     """Compiled :func:`buildrace.engine.market.clear_markets` (same arguments, a ``Clearing``)."""
-    from buildrace.engine.market import Clearing
 
     pref = _f(preference)
     N, M, E, S = pref.shape

@@ -10,26 +10,12 @@ shows up as shortages downstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from buildrace.engine import backend
+from buildrace.engine.contract import SETTLED, Clearing
 from buildrace.engine.groups import safe_divide
-from buildrace.engine.trade import SETTLED, allocate_with_local_content
-
-
-@dataclass
-class Clearing:
-    demand: np.ndarray  # (N, M, S) total demand per market
-    derived: np.ndarray  # (N, M, S) part of demand from modelled consumers' planned output
-    flows: np.ndarray  # (N, M, E, S) delivered flows after supply constraints
-    served: np.ndarray  # (N, M, S)
-    stock_draw: np.ndarray  # (N, M, S)
-    unmet: np.ndarray  # (N, M, S)
-    planned: np.ndarray  # (N, E, S) output before input constraints
-    output: np.ndarray  # (N, E, S)
-    fill: np.ndarray  # (N, M, S) share of demand met (incl. stock draws)
+from buildrace.engine.trade import allocate_with_local_content
 
 
 def _input_lists(intensity, substitutes):

@@ -22,12 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from buildrace.engine import backend
+from buildrace.engine.contract import SETTLED, SPILL_ROUNDS
 from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
-
-SETTLED = 1e-12
-"""Relative residue of demand treated as served (floating-point dust)."""
-SPILL_ROUNDS = 10
-"""Upper bound on spill rounds; each round saturates at least one supplier or serves all."""
 
 
 def delivered_cost(cost_eff, tariff, premium, transport, offdiag):

@@ -261,21 +261,22 @@ def _jsonable(value):
     return value
 
 
-def write_all(race_result, out_dir: Path, report: bool = True, lang: str = "en") -> dict[str, Path]:
-    """Write a race's results, summary, scenario and report into ``out_dir``.
+def write_all(race_result, out_dir: Path) -> dict[str, Path]:
+    """Write a race's results, summary and scenario into ``out_dir``.
+
+    The HTML report is written by :func:`buildrace.api.write_results`, which calls this
+    first: storage does not depend on the reports (imports point inward).
 
     Parameters
     ----------
     race_result : :class:`buildrace.api.RaceResult`
     out_dir : folder to write into; created if missing
-    report : also write ``report.html`` (needs the ``viz`` extra)
-    lang : language of the report (``en`` or ``vi``)
 
     Returns
     -------
     dict
         File role (``results``, ``counterfactual``, ``parquet``, ``summary``,
-        ``scenario``, ``report``) -> path written.
+        ``scenario``) -> path written.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -295,10 +296,6 @@ def write_all(race_result, out_dir: Path, report: bool = True, lang: str = "en")
             out_dir / SCENARIO_YAML, str(res.attrs.get("scenario_yaml", ""))
         ),
     }
-    if report:
-        from buildrace.reports import build_report
-
-        paths["report"] = build_report(race_result, out_dir / REPORT_HTML, lang=lang)
     return paths
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from buildrace.model.compile import Index, Policy
+from buildrace.model.index import Index, Policy
 from buildrace.model.parameters import ModelParameters
 from buildrace.model.scenario import Scenario
 from buildrace.model.world import World

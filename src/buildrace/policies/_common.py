@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from buildrace.model.compile import Index, _expand_stage_names
+from buildrace.model.index import Index, expand_stage_names
 from buildrace.model.parameters import ModelParameters
 from buildrace.model.world import World
 
@@ -32,7 +32,7 @@ class Context:
         return s
 
     def stage_ids(self, names, where: str = "stages") -> np.ndarray:
-        return np.array([self.index.stage(s) for s in _expand_stage_names(self.world, list(names), where)], dtype=int)
+        return np.array([self.index.stage(s) for s in expand_stage_names(self.world, list(names), where)], dtype=int)
 
     def chain_stage_ids(self, chains) -> np.ndarray:
         return self.stage_ids(chains, "chains")

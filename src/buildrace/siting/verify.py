@@ -40,15 +40,15 @@ class VerificationResult(BaseModel):
     n_plans: int
 
 
-def _api():
+def _simulation():
     try:
-        from buildrace import api
+        from buildrace import simulation
     except ImportError as exc:
         raise InputError(
-            "verification needs the simulator (buildrace.api), which this installation lacks; "
+            "verification needs the simulator (buildrace.simulation), which this installation lacks; "
             "drop --verify-random"
         ) from exc
-    return api
+    return simulation
 
 
 def chain_capacity(result, chain: str, year: int = 2035) -> tuple[float, int]:
@@ -88,12 +88,12 @@ def simulated_effect(
     US/CN unit-cost ratio and US capacity per stage in ``year`` (stage units), each with
     and without the designations, from :func:`buildrace.api.race` (same draws and seed).
     """
-    api = _api()
-    base = api.load_scenario(scenario)
+    sim = _simulation()
+    base = sim.load_scenario(scenario)
     runs = {"without": base, "with": base.with_policies([lv.to_policy() for lv in levers]) if levers else base}
     out: dict = {"scenario": scenario, "year": year, "draws": draws, "seed": seed}
     for label, sc in runs.items():
-        race = api.race(sc, draws=draws, seed=seed)
+        race = sim.race(sc, draws=draws, seed=seed)
         res = race.results
         at = int(min(year, int(res[dims.YEAR].values[-1])))
         stages = [s for s in res[dims.STAGE].values.tolist() if str(s).startswith(f"{chain}.")]
@@ -190,13 +190,13 @@ def verify_designations(
     """
     if n_random < 0:
         raise InputError(f"--verify-random is {n_random}; use 0 or more")
-    api = _api()
+    sim = _simulation()
     chain = problem.chains[0]
-    base = api.load_scenario(scenario)
+    base = sim.load_scenario(scenario)
 
     def outcome(plan: tuple[ClusterLever, ...]) -> tuple[float, int]:
         sc = base.with_policies([lv.to_policy() for lv in plan]) if plan else base
-        return chain_capacity(api.simulate(sc, draws=draws, seed=seed), chain)
+        return chain_capacity(sim.simulate(sc, draws=draws, seed=seed), chain)
 
     baseline, year = outcome(())
     chosen, _ = outcome(levers)

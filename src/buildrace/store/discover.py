@@ -87,7 +87,7 @@ def load(store: str, condition: str) -> tuple[np.ndarray, np.ndarray, list[str]]
     """Sampled parameters (columns ``param:*`` that vary) and the SQL condition per draw."""
     import duckdb
 
-    from buildrace.store import connect
+    from buildrace.store.chunks import connect
 
     con = connect(store)
     cols = [r[0] for r in con.execute(

@@ -19,7 +19,7 @@ from buildrace.errors import InputError
 def metric_per_draw(store: Path, expr: str) -> np.ndarray:
     import duckdb
 
-    from buildrace.store import connect
+    from buildrace.store.chunks import connect
 
     con = connect(store)
     try:

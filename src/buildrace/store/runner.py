@@ -32,13 +32,13 @@ def chunk_table(scenario, seed: int, first: int, n: int) -> pd.DataFrame:
 
     A top-level function of picklable arguments, so process pools and Dask can run it.
     """
-    from buildrace import api
     from buildrace.ensemble.draw_table import race_table
     from buildrace.ensemble.samplers import sample_leaves
     from buildrace.model.priors import with_priors
     from buildrace.model.world import load_world
+    from buildrace.simulation import race
 
-    r = api.race(scenario, draws=n, seed=seed, first_draw=first)
+    r = race(scenario, draws=n, seed=seed, first_draw=first)
     table = race_table(r.results, r.reference, r.scenario, r.policy_world if scenario.shocks else None)
     # the parameters as the engine sampled them: the same streams as compile_scenario
     params = with_priors(scenario.parameters, load_world(scenario.world))
@@ -136,7 +136,13 @@ def run_ensemble(
     The store's path.
     """
     from buildrace.io.scenario_file import load_scenario
-    from buildrace.store import MAX_DRAWS, done_chunks, open_store, scenario_hash, write_chunk
+    from buildrace.store.chunks import (
+        MAX_DRAWS,
+        done_chunks,
+        open_store,
+        scenario_hash,
+        write_chunk,
+    )
 
     for name, value, low in (("--draws", draws, 1), ("--chunk", chunk, 1), ("--workers", workers, 1), ("--seed", seed, 0)):
         if not isinstance(value, int) or value < low:

@@ -31,7 +31,7 @@ def race():
 @pytest.fixture(scope="module")
 def written(race, tmp_path_factory):
     out = tmp_path_factory.mktemp("race") / "nested" / "out"
-    return out, write_all(race, out, report=False)
+    return out, write_all(race, out)
 
 
 def test_write_all_creates_the_folder_and_every_file(written):
@@ -112,7 +112,7 @@ def test_summary_and_scenario_files(race, written):
 
 def test_an_interrupted_write_leaves_no_partial_file(race, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    write_all(race, out, report=False)
+    write_all(race, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def crash_half_way(self, path, *args, **kwargs):
@@ -125,7 +125,7 @@ def test_an_interrupted_write_leaves_no_partial_file(race, tmp_path, monkeypatch
     # NetCDF files are rewritten first, then the Parquet writer dies half way through.
     monkeypatch.setattr(pq, "write_table", lambda table, path, **kw: crash_half_way(None, path))
     with pytest.raises(KeyboardInterrupt):
-        write_all(race, out, report=False)
+        write_all(race, out)
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after.keys() == before.keys(), "the interrupted run left a file behind"
     assert after["results.parquet"] == before["results.parquet"], "the old Parquet file was damaged"
@@ -140,7 +140,7 @@ def test_an_interrupted_first_write_leaves_nothing(race, tmp_path, monkeypatch):
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", crash)
     with pytest.raises(OSError, match="disk full"):
-        write_all(race, tmp_path / "out", report=False)
+        write_all(race, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
 
 
