@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import CELL, MINE, PACK, REFINE, STAGES, utilisation_cap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from toy_stages import CELL, MINE, PACK, REFINE, STAGES, utilisation_cap
 
 from buildrace import api
 from buildrace.model.scenario import Scenario

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import CELL, MINE, PACK, REFINE
+from toy_stages import CELL, MINE, PACK, REFINE
 
 from buildrace import api
 from buildrace.model.levers import LEVER_MODELS
