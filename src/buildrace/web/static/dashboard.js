@@ -14,7 +14,7 @@
   const state = {
     lang: "en", strings: null, scenarios: [], controls: [], sides: [], assumptionControls: [],
     scenario: "race", values: {}, defaults: {}, assumptions: {}, start: 2026, bands: false,
-    result: null, previous: null, lastChange: null,
+    result: null, previous: null, lastChange: null, pending: {},
     stage: "li_ion_battery.cell_lfp", stageNote: null, chain: "li_ion_battery", site: null,
     inflight: null, timer: null, noShock: false,
   };
@@ -166,7 +166,9 @@
   function setValue(c, v) {
     const before = getValue(c);
     if (c.kind === "assumption") state.assumptions[c.id] = v; else state.values[c.id] = v;
-    if (!same(before, v)) state.lastChange = { id: c.id, kind: c.kind, before: before, after: v };
+    // against the last run: several key presses between two runs are one change
+    if (!(c.id in state.pending)) state.pending[c.id] = before;
+    if (!same(state.pending[c.id], v)) state.lastChange = { id: c.id, kind: c.kind, before: state.pending[c.id], after: v };
   }
 
   // Built once per scenario or language; refreshControls() updates it in place so a
@@ -213,6 +215,8 @@
       r.min = c.min; r.max = c.max; r.step = c.step;
       const v = getValue(c);
       r.value = v == null ? (state.defaults[c.id] || 2026) : v;
+      // the year slider's visible label belongs to its on/off switch
+      if (c.type === "year") r.setAttribute("aria-label", controlLabel(c));
       r.setAttribute("aria-describedby", helpId);
       r.addEventListener("input", () => {
         const nv = Number(r.value);
@@ -348,6 +352,9 @@
   }
   function schedule() {
     clearTimeout(state.timer);
+    // the results are stale from the change on, not only once the run starts
+    $("#panel-race").classList.add("busy");
+    $("#panel-race").setAttribute("aria-busy", "true");
     state.timer = setTimeout(run, DEBOUNCE_MS);
   }
 
@@ -360,6 +367,7 @@
     for (const a of state.assumptionControls) state.assumptions[a.id] = a.default;
     state.start = 2026;
     state.lastChange = null;
+    state.pending = {};
     state.noShock = sc.shocks === 0;
     if (state.noShock) state.values.decoupling = 2026;
     $("#scenario").value = sc.name;
@@ -418,6 +426,7 @@
   // --- running -------------------------------------------------------------------------
   async function run() {
     clearTimeout(state.timer);
+    state.timer = null;
     if (state.inflight) state.inflight.abort();
     const ctrl = new AbortController();
     state.inflight = ctrl;
@@ -427,6 +436,7 @@
     writeURL();
     try {
       const body = JSON.stringify(buildRequest());
+      state.pending = {};
       const res = await getJSON("/api/race", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: body, signal: ctrl.signal,
       });
@@ -442,7 +452,10 @@
       if (state.inflight === ctrl) {
         state.inflight = null;
         $("#run").disabled = false;
-        $("#panel-race").classList.remove("busy");
+        if (!state.timer) {
+          $("#panel-race").classList.remove("busy");
+          $("#panel-race").removeAttribute("aria-busy");
+        }
       }
     }
   }
