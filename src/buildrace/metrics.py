@@ -35,7 +35,7 @@ NEGLIGIBLE_LOSS = 1e-6
 
 
 def _after(ratio: xr.DataArray, t0: int) -> xr.DataArray:
-    return ratio.sel({YEAR: ratio[YEAR] >= t0})
+    return ratio.isel({YEAR: np.flatnonzero(ratio[YEAR].values >= t0)})
 
 
 def recovery(ratio: xr.DataArray, threshold: float, t0: int) -> xr.Dataset:
@@ -84,8 +84,11 @@ def recovery(ratio: xr.DataArray, threshold: float, t0: int) -> xr.Dataset:
 def served_ratio(res: xr.Dataset, ref: xr.Dataset) -> xr.DataArray:
     """Served demand over the reference's (draw, year, market, stage); 1 where the
     reference serves nothing."""
-    served, base = res["served"], ref["served"]
-    return xr.where(base > 0, served / base.where(base > 0), 1.0)
+    served = res["served"]
+    base = ref["served"].transpose(*served.dims).values
+    # NumPy on the values (same labels on both paths): xarray's alignment cost more than the arithmetic
+    ratio = np.where(base > 0, served.values / np.where(base > 0, base, 1.0), 1.0)
+    return served.copy(data=ratio)
 
 
 def substitution(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95) -> xr.Dataset:
@@ -111,16 +114,28 @@ def redirected_ratio(res: xr.Dataset, ref: xr.Dataset, lost_markets: list[str] |
     if "exports" not in res or "exports" not in ref:
         raise KeyError("redirection needs the 'exports' variable in both the results and the reference")
     exporters = [e for e in res["exports"][EXPORTER].values if e in set(ref["exports"][EXPORTER].values)]
-    sel = {EXPORTER: exporters}
-    to_lost = res["exports"].sel(sel).sel({MARKET: lost_markets}).sum(MARKET)
-    ref_lost = ref["exports"].sel(sel).sel({MARKET: lost_markets}).sum(MARKET)
-    out = res["production"].sel({ECONOMY: exporters}).rename({ECONOMY: EXPORTER})
-    ref_out = ref["production"].sel({ECONOMY: exporters}).rename({ECONOMY: EXPORTER})
-    elsewhere, ref_elsewhere = out - to_lost, ref_out - ref_lost
-    redirected = elsewhere - ref_elsewhere
+    to_lost, out = _lost_and_output(res, exporters, lost_markets)
+    ref_lost, ref_out = _lost_and_output(ref, exporters, lost_markets)
+    redirected = (out - to_lost) - (ref_out - ref_lost)  # sold elsewhere beyond the reference
     lost = ref_lost - to_lost  # what the lost markets no longer buy
     material = lost > NEGLIGIBLE_LOSS * ref_out
-    return xr.where(material, redirected / lost.where(material), 1.0)
+    ratio = np.where(material, redirected / np.where(material, lost, 1.0), 1.0)
+    prod = res["production"]
+    return xr.DataArray(ratio, dims=(DRAW, YEAR, EXPORTER, STAGE),
+                        coords={DRAW: prod[DRAW].values, YEAR: prod[YEAR].values, EXPORTER: exporters,
+                                STAGE: prod[STAGE].values})
+
+
+def _lost_and_output(ds: xr.Dataset, exporters: list[str], markets: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(draw, year, exporter, stage) sales of each exporter to ``markets``, and its output,
+    read from the arrays once (label lookups, not xarray selections)."""
+    exports = ds["exports"].transpose(DRAW, YEAR, MARKET, EXPORTER, STAGE)
+    ex_pos = {str(e): i for i, e in enumerate(exports[EXPORTER].values)}
+    mk_pos = {str(m): i for i, m in enumerate(exports[MARKET].values)}
+    vals = exports.values[:, :, [mk_pos[m] for m in markets]][:, :, :, [ex_pos[e] for e in exporters]]
+    prod = ds["production"].transpose(DRAW, YEAR, ECONOMY, STAGE)
+    ec_pos = {str(e): i for i, e in enumerate(prod[ECONOMY].values)}
+    return np.nansum(vals, axis=2), prod.values[:, :, [ec_pos[e] for e in exporters]]
 
 
 def redirection(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95, lost_markets: list[str] | None = None) -> xr.Dataset:
@@ -141,7 +156,10 @@ def self_sufficiency(res: xr.Dataset, members: list[str] | None = None) -> xr.Da
         out = res["production"].sel({ECONOMY: members}).sum(ECONOMY)
         dem = demand.sel({ECONOMY: members}).sum(ECONOMY)
         return (out / dem.where(dem > 0)).rename("bloc_self_sufficiency")
-    return (res["production"] / demand.where(demand > 0)).rename("self_sufficiency")
+    prod = res["production"]
+    dem_v = demand.transpose(*prod.dims).values
+    ratio = prod.values / np.where(dem_v > 0, dem_v, np.nan)  # same labels: no alignment needed
+    return prod.copy(data=ratio).rename("self_sufficiency")
 
 
 def cost_gap(res: xr.Dataset, numerator: str = "US", denominator: str = "CN") -> xr.DataArray:
@@ -190,8 +208,16 @@ def closing_years(years: xr.DataArray, res: xr.Dataset) -> xr.DataArray:
 def chain_closing_years(years: xr.DataArray, res: xr.Dataset) -> xr.DataArray:
     """Per chain, the years until its last stage closes, upstream inputs included (inf
     if any never closes)."""
-    chain_of_stage = res["chain"]
-    return closing_years(years, res).groupby(chain_of_stage.rename("chain")).max(STAGE)
+    closed = closing_years(years, res)
+    chain_of_stage = np.asarray(res["chain"].transpose(STAGE).values).astype(str)
+    chains = np.unique(chain_of_stage)  # sorted, as a groupby would give them
+    ax = closed.get_axis_num(STAGE)
+    vals = closed.values
+    # one max per chain over its stages (a handful of chains; NumPy, not an xarray groupby)
+    out = np.stack([vals.compress(chain_of_stage == ch, axis=ax).max(axis=ax) for ch in chains], axis=-1)
+    dims = tuple(d for d in closed.dims if d != STAGE) + ("chain",)
+    coords = {k: v for k, v in closed.coords.items() if STAGE not in v.dims}
+    return xr.DataArray(out, dims=dims, coords={**coords, "chain": chains})
 
 
 def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str, exporter: str) -> dict:
