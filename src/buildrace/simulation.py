@@ -9,8 +9,11 @@ faces (calibration, sensitivity, siting verification, the ensemble store) calls 
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -85,8 +88,7 @@ def simulate(
         tasks.append(ChunkTask(scenario=sc, world=world, seed=seed, offset=first_draw + lo, draws=n, parameter_values=values, keep=keep))
     # the first chunk's compilation checks the scenario and gives the identifiers; a
     # serial run reuses it rather than compiling twice
-    meta = compile_scenario(sc, draws=tasks[0].draws, world=world, seed=seed, draw_offset=first_draw,
-                            parameter_values=tasks[0].parameter_values)
+    meta = _compile(sc, tasks[0].draws, world, seed, first_draw, tasks[0].parameter_values)
     if executor == "serial":
         tasks[0] = replace(tasks[0], compiled=meta)
     parts = run_chunks(tasks, executor=executor, workers=workers, progress=(lambda d: progress(d, draws)) if progress else None)
@@ -115,6 +117,34 @@ def simulate(
         ds = ds.assign_coords({DRAW: ds[DRAW].values + first_draw})
     ds["intensity_calibration"] = ((STAGE,), parts[0].intensity_scale)
     return ds
+
+
+COMPILE_MEMO = 8
+"""Compiled scenarios kept (a scenario and its reference path, for a few slider moves)."""
+_compiled: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def _compile(sc: Scenario, draws: int, world: World | None, seed: int, first_draw: int, values: dict):
+    """:func:`~buildrace.model.compile.compile_scenario`, memoised for the embedded worlds.
+
+    A reference path is compiled again for every race and every slider move; compiling
+    costs ~50 ms, a copy ~3 ms. The key is the scenario's full description and the draw
+    range (everything compilation reads besides the embedded world). A hit hands back a
+    deep copy, so no caller can change a stored bundle. Custom worlds and explicit
+    parameter values are compiled afresh.
+    """
+    if world is not None or values:
+        return compile_scenario(sc, draws=draws, world=world, seed=seed, draw_offset=first_draw, parameter_values=values)
+    key = (repr(sc), draws, seed, first_draw)
+    hit = _compiled.get(key)
+    if hit is None:
+        hit = compile_scenario(sc, draws=draws, seed=seed, draw_offset=first_draw)
+        _compiled[key] = hit
+        while len(_compiled) > COMPILE_MEMO:
+            _compiled.popitem(last=False)
+    else:
+        _compiled.move_to_end(key)
+    return copy.deepcopy(hit)
 
 
 def _version() -> str:
