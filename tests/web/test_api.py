@@ -78,7 +78,7 @@ def test_openapi_describes_every_route_and_its_errors(client):
     routes = {
         "/api/scenarios": "get", "/api/levers": "get", "/api/strings": "get", "/api/stages": "get",
         "/api/economies": "get", "/api/site": "get", "/api/backtest": "get", "/api/race": "post",
-        "/api/race.csv": "post", "/api/compare": "post", "/api/explain": "post",
+        "/api/race.csv": "post", "/api/report.html": "post", "/api/compare": "post", "/api/explain": "post",
     }
     assert set(spec["paths"]) == set(routes)
     for path, method in routes.items():
@@ -234,6 +234,7 @@ def test_race_summary_is_the_api_summary(race_default):
     assert set(body["summary"]["verdict"]) == CHAINS
     assert body["importer"] == "US" and body["exporter"] == "CN"
     assert body["request"] == {"scenario": "race", "policies": [], "remove": [], "end_year": None,
+                               "assumptions": {"demand_growth": 1.0, "us_build_years": 1.0, "us_capex": 1.0},
                                "draws": 1, "seed": None}
 
 
@@ -365,7 +366,7 @@ def test_compare_against_the_reference(client):
     assert_error(client.post("/api/compare", json={"a": {"policies": [{"lever": "tarif"}]}}),
                  422, "a.policies[0].lever: unknown lever 'tarif'", "a.policies[0].lever")
     assert_error(client.post("/api/compare", json={"a": {"colour": 1}}),
-                 422, "unknown field 'a.colour'; valid: end_year, policies, remove, scenario", "a.colour")
+                 422, "unknown field 'a.colour'; valid: assumptions, end_year, policies, remove, scenario", "a.colour")
 
 
 def test_explain_contributions_sum_to_the_difference(client):
@@ -392,7 +393,7 @@ BAD_BODIES = [
     ('{"policies": [{"lever": "tariff", "note": "\\ud800"}]}', 400, "lone UTF-16 surrogate", None),
     ("\xff\xfe", 400, "not valid JSON", None),
     ("[1, 2]", 422, "must be a JSON object", None),
-    ({"scenario": "race", "colour": "red"}, 422, "unknown field 'colour'; valid: draws, end_year, policies", "colour"),
+    ({"scenario": "race", "colour": "red"}, 422, "unknown field 'colour'; valid: assumptions, draws, end_year, policies", "colour"),
     ({"scenario": 3}, 422, "scenario: Input should be a valid string", "scenario"),
     ({"scenario": "../../etc/passwd"}, 422, "scenario: unknown scenario '../../etc/passwd'; choose one of: baseline", "scenario"),
     ({"scenario": "nope"}, 422, "unknown scenario 'nope'", "scenario"),
@@ -639,3 +640,29 @@ def test_serve_command_serves(tmp_path):
 
 def test_catalog_reads_every_scenario():
     assert [s["name"] for s in catalog.scenarios()["scenarios"]] == list(schemas.scenario_names())
+
+
+# --- assumptions and the report ------------------------------------------------------------
+
+
+def test_assumptions_apply_to_the_run_and_its_reference(client, race_default):
+    r = client.post("/api/race", json={"scenario": "race", "assumptions": {"demand_growth": 1.5, "us_build_years": 0.75}})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["request"]["assumptions"]["demand_growth"] == 1.5
+    cell = body["series"]["stages"]["li_ion_battery.cell_lfp"]
+    default = race_default[1]["series"]["stages"]["li_ion_battery.cell_lfp"]
+    # both paths move: the reference path shares the assumption
+    assert cell["capacity_without_shock"]["CN"] != default["capacity_without_shock"]["CN"]
+    assert set(cell) >= {"unit_cost_reference", "self_sufficiency_reference", "unmet_share_reference"}
+    assert_error(client.post("/api/race", json={"assumptions": {"demand_growth": 5}}), 422,
+                 "less than or equal to 2", "assumptions.demand_growth")
+    assert_error(client.post("/api/race", json={"assumptions": {"rain": 1}}), 422, "rain", "assumptions.rain")
+
+
+def test_report_download(client):
+    r = client.post("/api/report.html", json={"scenario": "race", "lang": "vi"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert 'filename="buildrace-race-vi.html"' in r.headers["content-disposition"]
+    assert 'lang="vi"' in r.text[:400]
+    assert_error(client.post("/api/report.html", json={"lang": "fr"}), 422, "'en' or 'vi'", "lang")

@@ -27,6 +27,7 @@ from buildrace.web.app import create_app  # noqa: E402
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 TIGHT = {
     ("RaceRequest", "draws"): {"maximum": 2},
+    ("ReportRequest", "draws"): {"maximum": 1},
     ("ExplainRequest", "draws"): {"maximum": 1},
     ("ExplainRequest", "max_players"): {"maximum": 2},
     ("CompareRequest", "draws"): {"maximum": 1},
@@ -43,7 +44,7 @@ def _tighten(raw: dict) -> None:
     models = raw.get("components", {}).get("schemas", {})
     for (model, field), bounds in TIGHT.items():
         models[model]["properties"][field].update(bounds)
-    for name in ("ScenarioSpec", "RaceRequest", "ExplainRequest"):
+    for name in ("ScenarioSpec", "RaceRequest", "ReportRequest", "ExplainRequest"):
         props = models[name]["properties"]
         props["policies"]["maxItems"] = TIGHT_LISTS
         props["remove"]["maxItems"] = TIGHT_LISTS
@@ -87,6 +88,8 @@ test_catalog_routes = _conform({"path_regex": r"^/api/(scenarios|levers|strings|
 test_race = _conform({"path": "/api/race"}, 16)
 # the other simulation routes share the race's request models: generated requests only
 test_race_csv = _conform({"path": "/api/race.csv"}, 10, boundaries=False)
+# a report takes seconds (its figures are drawn by matplotlib): a few requests
+test_report = _conform({"path": "/api/report.html"}, 3, boundaries=False)
 test_compare = _conform({"path": "/api/compare"}, 20, boundaries=False)
 test_explain = _conform({"path": "/api/explain"}, 20, boundaries=False)
 test_site = _conform({"path": "/api/site"}, 10)
@@ -98,6 +101,6 @@ def test_zz_examples_ran():
     import collections
 
     counts = collections.Counter(CALLS)
-    if len(counts) < 11:
+    if len(counts) < 12:
         pytest.skip("counts the requests of the whole module; run it whole")
-    assert len(counts) == 11 and sum(counts.values()) >= 200
+    assert len(counts) == 12 and sum(counts.values()) >= 200
