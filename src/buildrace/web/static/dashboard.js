@@ -538,7 +538,8 @@
         if (before !== text) {
           const mark = document.createElement("span");
           mark.className = "moved";
-          const yrs = (x) => (x.year != null ? String(x.year) : t("ui.never_short", { year: s.end_year }));
+          // a year, or how many stages were back by the horizon
+          const yrs = (x) => (x.year != null ? String(x.year) : `${x.done}/${x.n}`);
           const pa = chainAnswer(p.summary, chain, p.importer, p.exporter, p.stage_info);
           mark.textContent = " " + t("ui.answer_before", { value: yrs(pa.sub) + " / " + yrs(pa.red) });
           li.append(mark);
