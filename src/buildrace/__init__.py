@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         compare,
         explain,
         load_scenario,
+        query,
         race,
         race_metrics,
         scenarios,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
 
 _LAZY = {
     **dict.fromkeys(
-        ("RaceResult", "backtest", "build_report", "calibrate", "compare", "explain", "load_scenario", "race",
+        ("RaceResult", "backtest", "build_report", "calibrate", "compare", "explain", "load_scenario", "query", "race",
          "race_metrics", "scenarios", "sensitivity", "simulate", "site_clusters", "write_results"),
         "buildrace.api",
     ),
@@ -59,6 +60,7 @@ __all__ = [
     "compare",
     "explain",
     "load_scenario",
+    "query",
     "race",
     "race_metrics",
     "scenarios",

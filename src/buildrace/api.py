@@ -45,6 +45,31 @@ def write_results(race_result: RaceResult, out_dir: str | Path, report: bool = T
     return paths
 
 
+def query(store: str | Path, sql: str, frame: bool = True):
+    """SQL (DuckDB) over an ensemble store's ``draws`` and ``chunks`` views.
+
+    Parameters
+    ----------
+    store : a folder written by ``buildrace ensemble`` (:func:`buildrace.store.run_ensemble`)
+    sql : a query, e.g. ``'select avg("us_first:li_ion_battery") from draws'``
+    frame : return a pandas DataFrame (default), or the lazy DuckDB relation
+
+    Examples
+    --------
+    >>> api.query("runs/race", 'select quantile_cont("substitution_years:US:li_ion_battery.cell_lfp", 0.5) from draws')  # doctest: +SKIP
+    """
+    import duckdb
+
+    from buildrace.store.chunks import connect
+
+    con = connect(store)
+    try:
+        rel = con.sql(sql)
+        return rel.df() if frame else rel
+    except duckdb.Error as exc:
+        raise InputError(f"SQL error: {str(exc).splitlines()[0]}") from None
+
+
 def scenarios() -> list[dict]:
     """The built-in scenarios: name, description, number of policies and of shocks."""
     from buildrace.io.scenario_file import builtin_names
@@ -84,6 +109,7 @@ __all__ = [
     "reference_scenario",
     "levers",
     "load_scenario",
+    "query",
     "race",
     "race_metrics",
     "scenarios",

@@ -100,3 +100,29 @@ def test_discover_takes_a_metric_column_by_name(serial_store, serial):
     x, y, names = load(str(serial_store), "us_first:li_ion_battery")
     assert x.shape[0] == 4 and names and all(n.startswith("param:") for n in names)
     assert y.tolist() == serial["us_first:li_ion_battery"].tolist()
+
+
+def test_api_query_returns_a_frame_or_a_relation(serial_store, serial):
+    frame = api.query(serial_store, 'select draw, "us_first:ev" from draws order by draw')
+    assert frame["draw"].tolist() == [0, 1, 2, 3]
+    assert frame["us_first:ev"].tolist() == serial["us_first:ev"].tolist()
+    assert api.query(serial_store, "select count(*) n from chunks", frame=False).fetchall() == [(1,)]
+    with pytest.raises(InputError, match="SQL error"):
+        api.query(serial_store, "select nope from draws")
+
+
+def test_discover_writes_its_page_with_the_tradeoff_curve(serial_store, tmp_path):
+    pytest.importorskip("matplotlib")
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "disc"
+    proc = subprocess.run([sys.executable, "-m", "buildrace.cli.main", "discover", str(serial_store), "--metric",
+                           '"substitution_years:US:li_ion_battery.cell_lfp" is not null', "--out", str(out), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["draws"] == 4 and summary["boxes"][0]["coverage"] == 1.0
+    page = (out / "discover.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "coverage" in page and "CART rules" in page
