@@ -328,8 +328,7 @@
     const out = [];
     for (const p of (c.add || [])) {
       for (const s of [].concat(p.stages || [], p.chains || [], p.chain ? [p.chain] : [])) {
-        if (s === "{value}" || s === "{start}") continue;
-        out.push(CHAIN_STAGE[s] ? s : s);
+        if (s !== "{value}" && s !== "{start}") out.push(s);
       }
     }
     return out;
