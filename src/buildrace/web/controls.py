@@ -130,8 +130,8 @@ def control_defaults(sc: Scenario) -> dict[str, Any]:
     }
 
 
-def _choices(values: Sequence[str]) -> list[dict]:
-    return [{"value": v} for v in values]
+def _choices(values: Sequence[str], names: Mapping[str, str] | None = None) -> list[dict]:
+    return [{"value": v} | ({"name": names[v]} if names and v in names else {}) for v in values]
 
 
 def controls(reference: Scenario) -> list[dict]:
@@ -148,7 +148,9 @@ def controls(reference: Scenario) -> list[dict]:
     from buildrace.model.world import load_world
 
     world = load_world(reference.world)
-    us_sites = [str(s) for s, e in world.sites["economy"].items() if e == "US"]
+    us = world.sites[world.sites["economy"] == "US"]
+    us_sites = sorted((str(s) for s in us.index), key=lambda s: str(us.loc[s, "name"]))
+    site_names = {str(s): str(n) for s, n in us["name"].items()}
     stages = [str(s) for s in world.stages.index]
     credits = [lever_dict(p) for p in reference.policies if p.lever == "production_credit" and getattr(p, "economy", "") == "US"]
     start = "{start}"
@@ -264,7 +266,7 @@ def controls(reference: Scenario) -> list[dict]:
         },
         {
             "id": "designate_cluster", "side": "US", "advanced": True, "type": "choice", "off": None,
-            "options": _choices(us_sites), "option_names": "sites",
+            "options": _choices(us_sites, site_names), "option_names": "sites",
             "remove": [{"lever": "designate_cluster", "economy": "US"}],
             "add": [{"lever": "designate_cluster", "economy": "US", "start": start, "sites": ["{value}"],
                      "chains": FUND_CHAINS}],
