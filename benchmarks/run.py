@@ -138,6 +138,9 @@ def ensemble_worker(draws: int, engine: str) -> dict:
                        offset=lo, draws=min(CHUNK, draws - lo), parameter_values={}, keep=KEEP)
              for lo in range(0, draws, CHUNK)]
     run_chunks(tasks[:1] if draws <= CHUNK else [tasks[0]])  # warm (kernels, world tables) at the chunk's size
+    from buildrace.engine import calibration_cache
+
+    calibration_cache.clear()  # the timed pass fits its base year like a fresh ensemble, not from the warm-up's memo
     t = time.perf_counter()
     parts = run_chunks(tasks)
     seconds = time.perf_counter() - t
@@ -287,6 +290,18 @@ def siting_and_web(repeats: int) -> dict:
     return res
 
 
+def web_load(seconds: float) -> dict:
+    """benchmarks/load.py in its own process: 20 clients over loopback for ``seconds``."""
+    cmd = [sys.executable, str(Path(__file__).with_name("load.py")), "--seconds", str(seconds), "--json"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 300)
+    except subprocess.TimeoutExpired:
+        return {"error": "load.py did not finish"}
+    if proc.returncode != 0:  # the web extra missing, or the server did not start: report, do not fail
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout)
+
+
 # ------------------------------------------------------------------------------ report
 
 
@@ -339,6 +354,20 @@ def write_markdown(r: dict, path: Path) -> None:
     L.append(f"| `buildrace run --no-report` (warm cache) | {fmt_s(r['cli']) if 'median' in r['cli'] else r['cli']} |")
     for k, v in r["siting_web"].items():
         L.append(f"| {k} | {fmt_s(v) if isinstance(v, dict) else v} |")
+    load = r.get("web_load", {})
+    if load:
+        L += ["", "## Web load (`benchmarks/load.py`: POST /api/race over loopback, closed-loop clients)", ""]
+        if "error" in load:
+            L.append(f"skipped: {load['error']}")
+        else:
+            L += [f"{load['clients']} clients for {load['seconds']} s, {load['server_workers']} server workers; "
+                  f"first request (warm-up) {load['warmup_first_request_s']} s.", "",
+                  "| requests | count | errors | per s | p50 | p99 |", "|---|---|---|---|---|---|"]
+            for k in ("all", "default request", "varied levers", "X-Cache hit", "X-Cache shared", "X-Cache miss"):
+                v = load.get(k)
+                if v and v["requests"]:
+                    L.append(f"| {k} | {v['requests']} | {v['errors']} | {v['throughput_per_s']} | "
+                             f"{v['p50_ms']} ms | {v['p99_ms']} ms |")
     L += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]] + [""]
     path.write_text("\n".join(L), encoding="utf-8")
 
@@ -414,6 +443,8 @@ def main() -> None:
     log("end to end ...")
     r["cli"] = cli_run(1 if args.quick else 3)
     r["siting_web"] = siting_and_web(1 if args.quick else 3)
+    log("web load ...")
+    r["web_load"] = web_load(3.0 if args.quick else 30.0)
     r["targets"] = targets(r)
     r["notes"] = [
         "The compiled engine (numba) covers the trade allocation with local content and bilateral caps, the "
