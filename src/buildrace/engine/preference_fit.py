@@ -29,8 +29,6 @@ make the joint fit fast where a plain alternation is slow:
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from buildrace.engine.groups import safe_divide
@@ -68,26 +66,20 @@ def bilateral_step(flows, target):
 
 
 def distinct_draws(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Draws whose rows are identical in every array, found by a digest of each draw's bytes.
+    """Draws whose rows are identical, bit for bit, in every array (float arrays, draw axis first).
 
     Returns ``first`` (the index of one representative per distinct draw, ascending)
-    and ``inverse`` (N,), so that ``x[first][inverse]`` rebuilds any per-draw array.
+    and ``inverse`` (N,), so that ``x[first][inverse]`` rebuilds any per-draw array. Each
+    draw's row is compared as one opaque byte string (``np.unique`` over a void view).
     """
     n = arrays[0].shape[0]
-    rows = [np.ascontiguousarray(a).reshape(n, -1) for a in arrays]
-    seen: dict[bytes, int] = {}
-    first: list[int] = []
-    inverse = np.empty(n, dtype=np.intp)
-    for d in range(n):  # one digest per draw, not a numeric loop: the fit below is vectorised
-        h = hashlib.blake2b(digest_size=16)
-        for r in rows:
-            h.update(r[d].tobytes())
-        key = h.digest()
-        if key not in seen:
-            seen[key] = len(first)
-            first.append(d)
-        inverse[d] = seen[key]
-    return np.asarray(first, dtype=np.intp), inverse
+    rows = np.concatenate([np.ascontiguousarray(a, dtype=float).reshape(n, -1) for a in arrays], axis=1)
+    keys = np.ascontiguousarray(rows).view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))[:, 0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # groups numbered by their first draw
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order].astype(np.intp), rank[inverse.ravel()].astype(np.intp)
 
 
 def fit_preferences(demand, avail, preference, q0, target, local_share, local_members, rounds: int,
