@@ -290,6 +290,35 @@ def siting_and_web(repeats: int) -> dict:
     return res
 
 
+def store_memory(sizes: list[int], chunk: int) -> dict:
+    """``buildrace ensemble`` into a fresh store, one process per size: time and peak RSS.
+
+    The store keeps one chunk in memory at a time, so its peak memory should not grow
+    with the draws (unlike an ensemble returned whole by ``api.simulate``).
+    """
+    rows = {}
+    for n in sizes:
+        folder = Path(tempfile.mkdtemp(prefix="buildrace-store-"))
+        code = ("import json, resource, sys, time\n"
+                "from buildrace.store import run_ensemble\n"
+                "t = time.perf_counter()\n"
+                f"run_ensemble({str(ENSEMBLE_SCENARIO)!r}, {n}, {str(folder / 's')!r}, chunk={chunk}, seed=0)\n"
+                "print(json.dumps({'seconds': time.perf_counter() - t, "
+                "'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+        try:
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
+            if proc.returncode != 0:  # the store extra missing: report, do not fail
+                rows[n] = {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+                continue
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            rows[n] = {**r, "draws_per_s": n / r["seconds"], "chunk": chunk}
+        except (subprocess.TimeoutExpired, ValueError) as exc:
+            rows[n] = {"error": type(exc).__name__}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
 def web_load(seconds: float) -> dict:
     """benchmarks/load.py in its own process: 20 clients over loopback for ``seconds``."""
     cmd = [sys.executable, str(Path(__file__).with_name("load.py")), "--seconds", str(seconds), "--json"]
@@ -354,6 +383,17 @@ def write_markdown(r: dict, path: Path) -> None:
     L.append(f"| `buildrace run --no-report` (warm cache) | {fmt_s(r['cli']) if 'median' in r['cli'] else r['cli']} |")
     for k, v in r["siting_web"].items():
         L.append(f"| {k} | {fmt_s(v) if isinstance(v, dict) else v} |")
+    store = r.get("store", {})
+    if store:
+        L += ["", "## Ensemble store (`buildrace ensemble`, the uncertain race, one process per size)", "",
+              "| draws | chunk | time | draws/s | peak RSS |", "|---|---|---|---|---|"]
+        for n, row in store.items():
+            if "error" in row:
+                L.append(f"| {n} | | failed: {row['error']} | | |")
+            else:
+                L.append(f"| {n} | {row['chunk']} | {row['seconds']:.1f} s | {row['draws_per_s']:.1f} | {row['peak_rss_mb']:.0f} MB |")
+        L += ["", "Each draw is three runs (the scenario, its reference path, its own no-shock world) and a row of race "
+              "metrics; one chunk is in memory at a time."]
     load = r.get("web_load", {})
     if load:
         L += ["", "## Web load (`benchmarks/load.py`: POST /api/race over loopback, closed-loop clients)", ""]
@@ -369,6 +409,7 @@ def write_markdown(r: dict, path: Path) -> None:
                     L.append(f"| {k} | {v['requests']} | {v['errors']} | {v['throughput_per_s']} | "
                              f"{v['p50_ms']} ms | {v['p99_ms']} ms |")
     L += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]] + [""]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L), encoding="utf-8")
 
 
@@ -443,6 +484,8 @@ def main() -> None:
     log("end to end ...")
     r["cli"] = cli_run(1 if args.quick else 3)
     r["siting_web"] = siting_and_web(1 if args.quick else 3)
+    log("ensemble store ...")
+    r["store"] = store_memory([20, 40] if args.quick else [100, 1000], chunk=10 if args.quick else 100)
     log("web load ...")
     r["web_load"] = web_load(3.0 if args.quick else 30.0)
     r["targets"] = targets(r)
