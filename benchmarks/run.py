@@ -290,6 +290,20 @@ def siting_and_web(repeats: int) -> dict:
     return res
 
 
+def store_worker(draws: int, chunk: int) -> dict:
+    """(In its own process.) ``run_ensemble`` into a fresh store; time and peak memory."""
+    from buildrace.store import run_ensemble
+
+    folder = Path(tempfile.mkdtemp(prefix="buildrace-store-"))
+    try:
+        t = time.perf_counter()
+        run_ensemble(str(ENSEMBLE_SCENARIO), draws, folder / "s", chunk=chunk, seed=0)
+        seconds = time.perf_counter() - t
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def store_memory(sizes: list[int], chunk: int) -> dict:
     """``buildrace ensemble`` into a fresh store, one process per size: time and peak RSS.
 
@@ -298,24 +312,13 @@ def store_memory(sizes: list[int], chunk: int) -> dict:
     """
     rows = {}
     for n in sizes:
-        folder = Path(tempfile.mkdtemp(prefix="buildrace-store-"))
-        code = ("import json, resource, sys, time\n"
-                "from buildrace.store import run_ensemble\n"
-                "t = time.perf_counter()\n"
-                f"run_ensemble({str(ENSEMBLE_SCENARIO)!r}, {n}, {str(folder / 's')!r}, chunk={chunk}, seed=0)\n"
-                "print(json.dumps({'seconds': time.perf_counter() - t, "
-                "'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
-        try:
-            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
-            if proc.returncode != 0:  # the store extra missing: report, do not fail
-                rows[n] = {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
-                continue
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            rows[n] = {**r, "draws_per_s": n / r["seconds"], "chunk": chunk}
-        except (subprocess.TimeoutExpired, ValueError) as exc:
-            rows[n] = {"error": type(exc).__name__}
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        proc = subprocess.run([sys.executable, str(Path(__file__)), "--_store", str(n), str(chunk)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:  # the store extra missing: report, do not fail
+            rows[n] = {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        rows[n] = {**r, "draws_per_s": n / r["seconds"], "chunk": chunk}
     return rows
 
 
@@ -448,7 +451,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object with the headline figures")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="where to write the Markdown results")
     ap.add_argument("--_ensemble", nargs=2, metavar=("DRAWS", "ENGINE"), help=argparse.SUPPRESS)
+    ap.add_argument("--_store", nargs=2, type=int, metavar=("DRAWS", "CHUNK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args._store:
+        print(json.dumps(store_worker(*args._store)))
+        return
     if args._ensemble:
         print(json.dumps(ensemble_worker(int(args._ensemble[0]), args._ensemble[1])))
         return
