@@ -21,16 +21,24 @@ make the joint fit fast where a plain alternation is slow:
    divides the pinned multipliers by the same factor. A producer that sells almost all
    its output under a pinned share (Korean solar cells in the US) converged at 1.5% a
    round before, and now converges like any other.
-2. **Each draw stops on its own.** Rounds run on the draws still moving, and draws with
-   identical inputs (an ensemble whose priors are off) are fitted once. Every draw's
-   arithmetic is the same as when it is fitted alone, so the bits do not depend on the
-   batch it came in.
+2. **Each column stops on its own.** A stage's allocation in one draw (a column: its
+   markets and suppliers) depends on that column's multipliers only, so the fit
+   decomposes into independent columns, and each (draw, stage) column stops when it has
+   converged: the few slow stages no longer hold back the rest. Rounds run on the draws
+   with a column still moving, and draws with identical inputs (an ensemble whose
+   priors are off) are fitted once. Every column's arithmetic is the same as when its
+   draw is fitted alone, so the bits do not depend on the batch it came in.
+
+The compiled engine runs the same column fit as one loop nest per column
+(:func:`buildrace.engine.compiled_fit.fit_columns`), held to this reference at 1e-9
+relative by ``tests/unit/engine/test_compiled_agreement.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine.groups import safe_divide
 from buildrace.engine.trade import allocate_with_local_content
 
@@ -47,8 +55,8 @@ def bilateral_step(flows, target):
     supplier, ``target`` (K, E) the observed shares (NaN where unobserved). Each observed
     share moves toward its target; the unobserved suppliers of the same market share what
     is left, in their current proportions. Returns the multipliers (N, K, E) and each
-    draw's largest deviation from the targets, scaled so that ``TRADE_FIT_TOLERANCE``
-    reads as the fit tolerance. Suppliers that sell nothing there cannot be moved and are
+    market-stage's largest deviation from its targets (N, K), scaled so that
+    ``TRADE_FIT_TOLERANCE`` reads as the fit tolerance. Suppliers that sell nothing there cannot be moved and are
     left out.
     """
     served = flows.sum(axis=2, keepdims=True)
@@ -61,7 +69,7 @@ def bilateral_step(flows, target):
     fill = np.where(rest_now > 0, safe_divide(np.maximum(rest_target, 0.0), rest_now, 1.0), 1.0)
     market_has = has.any(axis=2, keepdims=True)
     adj = np.where(has, adj, np.where(market_has, fill, 1.0))
-    dev = np.where(has, np.abs(share - tgt), 0.0).reshape(flows.shape[0], -1).max(axis=1, initial=0.0)
+    dev = np.where(has, np.abs(share - tgt), 0.0).max(axis=2, initial=0.0)
     return np.sqrt(np.clip(adj, 1e-3, 1e3)), dev * (FIT_TOLERANCE / TRADE_FIT_TOLERANCE)
 
 
@@ -121,32 +129,45 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
         to_stage = np.zeros((len(mk), S))
         to_stage[np.arange(len(mk)), sk] = 1.0
         by_stage = bilateral.transpose(0, 1, 3, 2)  # (N, M, S, E), a view
-    err = np.zeros(N)
-    moving = np.arange(N)
+    kernels = backend.kernels()
+    if kernels is not None:  # the compiled column fit (engine/compiled_fit.py)
+        from buildrace.engine.compiled_fit import fit_columns
+
+        err_col = fit_columns(demand, avail, preference, q0, target, local_share, local_members, rounds, theta, bilateral,
+                              FIT_TOLERANCE, TRADE_FIT_TOLERANCE)
+        return theta, bilateral, float(err_col.max()) if err_col.size else 0.0
+    err = np.zeros((N, S))  # each column's deviation in the last round it ran
+    active = np.ones((N, S), dtype=bool)  # columns (draw, stage) still fitting
+    moving = np.arange(N)  # draws with a column still fitting
     for _ in range(rounds):
+        act = active[moving]  # (n, S)
         w = preference[moving] * theta[moving][:, None] * bilateral[moving]
         flows, _, _ = allocate_with_local_content(demand[moving], avail[moving], w, local_share, local_members)
         q, q_target = flows.sum(axis=1), q0[moving]
         adj = np.where((q > 0) & (q_target > 0), safe_divide(q_target, q, 1.0), 1.0)
-        dev = np.abs(adj - 1.0).reshape(len(moving), -1).max(axis=1)
+        dev = np.abs(adj - 1.0).max(axis=1)  # (n, S)
         if target is not None:
             flows_k = flows.transpose(0, 1, 3, 2)[:, mk, sk]  # (n, K, E)
             b_adj, b_dev = bilateral_step(flows_k, observed_k)
-            dev = np.maximum(dev, b_dev)
+            act_k = act[:, sk]  # (n, K): the market-stage's column is fitting
+            np.maximum.at(dev, (slice(None), sk), b_dev)
             cells = (moving[:, None], mk[None], sk[None])
-            by_stage[cells] *= b_adj
+            by_stage[cells] *= np.where(act_k[:, :, None], b_adj, 1.0)
             pinned_flow = pinned_k & (flows_k > 0)
             pinned = np.einsum("nke,ks->nes", np.where(pinned_flow, flows_k, 0.0), to_stage)
             free = q - pinned
             # the production step scales the unpinned sales only (module docstring, 1.)
             adj = np.where((free > 0) & (q_target > pinned), safe_divide(q_target - pinned, free, 1.0), adj)
-        err[moving] = dev
-        still = dev >= FIT_TOLERANCE
-        if not still.any():
+        err[moving] = np.where(act, dev, err[moving])
+        still = act & (dev >= FIT_TOLERANCE)
+        active[moving] = still
+        going = still.any(axis=1)
+        if not going.any():
             break
-        moving, adj = moving[still], adj[still]
-        theta[moving] *= adj
+        moving, adj, still = moving[going], adj[going], still[going]
+        theta[moving] *= np.where(still[:, None, :], adj, 1.0)
         if target is not None:
             adj_k = adj[:, :, sk].transpose(0, 2, 1)  # (n, K, E)
-            by_stage[(moving[:, None], mk[None], sk[None])] *= np.where(pinned_flow[still], 1.0 / adj_k, 1.0)
+            undo = pinned_flow[going] & still[:, sk][:, :, None]
+            by_stage[(moving[:, None], mk[None], sk[None])] *= np.where(undo, 1.0 / adj_k, 1.0)
     return theta, bilateral, float(err.max()) if err.size else 0.0

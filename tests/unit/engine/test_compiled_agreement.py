@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildrace.engine import backend, market, pipeline, trade
+from buildrace.engine import backend, market, pipeline, preference_fit, trade
 
 compiled = pytest.importorskip(
     "buildrace.engine.compiled", reason="numba is not installed: the compiled engine is not available"
@@ -78,6 +78,57 @@ def test_allocate_with_local_content_agrees(reference, seed, with_cap, with_loca
     new = compiled.allocate_with_local_content(d, h, p, share, members, cap=cap)
     for a, b, name in zip(ref, new, ("flows", "unmet", "headroom"), strict=True):
         assert_agree(a, b, name)
+
+
+def _fit_world(rng, N, M, E, S):
+    """A base year the fit can reach: production and observed shares from the allocation
+    of another preference, some shares observed, some local-content reservations."""
+    d, h, p = _market(rng, N, M, E, S, sparse=0.1)
+    truth = p * rng.uniform(0.3, 3.0, (N, M, E, S))
+    share = rng.uniform(0.0, 0.5, (M, S)) * (rng.random((M, S)) > 0.6)
+    members = (rng.random((M, E)) < 0.4).astype(float)
+    flows, _, _ = trade.allocate_with_local_content(d, h, truth, share, members)
+    q0 = flows.sum(axis=1)
+    served = flows.sum(axis=2, keepdims=True)
+    observed = np.where(served > 0, flows / np.where(served > 0, served, 1.0), np.nan)[0]
+    target = np.where(rng.random((M, E, S)) < 0.3, observed, np.nan)
+    return d, h, p, q0, target, share, members
+
+
+@settings(max_examples=30, deadline=None)
+@given(seeds, st.booleans())
+def test_preference_fit_agrees(reference, seed, with_target):
+    from buildrace.engine import compiled_fit
+
+    rng = np.random.default_rng(seed)
+    N, M, E, S = rng.integers(1, 4), rng.integers(1, 6), rng.integers(1, 6), rng.integers(1, 5)
+    d, h, p, q0, target, share, members = _fit_world(rng, N, M, E, S)
+    target = target if with_target else None
+    rounds = int(rng.integers(1, 120))
+    theta_ref, bilateral_ref, err_ref = preference_fit.fit_preferences(d, h, p, q0, target, share, members, rounds)
+    theta, bilateral = np.ones((N, E, S)), np.ones((N, M, E, S))
+    err = compiled_fit.fit_columns(d, h, p, q0, target, share, members, rounds, theta, bilateral,
+                                   preference_fit.FIT_TOLERANCE, preference_fit.TRADE_FIT_TOLERANCE)
+    assert_agree(theta_ref, theta, "theta")
+    assert_agree(bilateral_ref, bilateral, "bilateral")
+    assert abs(float(err.max()) - err_ref) <= 1e-9 * max(err_ref, 1e-9)
+
+
+def test_compiled_fit_same_bits_alone_or_on_threads():
+    """Enough draws for the threaded draw loop: every draw keeps the bits it has alone."""
+    from buildrace.engine import compiled_fit
+
+    rng = np.random.default_rng(7)
+    N = compiled.PARALLEL_MIN_DRAWS + 6
+    d, h, p, q0, target, share, members = _fit_world(rng, N, 4, 4, 3)
+    theta, bilateral = np.ones((N, 4, 3)), np.ones((N, 4, 4, 3))
+    args = preference_fit.FIT_TOLERANCE, preference_fit.TRADE_FIT_TOLERANCE
+    compiled_fit.fit_columns(d, h, p, q0, target, share, members, 80, theta, bilateral, *args)
+    for n in (0, N // 2, N - 1):
+        one_t, one_b = np.ones((1, 4, 3)), np.ones((1, 4, 4, 3))
+        cut = slice(n, n + 1)
+        compiled_fit.fit_columns(d[cut], h[cut], p[cut], q0[cut], target, share, members, 80, one_t, one_b, *args)
+        assert np.array_equal(theta[cut], one_t) and np.array_equal(bilateral[cut], one_b)
 
 
 def _sites(rng, E, S):
