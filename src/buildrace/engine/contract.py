@@ -33,3 +33,11 @@ class Clearing:
 
 
 __all__ = ["SETTLED", "SPILL_ROUNDS", "Clearing"]
+
+ENTRY_SEED = 0.05
+"""Share of the average economy's presence credited to every economy when unmet demand
+is divided among would-be suppliers (lets an economy with no capacity plan an entry)."""
+EXPECTED_GROWTH_CAP = 0.6
+"""Cap on the demand growth investors extrapolate over the lead time: above the fastest
+sustained growth of 2018-2024 (EV sales, ~50% a year), so one year's jump is not
+extrapolated; chosen on the 2018 backtest (docs/calibration.md)."""

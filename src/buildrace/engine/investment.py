@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from buildrace.engine.groups import power
+from buildrace.engine import backend
+from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP
+from buildrace.engine.groups import power, safe_divide
 
 
 def margin_signal(netback, cost_eff, capex_eff, utilisation, hurdle_gap):
@@ -41,3 +43,98 @@ def capacity_gap(expected_sales, growth, lead_years, utilisation, capacity, pipe
     utilisation, less capacity and pipeline, floored at zero."""
     needed = expected_sales * power(1.0 + growth, lead_years) / utilisation
     return np.maximum(needed - capacity - pipeline, 0.0)
+
+
+
+def plan_investment(
+    d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
+    allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
+    transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget,
+):
+    """Capacity each economy's private investors and its sovereign fund plan this year (MODEL.md step 4).
+
+    Parameters (N draws, M markets, E economies, S stages; a leading 1 broadcasts)
+    ----------
+    d_final : (N, M, S) final-stage demand; leontief (S, S) total requirements
+    world_demand, growth_prev : (N, S) last year's potential demand and smoothed growth (NaN at the start)
+    demand, unmet : (N, M, S) this year's demand and unmet demand; output (N, E, S); flows (N, M, E, S)
+    allowed : (M, E, S) 1 where trade is allowed; avail, pipeline_e, capacity_e : (N, E, S)
+    allies, pool_premium : (M, E) pool members (off the diagonal) and the pool's premium
+    pooling_share : (N, 1, 1, 1); lam, transport : (N, S); preference : (N, M, E, S) trade weights
+    horizon_e : (N, E, S) lead time plus half the ramp; life_e : (N, 1, S); u_target, reference_hurdle,
+        beta, response : (N, 1, 1)
+    price : (N, M, S); offdiag (M, E); tariff (N or 1, M, E, S)
+    cost_e, credit_unit, itc : (N, E, S) unit cost, credit per unit, investment credit share
+    capex : (N, E, S); hurdle_gap : (1, E, 1) hurdle over the reference hurdle
+    invest_mult : (N, E, S) investment shocks (ones without); fund_gap : (1, E, 1) private over fund hurdle;
+    fund_on : (E, S) 1 where the fund targets the stage; fund_equity, fund_budget : (E,)
+
+    Returns
+    -------
+    potential, growth (N, S); netback, z, surviving, private, fund_extra (N, E, S)
+    """
+    args = (d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
+            allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
+            transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
+            invest_mult, fund_gap, fund_on, fund_equity, fund_budget)
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import plan_investment as compiled_plan
+
+        return compiled_plan(*args)
+    # potential demand: what final demand would need of each stage if the whole chain
+    # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
+    # investors look through it
+    potential = (d_final @ leontief).sum(axis=1)  # (N, S)
+    growth_now = np.clip(safe_divide(potential, world_demand, 1.0) - 1.0, -0.05, EXPECTED_GROWTH_CAP)
+    # investors extrapolate a smoothed growth (about three years' memory), so one year's
+    # jump in potential demand is not compounded over a mine's decade of lead time
+    growth = np.where(np.isnan(growth_prev), growth_now, growth_prev + (growth_now - growth_prev) / 3.0)
+    latent = np.maximum(potential - demand.sum(axis=1), 0.0)
+    output_share = safe_divide(output, output.sum(axis=1, keepdims=True))
+    # unmet demand is won in proportion to preference and presence (capacity and pipeline),
+    # with a seed so an economy without capacity can still enter; allies in a pool plan
+    # for each other's gaps, at the pool's cost premium
+    presence = avail + pipeline_e
+    presence = presence + ENTRY_SEED * presence.mean(axis=1, keepdims=True)
+    pooled = 1.0 + pooling_share * allies[None, :, :, None] * np.exp(-lam[:, None, None, :] * pool_premium[None, :, :, None])
+    entry = preference * presence[:, None] * pooled
+    entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
+    won = (unmet[:, :, None, :] * entry_share).sum(axis=1)
+    expected = output + won + output_share * latent[:, None, :]
+    surviving = capacity_e * power(1.0 - 1.0 / life_e, horizon_e)
+    gap = capacity_gap(expected, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e)
+    netback_m = (price[:, :, None, :] - transport[:, None, None, :] * offdiag[None, :, :, None]) / (1.0 + tariff)
+    # producers value capacity at the prices of the markets they expect to sell in:
+    # today's flows plus the unmet demand they could win
+    w_m = (flows + unmet[:, :, None, :] * entry_share) * allowed[None]
+    fallback_w = demand[:, :, None, :] * allowed[None]
+    w_m = np.where(w_m.sum(axis=1, keepdims=True) > 0, w_m, fallback_w)
+    netback = safe_divide((w_m * netback_m).sum(axis=1), w_m.sum(axis=1), 0.0)
+    netback = np.where(w_m.sum(axis=1) > 0, netback, cost_e)
+    # an investment credit refunds part of the capital charge inside unit costs
+    capital_charge = capex * capital_recovery(reference_hurdle, life_e) / u_target
+    cost_inv = cost_e - credit_unit - itc * capital_charge  # the unfloored credit: beyond cost it still pays
+    z = margin_signal(netback, cost_inv, capex, u_target, hurdle_gap)
+    # investors see the world's idle capacity and competitors' pipelines: capacity that
+    # will be offered beyond what the world needs over the lead time is spread over
+    # economies by their share of that supply, and taken off each one's plan
+    # (the need is this year's demand, shortages included, grown over the lead time:
+    # the potential demand investors otherwise plan for can run ahead of it)
+    world_need = (demand.sum(axis=1)[:, None, :] * power(1.0 + growth[:, None, :], horizon_e) / u_target).max(axis=1)
+    world_supply = (surviving + pipeline_e).sum(axis=1)
+    excess = np.maximum(world_supply - world_need, 0.0)
+    supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
+    # the part of the plan that serves unmet demand won from markets idle capacity cannot
+    # reach (a ban, a licence) is kept: idle Chinese plants do not supply a market closed to them
+    gap_won = np.maximum(gap - capacity_gap(expected - won, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e), 0.0)
+    gap = np.maximum(np.maximum(gap - supply_share * excess[:, None, :], 0.0), gap_won)
+    private = response * gap * logistic(z, beta) * invest_mult
+    # a sovereign fund builds beyond the private gap: it plans its targets for the home
+    # market's own demand (self-sufficiency) on top of what private investors plan, takes
+    # the projects that clear its own (lower) hurdle, and spends up to its budget
+    home_need = capacity_gap(demand, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e + private)
+    fund_extra = response * home_need * logistic(z + fund_gap, beta) * fund_on[None]
+    fund_cost = (fund_extra * capex * fund_equity[None, :, None]).sum(axis=2)
+    fund_scale = np.minimum(1.0, safe_divide(fund_budget[None], fund_cost, 0.0))
+    return potential, growth, netback, z, surviving, private, fund_extra * fund_scale[:, :, None]

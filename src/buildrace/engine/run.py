@@ -39,13 +39,6 @@ from buildrace.engine.trade import (
 )
 from buildrace.model.compile import Compiled
 
-ENTRY_SEED = 0.05
-"""Share of the average economy's presence credited to every economy when unmet demand
-is divided among would-be suppliers (lets an economy with no capacity plan an entry)."""
-EXPECTED_GROWTH_CAP = 0.6
-"""Cap on the demand growth investors extrapolate over the lead time: above the fastest
-sustained growth of 2018-2024 (EV sales, ~50% a year), so one year's jump is not
-extrapolated; chosen on the 2018 backtest (docs/calibration.md)."""
 LEAD_HORIZON = 1
 """Pipeline buffer columns beyond the horizon: projects arriving after the last year
 land in one sink column (they are still counted in ``pipeline``)."""
@@ -274,81 +267,23 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     electricity = c.stage["electricity_mwh_per_unit"][:, None, :] * cl.output
 
     # --- 4. investment ---
-    # potential demand: what final demand would need of each stage if the whole chain
-    # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
-    # investors look through it
-    potential = (d_final @ ctx.leontief).sum(axis=1)  # (N, S)
-    growth_now = np.clip(safe_divide(potential, state.world_demand, 1.0) - 1.0, -0.05, EXPECTED_GROWTH_CAP)
-    # investors extrapolate a smoothed growth (about three years' memory), so one year's
-    # jump in potential demand is not compounded over a mine's decade of lead time
-    growth = np.where(np.isnan(state.growth), growth_now, state.growth + (growth_now - state.growth) / 3.0)
-    latent = np.maximum(potential - cl.demand.sum(axis=1), 0.0)
-    output_share = safe_divide(cl.output, cl.output.sum(axis=1, keepdims=True))
-    allowed = pol.trade_factor[t] > 0
-    # unmet demand is won in proportion to preference and presence (capacity and pipeline),
-    # with a seed so an economy without capacity can still enter; allies in a pool plan
-    # for each other's gaps
-    presence = avail + group_sum(state.pipeline, starts, E, S)
-    presence = presence + ENTRY_SEED * presence.mean(axis=1, keepdims=True)
-    # pooled allies plan for each other's gaps, at the pool's cost premium
-    allies = pol.pool_member[t] * st.offdiag  # (M, E)
-    pooled = 1.0 + c.mp("pooling_investment_share", 4) * allies[None, :, :, None] * np.exp(
-        -lam[:, None, None, :] * pol.pool_premium[t][None, :, :, None]
-    )
-    entry = pref * presence[:, None] * pooled
-    entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
-    won = (cl.unmet[:, :, None, :] * entry_share).sum(axis=1)
-    expected = cl.output + won + output_share * latent[:, None, :]
+    allowed = (pol.trade_factor[t] > 0).astype(float)
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
     # ... plus half the ramp-up, when new plants reach their average output
     horizon_e = c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :]
     pipeline_e = group_sum(state.pipeline, starts, E, S)
-    life_e = c.stage["lifetime_years"][:, None, :]
-    surviving = capacity_e * power(1.0 - 1.0 / life_e, horizon_e)
-    gap = inv.capacity_gap(expected, growth[:, None, :], horizon_e, c.mp("target_utilisation", 3), surviving, pipeline_e)
-    netback_m = (price[:, :, None, :] - transport[:, None, None, :] * st.offdiag[None, :, :, None]) / (1.0 + tariff_n)
-    # producers value capacity at the prices of the markets they expect to sell in:
-    # today's flows plus the unmet demand they could win
-    w_m = (cl.flows + cl.unmet[:, :, None, :] * entry_share) * allowed[None]
-    fallback_w = cl.demand[:, :, None, :] * allowed[None]
-    w_m = np.where(w_m.sum(axis=1, keepdims=True) > 0, w_m, fallback_w)
-    netback = safe_divide((w_m * netback_m).sum(axis=1), w_m.sum(axis=1), 0.0)
-    netback = np.where(w_m.sum(axis=1) > 0, netback, cost_e)
-    # an investment credit refunds part of the capital charge inside unit costs
     u_target = c.mp("target_utilisation", 3)
-    capital_charge = c.capex * inv.capital_recovery(c.mp("reference_hurdle", 3), life_e) / u_target
     itc_t = pol.itc[t][None] * feoc
-    cost_inv = cost_e - credit_unit - itc_t * capital_charge  # the unfloored credit: beyond cost it still pays
-    z = inv.margin_signal(netback, cost_inv, c.capex, u_target, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3))
-    beta, response = c.mp("invest_beta", 3), c.mp("invest_response", 3)
-    # investors see the world's idle capacity and competitors' pipelines: capacity that
-    # will be offered beyond what the world needs over the lead time is spread over
-    # economies by their share of that supply, and taken off each one's plan
-    # (the need is this year's demand, shortages included, grown over the lead time:
-    # the potential demand investors otherwise plan for can run ahead of it)
-    world_need = (cl.demand.sum(axis=1)[:, None, :] * power(1.0 + growth[:, None, :], horizon_e) / u_target).max(axis=1)
-    world_supply = (surviving + pipeline_e).sum(axis=1)
-    excess = np.maximum(world_supply - world_need, 0.0)
-    supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
-    # the part of the plan that serves unmet demand won from markets idle capacity cannot
-    # reach (a ban, a licence) is kept: idle Chinese plants do not supply a market closed to them
-    gap_won = np.maximum(gap - inv.capacity_gap(expected - won, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e), 0.0)
-    gap = np.maximum(np.maximum(gap - supply_share * excess[:, None, :], 0.0), gap_won)
-    private = response * gap * inv.logistic(z, beta)
-    if shocks is not None:  # investment campaigns and droughts per economy and chain
-        private = private * np.exp(shocks.invest[:, t][:, :, ix.stage_chain])
-    # a sovereign fund builds beyond the private gap: it plans its targets for the home
-    # market's own demand (self-sufficiency) on top of what private investors plan, takes
-    # the projects that clear its own (lower) hurdle, and spends up to its budget
-    z_fund = z + (c.hurdle - pol.fund_hurdle)[None, :, None]
-    home_need = inv.capacity_gap(cl.demand, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e + private)
-    fund_extra = response * home_need * inv.logistic(z_fund, beta)
-    target_any = group_sum(pol.fund_target[t][None], starts, E, S) > 0
-    fund_extra = fund_extra * target_any
-    fund_cost = (fund_extra * c.capex * pol.fund_equity[None, :, None]).sum(axis=2)
-    fund_scale = np.minimum(1.0, safe_divide(pol.fund_budget[t][None], fund_cost, 0.0))
-    fund_extra = fund_extra * fund_scale[:, :, None]
+    invest_mult = np.exp(shocks.invest[:, t][:, :, ix.stage_chain]) if shocks is not None else np.ones((st.N, E, S))
+    potential, growth, netback, z, surviving, private, fund_extra = inv.plan_investment(
+        d_final, ctx.leontief, state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
+        avail, pipeline_e, pol.pool_member[t] * st.offdiag, c.mp("pooling_investment_share", 4), lam, pol.pool_premium[t],
+        pref, horizon_e, capacity_e, c.stage["lifetime_years"][:, None, :], u_target, price, transport, st.offdiag, tariff_n,
+        cost_e, credit_unit, itc_t, c.capex, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3), c.mp("reference_hurdle", 3),
+        c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult, (c.hurdle - pol.fund_hurdle)[None, :, None],
+        (group_sum(pol.fund_target[t][None], starts, E, S) > 0)[0].astype(float), pol.fund_equity, pol.fund_budget[t],
+    )
 
     permit = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None]
     build = c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]

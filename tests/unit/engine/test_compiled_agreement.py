@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildrace.engine import backend, market, pipeline, preference_fit, trade
+from buildrace.engine import backend, investment, market, pipeline, preference_fit, trade
 
 compiled = pytest.importorskip(
     "buildrace.engine.compiled", reason="numba is not installed: the compiled engine is not available"
@@ -129,6 +129,40 @@ def test_compiled_fit_same_bits_alone_or_on_threads():
         cut = slice(n, n + 1)
         compiled_fit.fit_columns(d[cut], h[cut], p[cut], q0[cut], target, share, members, 80, one_t, one_b, *args)
         assert np.array_equal(theta[cut], one_t) and np.array_equal(bilateral[cut], one_b)
+
+
+def _plan_inputs(rng, N, E, S, growth_known):
+    """Random inputs of the investment plan: markets are the economies (M = E)."""
+    u = lambda lo, hi, shape: rng.uniform(lo, hi, shape)  # noqa: E731
+    sparse = lambda a, p=0.2: a * (rng.random(a.shape) > p)  # noqa: E731
+    nms, nes = (N, E, S), (N, E, S)
+    offdiag = 1.0 - np.eye(E)
+    growth_prev = u(-0.05, 0.3, (N, S)) if growth_known else np.full((N, S), np.nan)
+    return (
+        sparse(u(0, 10, nms)), np.eye(S) + np.triu(u(0, 0.5, (S, S)), 1), sparse(u(1, 50, (N, S))), growth_prev,
+        sparse(u(0, 10, nms)), sparse(u(0, 10, nes)), sparse(u(0, 3, nms), 0.5), sparse(u(0, 5, (N, E, E, S))),
+        (rng.random((E, E, S)) > 0.1).astype(float), sparse(u(0, 12, nes)), sparse(u(0, 4, nes), 0.5),
+        offdiag * (rng.random((E, E)) > 0.6), u(0, 1, (N, 1, 1, 1)), u(0.5, 8, (N, S)), sparse(u(0, 0.3, (E, E)), 0.5),
+        sparse(u(0, 2, (N, E, E, S))), u(1, 12, nes), sparse(u(0, 15, nes)), u(1, 40, (N, 1, S)), u(0.6, 0.95, (N, 1, 1)),
+        u(50, 150, nms), u(0, 10, (N, S)), offdiag, sparse(u(0, 0.5, (1, E, E, S)), 0.5),
+        u(40, 160, nes), sparse(u(0, 30, nes), 0.6), sparse(u(0, 0.3, nes), 0.7), u(50, 500, nes),
+        u(-0.05, 0.05, (N, E, 1)), u(0.03, 0.12, (N, 1, 1)), u(1, 20, (N, 1, 1)), u(0.1, 1, (N, 1, 1)),
+        np.exp(u(-0.3, 0.3, nes)), u(0, 0.06, (1, E, 1)), (rng.random((E, S)) > 0.7).astype(float),
+        u(0, 1, E), sparse(u(0, 1e4, E), 0.5),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_plan_investment_agrees(reference, seed, growth_known):
+    from buildrace.engine import compiled_step
+
+    rng = np.random.default_rng(seed)
+    N, E, S = rng.integers(1, 4), rng.integers(1, 6), rng.integers(1, 6)
+    args = _plan_inputs(rng, N, E, S, growth_known)
+    names = ("potential", "growth", "netback", "z", "surviving", "private", "fund_extra")
+    for ref, new, name in zip(investment.plan_investment(*args), compiled_step.plan_investment(*args), names, strict=True):
+        assert_agree(ref, new, name)
 
 
 def _sites(rng, E, S):
