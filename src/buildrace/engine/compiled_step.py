@@ -3,6 +3,8 @@
 Each public function has the signature and the semantics of its NumPy twin, which
 stays the reference path:
 
+- :func:`offers`, twin of :func:`buildrace.engine.trade.offers` (MODEL.md step 2:
+  delivered costs, the capacity-weighted logit preference and the logit price index);
 - :func:`plan_investment`, twin of :func:`buildrace.engine.investment.plan_investment`
   (MODEL.md step 4: the capacity each economy's investors and its sovereign fund plan).
 
@@ -190,3 +192,75 @@ def plan_investment(
         potential, growth, netback, z, surviving, private, fund_extra,
     )
     return potential, growth, netback, z, surviving, private, fund_extra
+
+
+@njit(cache=True, nogil=True)
+def _offer_draws(n0, n1, cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral,
+                 dlv, cap_w, pref, index):  # pragma: no cover - compiled
+    N, M, E, S = dlv.shape
+    d = np.empty(E)
+    for n in range(n0, n1):
+        tn = n if tariff.shape[0] > 1 else 0
+        a1 = alpha[n] - 1.0
+        for e in range(E):
+            for s in range(S):
+                k = avail[n, e, s]
+                cap_w[n, e, s] = max(k, 1e-300) ** a1 if k > 0.0 else 1.0
+        for m in range(M):
+            for s in range(S):
+                lm = lam[n, s]
+                # the logit's reference cost: capacity-weighted mean over allowed suppliers
+                capsum, capdot, plain, n_allowed = 0.0, 0.0, 0.0, 0
+                for e in range(E):
+                    v = cost_eff[n, e, s] * (1.0 + tariff[tn, m, e, s] + premium[m, e]) + transport[n, s] * offdiag[m, e]
+                    d[e] = v
+                    dlv[n, m, e, s] = v
+                    if factor[m, e, s] > 0.0:
+                        capsum += avail[n, e, s]
+                        capdot += avail[n, e, s] * v
+                        plain += v
+                        n_allowed += 1
+                mean = capdot / capsum if capsum > 0.0 else plain / max(n_allowed, 1)
+                if not mean > 0.0:
+                    mean = 1.0
+                # the price index: inclusive value over the same weights as the allocation
+                wsum, wdot = 0.0, 0.0
+                for e in range(E):
+                    cw = cap_w[n, e, s]
+                    b = bilateral[n, m, e, s]
+                    pref[n, m, e, s] = theta[n, e, s] * factor[m, e, s] * np.exp(-lm * d[e] / mean) * cw * b
+                    w = (theta[n, e, s] * cw) * b * avail[n, e, s]
+                    wsum += w
+                    wdot += w * d[e]
+                mm = wdot / wsum if wsum > 0.0 else 0.0
+                m_safe = mm if mm > 0.0 else 1.0
+                xmax = -np.inf
+                for e in range(E):
+                    if factor[m, e, s] > 0.0:
+                        xmax = max(xmax, -lm * d[e] / m_safe)
+                if not np.isfinite(xmax):
+                    xmax = 0.0
+                inclusive = 0.0
+                for e in range(E):
+                    w = (theta[n, e, s] * cap_w[n, e, s]) * bilateral[n, m, e, s] * avail[n, e, s]
+                    inclusive += w * factor[m, e, s] * np.exp(-lm * d[e] / m_safe - xmax)
+                if inclusive > 0.0 and wsum > 0.0:
+                    index[n, m, s] = -(m_safe / lm) * (np.log(inclusive / wsum) + xmax)
+                else:
+                    index[n, m, s] = np.nan
+
+
+def offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral):
+    """Compiled :func:`buildrace.engine.trade.offers` (same arguments and results)."""
+    bilateral = _as(bilateral, np.shape(bilateral))
+    N, M, E, S = bilateral.shape
+    tariff = np.asarray(tariff, dtype=float)
+    tariff = _as(tariff, tariff.shape if tariff.ndim == 4 else (1, M, E, S))
+    dlv, pref = np.empty((N, M, E, S)), np.empty((N, M, E, S))
+    cap_w, index = np.empty((N, E, S)), np.empty((N, M, S))
+    _over_draws(
+        _offer_draws, N, _as(cost_eff, (N, E, S)), tariff, _as(premium, (M, E)), _as(transport, (N, S)),
+        _as(offdiag, (M, E)), _as(avail, (N, E, S)), _as(lam, (N, S)), _as(factor, (M, E, S)), _as(theta, (N, E, S)),
+        _per_draw(alpha, N), bilateral, dlv, cap_w, pref, index,
+    )
+    return dlv, cap_w, pref, index

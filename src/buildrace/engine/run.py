@@ -30,13 +30,7 @@ from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
 from buildrace.engine.origin import compliant_share, value_added_origin
 from buildrace.engine.structure import Structure, build_structure
-from buildrace.engine.trade import (
-    capacity_weight,
-    delivered_cost,
-    logit_preference,
-    price_index,
-    split_to_sites,
-)
+from buildrace.engine.trade import offers, price_index, split_to_sites
 from buildrace.model.compile import Compiled
 
 LEAD_HORIZON = 1
@@ -222,9 +216,10 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # --- 2. trade and production ---
     lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]
     tariff_t, compliant_cap = rules_of_origin(ctx, t, state.content, avail)
-    dlv = delivered_cost(cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag)
-    cap_w = capacity_weight(avail, c.mp("capacity_weight_exponent", 3))
-    pref = logit_preference(dlv, avail, lam, pol.trade_factor[t], cal.theta_econ) * cap_w[:, None] * cal.bilateral
+    dlv, cap_w, pref, index = offers(
+        cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag, avail, lam, pol.trade_factor[t], cal.theta_econ,
+        c.mp("capacity_weight_exponent", 3), cal.bilateral,
+    )
     cl = clear_markets(
         d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes,
         licence=licence_in_force(pol.licence, t), base_share=cal.import_share0, compliant_cap=compliant_cap,
@@ -238,10 +233,9 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # on last year's shortages)
     served = cl.served
     unmet_share = safe_divide(cl.unmet, cl.demand)
-    theta_w = (cal.theta_econ * cap_w)[:, None] * cal.bilateral  # capacity enters as K ** alpha, as in the allocation
-    index = price_index(dlv, avail, theta_w, pol.trade_factor[t], lam)
     anchor = state.price_anchor
     if t == 0:
+        theta_w = (cal.theta_econ * cap_w)[:, None] * cal.bilateral  # capacity enters as K ** alpha, as in the allocation
         free = price_index(dlv, avail, theta_w, np.ones_like(pol.trade_factor[t]), lam)
         anchor = np.where(np.isfinite(free) & (free > 0), safe_divide(cal.price0 / cal.glut0[:, None, :], free, 1.0), 1.0)
     capacity_e = group_sum(state.capacity, starts, E, S)

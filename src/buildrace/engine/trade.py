@@ -92,6 +92,35 @@ def price_index(delivered, avail, theta, factor, lam):
     return np.where(ok, index, np.nan)
 
 
+def offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral):
+    """What every supplier offers every market this year (MODEL.md step 2, before clearing).
+
+    Parameters
+    ----------
+    cost_eff : (N, E, S) producer cost net of credits
+    tariff : (M, E, S) or (N, M, E, S) tariffs (the second under traced content)
+    premium, offdiag : (M, E) the pool's cost premium; 1 where m != e
+    transport, lam : (N, S) freight per unit and the trade logit's lambda
+    avail : (N, E, S) capacity available; factor : (M, E, S) trade factor (0 where banned)
+    theta : (N, E, S) fitted supplier preference; alpha : (N, 1, 1) capacity-weight exponent
+    bilateral : (N, M, E, S) fitted bilateral preference
+
+    Returns
+    -------
+    delivered (N, M, E, S), capacity weight (N, E, S), allocation preference (N, M, E, S)
+    and the logit price index (N, M, S) (:func:`price_index`, weights theta x K ** alpha).
+    """
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import offers as compiled_offers
+
+        return compiled_offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral)
+    dlv = delivered_cost(cost_eff, tariff, premium, transport, offdiag)
+    cap_w = capacity_weight(avail, alpha)
+    pref = logit_preference(dlv, avail, lam, factor, theta) * cap_w[:, None] * bilateral
+    theta_w = (theta * cap_w)[:, None] * bilateral  # capacity enters as K ** alpha, as in the allocation
+    return dlv, cap_w, pref, price_index(dlv, avail, theta_w, factor, lam)
+
+
 def allocate(demand, headroom, preference, rounds: int = SPILL_ROUNDS, cap=None):
     """Allocate demand (N, M, S) over supplier headroom (N, E, S) by preference (N, M, E, S).
 

@@ -165,6 +165,26 @@ def test_plan_investment_agrees(reference, seed, growth_known):
         assert_agree(ref, new, name)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_offers_agree(reference, seed, traced):
+    from buildrace.engine import compiled_step
+
+    rng = np.random.default_rng(seed)
+    N, E, S = rng.integers(1, 4), rng.integers(1, 6), rng.integers(1, 6)
+    tariff = rng.uniform(0.0, 0.6, (N if traced else 1, E, E, S)) * (rng.random((1, E, E, S)) > 0.5)
+    args = (
+        rng.uniform(0.0, 120.0, (N, E, S)), tariff if traced else tariff[0], rng.uniform(0.0, 0.2, (E, E)),
+        rng.uniform(0.0, 9.0, (N, S)), 1.0 - np.eye(E), rng.uniform(0.0, 8.0, (N, E, S)) * (rng.random((N, E, S)) > 0.3),
+        rng.uniform(0.5, 9.0, (N, S)), (rng.random((E, E, S)) > 0.25).astype(float), rng.uniform(0.2, 3.0, (N, E, S)),
+        rng.uniform(0.1, 1.0, (N, 1, 1)), rng.uniform(0.2, 3.0, (N, E, E, S)),
+    )
+    names = ("delivered", "capacity weight", "preference", "price index")
+    for ref, new, name in zip(trade.offers(*args), compiled_step.offers(*args), names, strict=True):
+        assert_agree(np.nan_to_num(ref, nan=-1.0), np.nan_to_num(new, nan=-1.0), name)
+        assert np.array_equal(np.isnan(ref), np.isnan(new)), name
+
+
 def _sites(rng, E, S):
     """An index with 1-4 sites per (economy, stage) group, pairs sorted by group."""
     counts = rng.integers(1, 5, E * S)
