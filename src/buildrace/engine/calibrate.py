@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine import cost as costk
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
 from buildrace.engine.preference_fit import FIT_TOLERANCE, fit_preferences
@@ -74,6 +75,14 @@ def local_input_share(price, intensity, own_share):
 def pair_cost(c: Compiled, st: Structure, intensity, world_capacity0, factor, learn, capacity, price, own_share, t):
     """Unit cost (N, P) of every pair at year index t, and the A x V multiplier."""
     ix, pol = c.index, c.policy
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import pair_cost_arrays
+
+        return pair_cost_arrays(
+            capacity, world_capacity0, ix.pair_stage, ix.pair_economy, st.sc_order, st.sc_starts, st.sc_of_pair,
+            c.mp("cluster_mass_ref"), c.mp("agglomeration_alpha"), price, intensity, own_share, c.mp("kappa"),
+            pol.kappa_mult[t], factor, learn, pol.cost_mult[t], c.stage["electricity_mwh_per_unit"], c.elec_price,
+        )
     mass = cluster_mass(capacity, world_capacity0, ix.pair_stage, st)
     agglo = costk.agglomeration(mass, c.mp("cluster_mass_ref", 2), c.mp("agglomeration_alpha", 2))
     lis = local_input_share(price, intensity, own_share)[:, ix.pair_economy, ix.pair_stage]
@@ -249,6 +258,18 @@ def calibrate(c: Compiled, st: Structure) -> Calibration:
         learning_exponent=value_added_b,
         fit_error=fit_error,
     )
+
+
+def learning(c: Compiled, st: Structure, x_pair, xeff0, b_pair):
+    """Learning factor (N, P) of every pair: ``(Xeff / Xeff0) ** (-b)`` from cumulative
+    production (:func:`effective_experience`, :func:`buildrace.engine.cost.learning_factor`)."""
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import learning_arrays
+
+        ix = c.index
+        return learning_arrays(x_pair, ix.group_start, st.E, st.S, ix.pair_stage, c.mp("spillover_economy"),
+                               c.mp("spillover_world"), xeff0, b_pair)
+    return costk.learning_factor(effective_experience(c, st, x_pair), xeff0, b_pair)
 
 
 def effective_experience(c: Compiled, st: Structure, x_pair):

@@ -3,6 +3,10 @@
 Each public function has the signature and the semantics of its NumPy twin, which
 stays the reference path:
 
+- :func:`learning_arrays` and :func:`pair_cost_arrays`, twins of
+  :func:`buildrace.engine.calibrate.learning` and :func:`~buildrace.engine.calibrate.pair_cost`
+  (MODEL.md step 3: experience with spillovers, Wright's law, agglomeration,
+  integration, inputs and energy);
 - :func:`offers`, twin of :func:`buildrace.engine.trade.offers` (MODEL.md step 2:
   delivered costs, the capacity-weighted logit preference and the logit price index);
 - :func:`plan_investment`, twin of :func:`buildrace.engine.investment.plan_investment`
@@ -264,3 +268,117 @@ def offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, th
         _per_draw(alpha, N), bilateral, dlv, cap_w, pref, index,
     )
     return dlv, cap_w, pref, index
+
+
+@njit(cache=True, nogil=True)
+def _learning_draws(n0, n1, x, starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair, learn):  # pragma: no cover - compiled
+    N, P = x.shape
+    G = E * S
+    x_econ, x_world = np.empty(G), np.empty(S)
+    for n in range(n0, n1):
+        for g in range(G):
+            end = starts[g + 1] if g + 1 < G else P
+            tot = 0.0
+            for p in range(starts[g], end):
+                tot += x[n, p]
+            x_econ[g] = tot
+        for s in range(S):
+            tot = 0.0
+            for e in range(E):
+                tot += x_econ[e * S + s]
+            x_world[s] = tot
+        pe, pw = phi_econ[n], phi_world[n]
+        bn = n if b_pair.shape[0] > 1 else 0
+        xn = n if xeff0.shape[0] > 1 else 0
+        for g in range(G):
+            end = starts[g + 1] if g + 1 < G else P
+            xe_g = x_econ[g]
+            for p in range(starts[g], end):
+                xw = x_world[pair_stage[p]]
+                xp = x[n, p]
+                xe = xp + pe * (xe_g - xp) + pw * (xw - xe_g)
+                xe = max(xe, 1e-6 * max(xw, 1.0))
+                x0 = xeff0[xn, p]
+                learn[n, p] = (max(xe, x0) / x0) ** (-b_pair[bn, p])
+
+
+def learning_arrays(x_pair, starts, E: int, S: int, pair_stage, phi_econ, phi_world, xeff0, b_pair):
+    """Compiled :func:`buildrace.engine.calibrate.learning` on arrays: cumulative production
+    ``x_pair`` (N, P), pairs grouped by (economy, stage) from ``starts``, per-draw
+    spillovers, base-year effective experience ``xeff0`` and exponents ``b_pair`` (N or 1, P)."""
+    x = _as(x_pair, np.shape(x_pair))
+    N, P = x.shape
+    learn = np.empty((N, P))
+    _over_draws(
+        _learning_draws, N, x, np.ascontiguousarray(starts, dtype=np.int64), int(E), int(S),
+        np.ascontiguousarray(pair_stage, dtype=np.int64), _per_draw(phi_econ, N), _per_draw(phi_world, N),
+        _rows(xeff0, N, P), _rows(b_pair, N, P), learn,
+    )
+    return learn
+
+
+@njit(cache=True, nogil=True)
+def _pair_cost_draws(n0, n1, capacity, wc0, pair_stage, pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref, alpha,
+                     price, intensity, own_share, kappa, kappa_mult, factor, learn, cost_mult, electricity, elec_price,
+                     cost, multiplier):  # pragma: no cover - compiled
+    N, P = capacity.shape
+    E, S = own_share.shape[1], own_share.shape[2]
+    K = sc_starts.shape[0]
+    bill, home, seg = np.empty((E, S)), np.empty((E, S)), np.empty(K)
+    for n in range(n0, n1):
+        a_n = n if intensity.shape[0] > 1 else 0
+        fn = n if factor.shape[0] > 1 else 0
+        ln = n if learn.shape[0] > 1 else 0
+        for e in range(E):
+            for s in range(S):
+                b, h = 0.0, 0.0
+                for u in range(S):
+                    a = intensity[a_n, s, u]
+                    b += price[n, e, u] * a
+                    h += (price[n, e, u] * own_share[n, e, u]) * a
+                bill[e, s], home[e, s] = b, h
+        # cluster mass: the site's capacity across the chain, as shares of the world's base year
+        for k in range(K):
+            end = sc_starts[k + 1] if k + 1 < K else P
+            tot = 0.0
+            for i in range(sc_starts[k], end):
+                q = sc_order[i]
+                tot += capacity[n, q] / wc0[pair_stage[q]]
+            seg[k] = tot
+        mr, al, kp = mass_ref[n], alpha[n], kappa[n]
+        for p in range(P):
+            e, s = pair_economy[p], pair_stage[p]
+            agglo = (1.0 + seg[sc_of_pair[p]] / mr) ** (-al)
+            lis = home[e, s] / bill[e, s] if bill[e, s] > 0.0 else 1.0
+            integ = 1.0 + (kp * kappa_mult[p]) * (1.0 - lis)
+            energy = electricity[n, s] * elec_price[e]
+            cost[n, p] = factor[fn, p] * learn[ln, p] * agglo * integ * cost_mult[p] + bill[e, s] + energy
+            multiplier[n, p] = agglo * integ
+
+
+def _rows(a, N: int, P: int) -> np.ndarray:
+    """``a`` as a C-contiguous (N or 1, P) float64 array (a per-pair constant is not copied out to N rows)."""
+    a = np.asarray(a, dtype=float)
+    a = a.reshape(1, -1) if a.ndim < 2 else a
+    return _as(a, (a.shape[0] if a.shape[0] in (1, N) else N, P))
+
+
+def pair_cost_arrays(capacity, world_capacity0, pair_stage, pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref,
+                     alpha, price, intensity, own_share, kappa, kappa_mult, factor, learn, cost_mult, electricity,
+                     elec_price):
+    """Compiled :func:`buildrace.engine.calibrate.pair_cost` on arrays: unit cost (N, P) and the A x V multiplier."""
+    cap = _as(capacity, np.shape(capacity))
+    N, P = cap.shape
+    own = _as(own_share, np.shape(own_share))
+    S = own.shape[2]
+    a = np.asarray(intensity, dtype=float)
+    a = _as(a, a.shape if a.ndim == 3 else (1, S, S))
+    cost, multiplier = np.empty((N, P)), np.empty((N, P))
+    i64 = lambda v: np.ascontiguousarray(v, dtype=np.int64)  # noqa: E731
+    _over_draws(
+        _pair_cost_draws, N, cap, _as(world_capacity0, (S,)), i64(pair_stage), i64(pair_economy), i64(sc_order),
+        i64(sc_starts), i64(sc_of_pair), _per_draw(mass_ref, N), _per_draw(alpha, N), _as(price, own.shape), a, own,
+        _per_draw(kappa, N), _as(kappa_mult, (P,)), _rows(factor, N, P), _rows(learn, N, P), _as(cost_mult, (P,)),
+        _as(electricity, (N, S)), _as(elec_price, (own.shape[1],)), cost, multiplier,
+    )
+    return cost, multiplier

@@ -19,12 +19,11 @@ from buildrace.engine.calibrate import (
     credit_per_unit,
     economy_cost,
     effective_cost,
-    effective_experience,
     glut_factor,
+    learning,
     pair_cost,
 )
 from buildrace.engine.calibration_cache import cached_calibrate
-from buildrace.engine.cost import learning_factor
 from buildrace.engine.demand import final_use_demand, stage_demand
 from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
@@ -171,7 +170,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     starts, pg = ix.group_start, ix.pair_group
 
     # --- 3. cost (inputs at last year's prices) ---
-    learn = learning_factor(effective_experience(c, st, state.experience), cal.xeff0, ctx.b_pair)
+    learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
     intensity = input_mix(ctx, state.price, state.mix)
     cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     shocks = c.shocks

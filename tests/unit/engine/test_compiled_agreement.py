@@ -82,9 +82,12 @@ def test_allocate_with_local_content_agrees(reference, seed, with_cap, with_loca
 
 def _fit_world(rng, N, M, E, S):
     """A base year the fit can reach: production and observed shares from the allocation
-    of another preference, some shares observed, some local-content reservations."""
-    d, h, p = _market(rng, N, M, E, S, sparse=0.1)
-    truth = p * rng.uniform(0.3, 3.0, (N, M, E, S))
+    of another preference, some shares observed, some local-content reservations. The
+    draws share the base year and differ in the preference the fit starts from."""
+    d, h, p = _market(rng, 1, M, E, S, sparse=0.1)
+    truth = p * rng.uniform(0.3, 3.0, (1, M, E, S))
+    d, h, truth = (np.repeat(a, N, axis=0) for a in (d, h, truth))
+    p = np.repeat(p, N, axis=0) * rng.uniform(0.5, 2.0, (N, M, E, S))
     share = rng.uniform(0.0, 0.5, (M, S)) * (rng.random((M, S)) > 0.6)
     members = (rng.random((M, E)) < 0.4).astype(float)
     flows, _, _ = trade.allocate_with_local_content(d, h, truth, share, members)
@@ -210,6 +213,54 @@ def test_split_to_sites_agrees(reference, seed):
     rounds = int(rng.integers(1, 5))
     assert_agree(trade.split_to_sites(q, avail, cost, theta, lam, ix, rounds),
                  compiled.split_to_sites(q, avail, cost, theta, lam, ix, rounds), "site production")
+
+
+def _cost_world(rng, N, E, S):
+    """Pairs in (economy, stage) groups, (site, chain) segments over them, and a compiled
+    scenario's per-draw parameters, for the cost phase."""
+    from buildrace.engine.structure import Structure
+
+    ix = _sites(rng, E, S)
+    P = len(ix.pair_group)
+    ix.pair_economy, ix.pair_stage = ix.pair_group // S, ix.pair_group % S
+    order = rng.permutation(P)
+    cuts = np.sort(rng.choice(np.arange(1, P), size=min(P - 1, int(rng.integers(0, P))), replace=False)) if P > 1 else np.zeros(0, int)
+    starts = np.concatenate([[0], cuts]).astype(int)
+    sc_of_pair = np.empty(P, dtype=int)
+    sc_of_pair[order] = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, P]))
+    st_ = Structure(N=N, E=E, S=S, P=P, U=1, T=1, levels=(), offdiag=1.0 - np.eye(E), sc_order=order, sc_starts=starts,
+                    sc_of_pair=sc_of_pair, pair_count=None, coupling=None, use_elasticity=None)
+    draws = {k: rng.uniform(lo, hi, N) for k, lo, hi in [
+        ("cluster_mass_ref", 0.05, 2.0), ("agglomeration_alpha", 0.0, 0.3), ("kappa", 0.0, 0.4),
+        ("spillover_economy", 0.0, 0.8), ("spillover_world", 0.0, 0.5)]}
+    pol = SimpleNamespace(kappa_mult=rng.uniform(0.5, 1.5, (1, P)), cost_mult=rng.uniform(0.8, 1.2, (1, P)))
+    c = SimpleNamespace(index=ix, policy=pol, mp=lambda name, ndim=1: draws[name].reshape((-1,) + (1,) * (ndim - 1)),
+                        stage={"electricity_mwh_per_unit": rng.uniform(0.0, 2.0, (N, S))}, elec_price=rng.uniform(20, 90, E))
+    return c, st_
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_pair_cost_and_learning_agree(seed, per_draw_mix):
+    from buildrace.engine import calibrate
+
+    rng = np.random.default_rng(seed)
+    N, E, S = rng.integers(1, 4), rng.integers(1, 5), rng.integers(1, 5)
+    c, st_ = _cost_world(rng, N, E, S)
+    P = st_.P
+    capacity = rng.uniform(0.0, 9.0, (N, P)) * (rng.random((N, P)) > 0.2)
+    intensity = rng.uniform(0.0, 1.5, (N, S, S) if per_draw_mix else (S, S)) * (rng.random((S, S)) > 0.5)
+    args = (intensity, rng.uniform(1.0, 30.0, S), rng.uniform(5.0, 90.0, (N, P)), rng.uniform(0.3, 1.0, (N, P)),
+            capacity, rng.uniform(0.0, 200.0, (N, E, S)), rng.uniform(0.0, 1.0, (N, E, S)), 0)
+    x = rng.uniform(0.0, 50.0, (N, P)) * (rng.random((N, P)) > 0.2)
+    xeff0, b = rng.uniform(0.5, 20.0, (N, P)), rng.uniform(0.0, 0.5, (1, P))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(backend.ENV, "numpy")
+        ref_cost = calibrate.pair_cost(c, st_, *args)
+        ref_learn = calibrate.learning(c, st_, x, xeff0, b)
+    for a, b_, name in zip(ref_cost, calibrate.pair_cost(c, st_, *args), ("unit cost", "A x V"), strict=True):
+        assert_agree(a, b_, name)
+    assert_agree(ref_learn, calibrate.learning(c, st_, x, xeff0, b), "learning factor")
 
 
 @settings(max_examples=30, deadline=None)
