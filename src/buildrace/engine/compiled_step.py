@@ -10,7 +10,9 @@ stays the reference path:
 - :func:`offers`, twin of :func:`buildrace.engine.trade.offers` (MODEL.md step 2:
   delivered costs, the capacity-weighted logit preference and the logit price index);
 - :func:`plan_investment`, twin of :func:`buildrace.engine.investment.plan_investment`
-  (MODEL.md step 4: the capacity each economy's investors and its sovereign fund plan).
+  (MODEL.md step 4: the capacity each economy's investors and its sovereign fund plan);
+- :func:`site_projects`, twin of :func:`buildrace.engine.investment.site_projects`
+  (the plan spread over each economy's sites, grossed up for cancellations).
 
 Why: at one draw the reference spends its time in NumPy call overhead (a phase is a
 hundred calls on arrays of a few hundred elements); at hundreds of draws, in the
@@ -382,3 +384,49 @@ def pair_cost_arrays(capacity, world_capacity0, pair_stage, pair_economy, sc_ord
         _as(electricity, (N, S)), _as(elec_price, (own.shape[1],)), cost, multiplier,
     )
     return cost, multiplier
+
+
+@njit(cache=True, nogil=True)
+def _site_draws(n0, n1, cost_pair, private, fund_extra, survive, beta, attract, fund_target, starts, pair_count,
+                announce, fund_pair):  # pragma: no cover - compiled
+    N, P = cost_pair.shape
+    G = starts.shape[0]
+    S = pair_count.shape[1]
+    w = np.empty(P)
+    for n in range(n0, n1):
+        sn = n if survive.shape[0] > 1 else 0
+        for g in range(G):
+            e, s = g // S, g % S
+            a, b = starts[g], starts[g + 1] if g + 1 < G else P
+            tot = 0.0
+            for p in range(a, b):
+                tot += cost_pair[n, p]
+            cnt = float(pair_count[e, s])
+            mean = tot / cnt if cnt > 0.0 else 1.0
+            w_sum, f_sum = 0.0, 0.0
+            for p in range(a, b):
+                rel = cost_pair[n, p] / mean if mean > 0.0 else 1.0
+                w[p] = np.exp(-beta[n] * rel) * (1.0 + attract[p])
+                w_sum += w[p]
+                f_sum += w[p] * fund_target[p]
+            for p in range(a, b):
+                share = w[p] / w_sum if w_sum > 0.0 else 0.0
+                wf = w[p] * fund_target[p]
+                fp = fund_extra[n, e, s] * (wf / f_sum if f_sum > 0.0 else 0.0)
+                floor = max(survive[sn, p], 0.05)
+                announce[n, p] = (private[n, e, s] * share + fp) / floor
+                fund_pair[n, p] = fp / floor
+
+
+def site_projects(cost_pair, private, fund_extra, survive, siting_beta, attract, fund_target, starts, pair_group, pair_count):
+    """Compiled :func:`buildrace.engine.investment.site_projects` (same arguments and results)."""
+    cost = _as(cost_pair, np.shape(cost_pair))
+    N, P = cost.shape
+    E, S = np.shape(pair_count)
+    announce, fund_pair = np.empty((N, P)), np.empty((N, P))
+    _over_draws(
+        _site_draws, N, cost, _as(private, (N, E, S)), _as(fund_extra, (N, E, S)), _rows(survive, N, P),
+        _per_draw(siting_beta, N), _as(attract, (P,)), _as(fund_target, (P,)), np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(pair_count, dtype=np.int64), announce, fund_pair,
+    )
+    return announce, fund_pair

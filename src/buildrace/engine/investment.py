@@ -20,7 +20,7 @@ import numpy as np
 
 from buildrace.engine import backend
 from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP
-from buildrace.engine.groups import power, safe_divide
+from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 
 
 def margin_signal(netback, cost_eff, capex_eff, utilisation, hurdle_gap):
@@ -138,3 +138,30 @@ def plan_investment(
     fund_cost = (fund_extra * capex * fund_equity[None, :, None]).sum(axis=2)
     fund_scale = np.minimum(1.0, safe_divide(fund_budget[None], fund_cost, 0.0))
     return potential, growth, netback, z, surviving, private, fund_extra * fund_scale[:, :, None]
+
+
+def site_projects(cost_pair, private, fund_extra, survive, siting_beta, attract, fund_target, starts, pair_group, pair_count):
+    """Projects announced at each site (N, P), and the sovereign fund's part of them.
+
+    An economy's private and fund projects (N, E, S) go to its sites by
+    ``exp(-siting_beta * C_site / mean C) * (1 + attractiveness)`` (the fund's only to the
+    sites it targets), and producers announce enough that, after the cancellations they
+    expect (``survive`` (N, P), floored at 5%), the gap closes.
+
+    ``siting_beta`` (N, 1); ``attract``, ``fund_target`` (P,); ``starts``, ``pair_group``
+    the (economy, stage) groups of pairs; ``pair_count`` (E, S) pairs per group.
+    """
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import site_projects as compiled_site_projects
+
+        return compiled_site_projects(cost_pair, private, fund_extra, survive, siting_beta, attract, fund_target, starts,
+                                      pair_group, pair_count)
+    E, S = pair_count.shape
+    mean_cost = to_pairs(safe_divide(group_sum(cost_pair, starts, E, S), pair_count[None].astype(float), 1.0), pair_group)
+    w_site = np.exp(-siting_beta * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + attract[None])
+    share_site = safe_divide(w_site, to_pairs(group_sum(w_site, starts, E, S), pair_group))
+    w_fund = w_site * fund_target[None]
+    share_fund = safe_divide(w_fund, to_pairs(group_sum(w_fund, starts, E, S), pair_group))
+    fund_pair = to_pairs(fund_extra, pair_group) * share_fund
+    floor = np.maximum(survive, 0.05)
+    return (to_pairs(private, pair_group) * share_site + fund_pair) / floor, fund_pair / floor

@@ -8,7 +8,7 @@ The pipeline buffer is updated in place: a private fast path, since copying a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -75,6 +75,7 @@ class Context:
     exporters: np.ndarray  # (X,) economies whose bilateral sales are kept (the race's exporters)
     cn: int  # index of CN, the foreign entity of the credits' content rules (-1 if absent)
     traces: bool  # a rule of origin or a credit content limit is in force at some year
+    memo: dict = field(default_factory=dict)  # arrays reused across years while their inputs stay put
 
 
 def initial_state(ctx: Context) -> State:
@@ -278,19 +279,11 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         (group_sum(pol.fund_target[t][None], starts, E, S) > 0)[0].astype(float), pol.fund_equity, pol.fund_budget[t],
     )
 
-    permit = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None]
-    build = c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
-    cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
-    survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
-    mean_cost = to_pairs(safe_divide(group_sum(cost_pair, starts, E, S), st.pair_count[None].astype(float), 1.0), pg)
-    w_site = np.exp(-c.mp("siting_beta", 2) * safe_divide(cost_pair, mean_cost, 1.0)) * (1.0 + pol.attract[t][None])
-    share_site = safe_divide(w_site, to_pairs(group_sum(w_site, starts, E, S), pg))
-    w_fund = w_site * pol.fund_target[t][None]
-    share_fund = safe_divide(w_fund, to_pairs(group_sum(w_fund, starts, E, S), pg))
-    fund_pair = to_pairs(fund_extra, pg) * share_fund
-    # producers announce enough that, after the cancellations they expect, the gap closes
-    announce = (to_pairs(private, pg) * share_site + fund_pair) / np.maximum(survive, 0.05)
-    fund_pair = fund_pair / np.maximum(survive, 0.05)
+    permit, build, survive = lead_times(ctx, t)
+    announce, fund_pair = inv.site_projects(
+        cost_pair, private, fund_extra, survive, c.mp("siting_beta", 2), pol.attract[t], pol.fund_target[t], starts, pg,
+        st.pair_count,
+    )
     itc_paid = (itc_t * c.capex * group_sum(announce, starts, E, S))
 
     # --- 5. pipeline ---
@@ -355,6 +348,28 @@ def prepare(c: Compiled) -> Context:
         traces=bool((c.policy.roo_max < 1.0).any() or (c.policy.credit_feoc < 1.0).any()),
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
+
+
+def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Permit and build years (N, P) of projects announced at t, and their survival odds.
+
+    ``survive = (1 - cancel_permit) ** permit * (1 - cancel_build) ** build``. Green lanes
+    and clusters change the years only where a policy starts or ends, so the previous
+    year's arrays are reused while the year's multipliers equal the last year's (the same
+    bits, without two powers over every draw and pair each year).
+    """
+    c, ix, pol = ctx.c, ctx.c.index, ctx.c.policy
+    last = ctx.memo.get("lead_times")
+    if last is not None and last[0] == t - 1 and np.array_equal(pol.permit_mult[t], pol.permit_mult[t - 1]) \
+            and np.array_equal(pol.build_mult[t], pol.build_mult[t - 1]):
+        ctx.memo["lead_times"] = (t, *last[1:])
+        return last[1], last[2], last[3]
+    permit = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None]
+    build = c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
+    cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
+    survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
+    ctx.memo["lead_times"] = (t, permit, build, survive)
+    return permit, build, survive
 
 
 def licence_in_force(licence: np.ndarray, t: int) -> np.ndarray:

@@ -263,6 +263,26 @@ def test_pair_cost_and_learning_agree(seed, per_draw_mix):
     assert_agree(ref_learn, calibrate.learning(c, st_, x, xeff0, b), "learning factor")
 
 
+@settings(max_examples=40, deadline=None)
+@given(seeds)
+def test_site_projects_agree(reference, seed):
+    from buildrace.engine import compiled_step
+
+    rng = np.random.default_rng(seed)
+    N, E, S = rng.integers(1, 4), rng.integers(1, 5), rng.integers(1, 5)
+    ix = _sites(rng, E, S)
+    P = len(ix.pair_group)
+    counts = np.bincount(ix.pair_group, minlength=E * S).reshape(E, S)
+    args = (
+        rng.uniform(10.0, 200.0, (N, P)), rng.uniform(0.0, 5.0, (N, E, S)) * (rng.random((N, E, S)) > 0.3),
+        rng.uniform(0.0, 3.0, (N, E, S)) * (rng.random((N, E, S)) > 0.6), rng.uniform(0.0, 1.0, (N, P)),
+        rng.uniform(0.0, 6.0, (N, 1)), rng.uniform(0.0, 0.5, P) * (rng.random(P) > 0.5),
+        (rng.random(P) > 0.6).astype(float), ix.group_start, ix.pair_group, counts,
+    )
+    for ref, new, name in zip(investment.site_projects(*args), compiled_step.site_projects(*args), ("announced", "fund"), strict=True):
+        assert_agree(ref, new, name)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seeds)
 def test_pipeline_schedule_and_advance_agree(reference, seed):
