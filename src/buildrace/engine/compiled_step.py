@@ -58,6 +58,7 @@ def _plan_draws(
     won = np.empty((E, S))
     gap = np.empty((E, S))
     presence = np.empty(E)
+    growth_h = np.empty(E)  # (1 + growth) ** horizon of each economy at the stage
     fund_cost = np.empty(E)
     for n in range(n0, n1):
         tn = n if tariff.shape[0] > 1 else 0
@@ -94,7 +95,8 @@ def _plan_draws(
             for m in range(M):
                 tot = 0.0
                 for e in range(E):
-                    pooled = 1.0 + ps * allies[m, e] * np.exp(-lam[n, s] * pool_premium[m, e])
+                    # outside a pool the term is an exact zero: skip its exponential
+                    pooled = 1.0 + ps * allies[m, e] * np.exp(-lam[n, s] * pool_premium[m, e]) if allies[m, e] != 0.0 else 1.0
                     w = preference[n, m, e, s] * presence[e] * pooled
                     entry[m, e] = w
                     tot += w
@@ -116,6 +118,7 @@ def _plan_draws(
                 surv = capacity_e[n, e, s] * (1.0 - 1.0 / life) ** h
                 surviving[n, e, s] = surv
                 grow = (1.0 + g) ** h
+                growth_h[e] = grow
                 gap[e, s] = max(expected[e, s] * grow / u - surv - pipeline_e[n, e, s], 0.0)
                 world_need = max(world_need, dem_tot * grow / u)
                 world_supply += surv + pipeline_e[n, e, s]
@@ -140,8 +143,7 @@ def _plan_draws(
                 z[n, e, s] = u * (nbk - cost_inv) / max(capex[n, e, s], 1e-9) - hurdle_gap[n, e]
             excess = max(world_supply - world_need, 0.0)
             for e in range(E):
-                h = horizon_e[n, e, s]
-                grow = (1.0 + g) ** h
+                grow = growth_h[e]
                 surv, pipe = surviving[n, e, s], pipeline_e[n, e, s]
                 supply_share = (surv + pipe) / world_supply if world_supply > 0.0 else 0.0
                 # the part of the plan that serves demand won from markets idle capacity cannot reach is kept

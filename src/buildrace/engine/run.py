@@ -265,7 +265,9 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
     # ... plus half the ramp-up, when new plants reach their average output
-    horizon_e = c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :]
+    horizon_e = ctx.memo.get("horizon")
+    if horizon_e is None:  # the usual lead time does not move with policy: computed once a run
+        horizon_e = ctx.memo["horizon"] = c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :]
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     u_target = c.mp("target_utilisation", 3)
     itc_t = pol.itc[t][None] * feoc
