@@ -197,14 +197,20 @@ def tidy(ds: xr.Dataset) -> pd.DataFrame:
     """The economy- and market-level variables of ``ds`` as one long table.
 
     Variables with per-site, bilateral (market x economy) or final-use detail are left
-    out: they live in the NetCDF file. Missing values (NaN) are dropped.
+    out: they live in the NetCDF file. Missing values (NaN) are dropped. Rows follow each
+    variable's cells in C order of its dimensions, variable after variable (what
+    ``DataArray.to_dataframe`` gives); the columns are built from the arrays and their
+    coordinate indices directly, so a 200-draw run is tabled in a fraction of a second
+    rather than by factorising tens of millions of labels.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TIDY_COLUMNS`; text columns are categorical.
+        Columns :data:`TIDY_COLUMNS`; text columns are categorical (categories sorted).
     """
-    frames = []
+    label_dims = ("variable", ECONOMY, MARKET, STAGE)
+    parts: list[dict[str, np.ndarray]] = []
+    labels: dict[str, list[np.ndarray]] = {k: [] for k in label_dims}
     for name, da in ds.data_vars.items():
         dims = set(da.dims)
         where = dims & {ECONOMY, MARKET}
@@ -214,24 +220,64 @@ def tidy(ds: xr.Dataset) -> pd.DataFrame:
             or dims - {DRAW, YEAR, ECONOMY, MARKET, STAGE}
         ):
             continue
-        df = (
-            da.reset_coords(drop=True)
-            .to_dataframe(name="value")
-            .reset_index()
-            .dropna(subset=["value"])
-        )
-        df.insert(0, "variable", name)
-        frames.append(df)
-    table = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TIDY_COLUMNS))
-    )
-    table = table.reindex(columns=list(TIDY_COLUMNS))
-    for col in ("variable", ECONOMY, MARKET, STAGE):
-        table[col] = table[col].astype("category")
-    table[DRAW] = table[DRAW].astype("int32")
-    table[YEAR] = table[YEAR].astype("int16")
-    table["value"] = table["value"].astype("float64")
-    return table
+        values = np.asarray(da.values, dtype="float64")
+        flat = values.reshape(-1)
+        missing = np.isnan(flat)
+        keep = np.flatnonzero(~missing) if missing.any() else None  # most variables have no gaps
+
+        def cells(column: np.ndarray, k: int, shape=values.shape, keep=keep) -> np.ndarray:
+            """``column`` (along axis k) repeated over the variable's cells in C order."""
+            axis = [1] * len(shape)
+            axis[k] = shape[k]
+            full = np.broadcast_to(column.reshape(axis), shape).reshape(-1)
+            return full if keep is None else full[keep]
+
+        part: dict[str, np.ndarray] = {"value": flat if keep is None else flat[keep]}
+        part["variable"] = np.zeros(len(part["value"]), dtype=np.int16)
+        labels["variable"].append(np.array([str(name)], dtype=object))
+        for k, dim in enumerate(da.dims):
+            coord = np.asarray(da[dim].values)
+            if dim in label_dims:
+                labels[dim].append(coord.astype(str).astype(object))
+                # position in this variable's coordinate, mapped to a category below
+                part[dim] = cells(np.arange(len(coord), dtype=np.int16), k)
+            else:
+                part[dim] = cells(coord, k)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=list(TIDY_COLUMNS))
+    categories = {k: np.array(sorted(set(np.concatenate(v)) if v else set()), dtype=object) for k, v in labels.items()}
+    columns: dict[str, object] = {}
+    seen = {k: 0 for k in label_dims}
+    codes: dict[str, list[np.ndarray]] = {k: [] for k in label_dims}
+    for part in parts:
+        n = len(part["value"])
+        for k in label_dims:
+            if k not in part:
+                codes[k].append(np.full(n, -1, dtype=np.int16))
+                continue
+            own = labels[k][seen[k]]
+            seen[k] += 1
+            to_category = np.searchsorted(categories[k], own).astype(np.int16)
+            codes[k].append(to_category[part[k]])
+    for col in TIDY_COLUMNS:
+        if col in label_dims:
+            # categories are the labels that occur in the rows, as ``astype("category")`` gives
+            code = np.concatenate(codes[col])
+            used = np.flatnonzero(np.bincount(code + 1, minlength=len(categories[col]) + 1)[1:])
+            remap = np.full(len(categories[col]) + 1, -1, dtype=np.int16)
+            remap[used + 1] = np.arange(len(used))
+            codes_in_rows = remap[code + 1]
+            if len(used) < 127:  # pandas stores codes in the smallest integer type
+                codes_in_rows = codes_in_rows.astype(np.int8)
+            columns[col] = pd.Categorical.from_codes(codes_in_rows, categories=pd.Index(categories[col][used]).astype(str))
+        elif col == DRAW:
+            columns[col] = np.concatenate([p[col] for p in parts]).astype("int32")
+        elif col == YEAR:
+            columns[col] = np.concatenate([p[col] for p in parts]).astype("int16")
+        else:
+            columns[col] = np.concatenate([p[col] for p in parts]).astype("float64")
+    return pd.DataFrame(columns)
 
 
 def write_parquet(ds: xr.Dataset, path: Path) -> Path:
