@@ -302,11 +302,14 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     capacity, ramping = pipe.advance(state.capacity, state.ramping, arriving, life_eff, ramp_years)
     pipeline_pair = np.maximum(state.pipeline + expected_new - arriving, 0.0)
 
-    fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[:, ix.pair_economy, ix.pair_stage], starts, E, S).sum(axis=2) * pol.fund_equity[None]
-    fund_capacity = state.fund_capacity * (1.0 - 1.0 / life_eff) + fund_pair * survive
-    fund_share = safe_divide(fund_capacity, state.capacity + 1e-12)
-    margin_pair = to_pairs(netback - cost_eff, pg)
-    fund_returns = group_sum(np.minimum(fund_share, 1.0) * q_pair * margin_pair, starts, E, S).sum(axis=2) * pol.fund_equity[None]
+    if fund_pair.any() or state.fund_capacity.any():
+        fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[:, ix.pair_economy, ix.pair_stage], starts, E, S).sum(axis=2) * pol.fund_equity[None]
+        fund_capacity = state.fund_capacity * (1.0 - 1.0 / life_eff) + fund_pair * survive
+        fund_share = safe_divide(fund_capacity, state.capacity + 1e-12)
+        margin_pair = to_pairs(netback - cost_eff, pg)
+        fund_returns = group_sum(np.minimum(fund_share, 1.0) * q_pair * margin_pair, starts, E, S).sum(axis=2) * pol.fund_equity[None]
+    else:  # no sovereign fund has built anything: its accounts stand still (the same values, without the arithmetic)
+        fund_capital, fund_capacity, fund_returns = state.fund_capital, state.fund_capacity, np.zeros((st.N, E))
 
     out = {
         "site_capacity": state.capacity, "site_production": q_pair, "site_unit_cost": cost_pair,
