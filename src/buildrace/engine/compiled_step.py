@@ -12,7 +12,9 @@ stays the reference path:
 - :func:`plan_investment`, twin of :func:`buildrace.engine.investment.plan_investment`
   (MODEL.md step 4: the capacity each economy's investors and its sovereign fund plan);
 - :func:`site_projects`, twin of :func:`buildrace.engine.investment.site_projects`
-  (the plan spread over each economy's sites, grossed up for cancellations).
+  (the plan spread over each economy's sites, grossed up for cancellations);
+- :func:`pipeline_progress`, twin of :func:`buildrace.engine.pipeline.progress`
+  (MODEL.md step 5: scheduling, early exit, retirement, ramp-up, utilisation).
 
 Why: at one draw the reference spends its time in NumPy call overhead (a phase is a
 hundred calls on arrays of a few hundred elements); at hundreds of draws, in the
@@ -432,3 +434,57 @@ def site_projects(cost_pair, private, fund_extra, survive, siting_beta, attract,
         np.ascontiguousarray(pair_count, dtype=np.int64), announce, fund_pair,
     )
     return announce, fund_pair
+
+
+@njit(cache=True, nogil=True)
+def _progress_draws(n0, n1, flat, t, H, lead, amount, capacity, ramping, pipeline, utilisation, production, lifetime,
+                    ramp_years, exit_u, exit_rate, cap_out, ramp_out, pipe_out, life_out, util_out):  # pragma: no cover - compiled
+    N, P = amount.shape
+    for n in range(n0, n1):
+        ln = n if lifetime.shape[0] > 1 else 0
+        rn = n if ramp_years.shape[0] > 1 else 0
+        for p in range(P):
+            base = (n * P + p) * H
+            a = amount[n, p]
+            if a != 0.0:  # the schedule: a fractional lead splits the project over two years
+                ld = lead[n, p] if lead[n, p] > 1.0 else 1.0
+                lo = np.floor(ld)
+                f = ld - lo
+                i_lo = min(t + np.int64(lo), H - 1)
+                i_hi = min(i_lo + 1, H - 1)
+                flat[base + i_lo] += a * (1.0 - f)
+                flat[base + i_hi] += a * f
+            arr = flat[base + t + 1] if t + 1 < H else 0.0
+            u = utilisation[n, p]
+            short = min(max(1.0 - u / exit_u[n], 0.0), 1.0)
+            life = 1.0 / (1.0 / max(lifetime[ln, p], 1.0) + exit_rate[n] * short)
+            life_out[n, p] = life
+            k, r, rt = capacity[n, p], ramping[n, p], ramp_years[rn, p]
+            retire = k / (life if life > 1.0 else 1.0)
+            matured = r / (rt if rt > 1.0 else 1.0)
+            r_new = r - matured - (retire if retire < r else r)
+            r_new = (r_new if r_new > 0.0 else 0.0) + arr
+            k_new = k - retire
+            k_new = (k_new if k_new > 0.0 else 0.0) + arr
+            cap_out[n, p] = k_new
+            ramp_out[n, p] = r_new if r_new < k_new else k_new
+            pipe_out[n, p] = max(pipeline[n, p] + a - arr, 0.0)
+            ratio = production[n, p] / k if k > 0.0 else 1.0
+            util_out[n, p] = u + (ratio - u) / 3.0
+
+
+def pipeline_progress(arrivals, t, lead, expected_new, capacity, ramping, pipeline, utilisation, production, lifetime,
+                      ramp_years, exit_utilisation, exit_rate):
+    """Compiled :func:`buildrace.engine.pipeline.progress` (``arrivals`` updated in place)."""
+    if not arrivals.flags.c_contiguous or arrivals.dtype != np.float64:
+        raise ValueError("the pipeline buffer must be a C-contiguous float64 array (it is updated in place)")
+    amount = _as(expected_new, np.shape(expected_new))
+    N, P = amount.shape
+    outs = tuple(np.empty((N, P)) for _ in range(5))
+    _over_draws(
+        _progress_draws, N, arrivals.reshape(-1), int(t), arrivals.shape[2], _as(lead, (N, P)), amount,
+        _as(capacity, (N, P)), _as(ramping, (N, P)), _as(pipeline, (N, P)), _as(utilisation, (N, P)),
+        _as(production, (N, P)), _rows(lifetime, N, P), _rows(ramp_years, N, P), _per_draw(exit_utilisation, N),
+        _per_draw(exit_rate, N), *outs,
+    )
+    return outs

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from buildrace.engine import backend
+from buildrace.engine.groups import safe_divide
 
 
 def schedule(buffer, t, lead, amount, n_idx, p_idx):
@@ -53,3 +54,34 @@ def advance(capacity, ramping, arriving, lifetime, ramp_years):
     ramping = np.maximum(ramping - matured - np.minimum(retire, ramping), 0.0) + arriving
     capacity = np.maximum(capacity - retire, 0.0) + arriving
     return capacity, np.minimum(ramping, capacity)
+
+
+def progress(arrivals, t, lead, expected_new, capacity, ramping, pipeline, utilisation, production, lifetime, ramp_years,
+             exit_utilisation, exit_rate):
+    """One year of every pair's projects and plants (MODEL.md step 5).
+
+    Schedules this year's announcements (``expected_new`` (N, P), after expected
+    cancellations) into ``arrivals`` (N, P, T + H, updated in place) at ``t + lead``,
+    retires plants early where utilisation has sat below ``exit_utilisation`` (a shorter
+    effective life, at up to ``exit_rate`` a year more), then advances capacity and
+    ramp-up by this year's arrivals (:func:`advance`).
+
+    Returns
+    -------
+    capacity, ramping, pipeline, effective lifetime and smoothed utilisation, each (N, P)
+    """
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import pipeline_progress
+
+        return pipeline_progress(arrivals, t, lead, expected_new, capacity, ramping, pipeline, utilisation, production,
+                                 lifetime, ramp_years, exit_utilisation, exit_rate)
+    n_idx, p_idx = np.indices(np.shape(expected_new))
+    schedule(arrivals, t, lead, expected_new, n_idx, p_idx)
+    arriving = arrivals[:, :, t + 1] if t + 1 < arrivals.shape[2] else np.zeros_like(expected_new)
+    # exit: plants at sustained low utilisation close early (a shorter effective life)
+    shortfall = np.clip(1.0 - utilisation / exit_utilisation, 0.0, 1.0)
+    life_eff = 1.0 / (1.0 / np.maximum(lifetime, 1.0) + exit_rate * shortfall)
+    capacity_new, ramping_new = advance(capacity, ramping, arriving, life_eff, ramp_years)
+    pipeline_new = np.maximum(pipeline + expected_new - arriving, 0.0)
+    utilisation_new = utilisation + (safe_divide(production, capacity, 1.0) - utilisation) / 3.0
+    return capacity_new, ramping_new, pipeline_new, life_eff, utilisation_new

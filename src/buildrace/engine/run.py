@@ -291,16 +291,11 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # --- 5. pipeline ---
     arrivals = state.arrivals
     expected_new = announce * survive
-    pipe.schedule(arrivals, t, permit + build, expected_new, ctx.n_idx, ctx.p_idx)
-    arriving = arrivals[:, :, t + 1] if t + 1 < arrivals.shape[2] else np.zeros_like(announce)
-    ramp_years = c.stage["ramp_years"][:, ix.pair_stage] * pol.ramp_mult[t][None]
-    lifetime = c.stage["lifetime_years"][:, ix.pair_stage]
-    # exit: plants at sustained low utilisation close early (a shorter effective life)
-    shortfall = np.clip(1.0 - state.utilisation / c.mp("exit_utilisation", 2), 0.0, 1.0)
-    exit_extra = c.mp("exit_rate", 2) * shortfall
-    life_eff = 1.0 / (1.0 / np.maximum(lifetime, 1.0) + exit_extra)
-    capacity, ramping = pipe.advance(state.capacity, state.ramping, arriving, life_eff, ramp_years)
-    pipeline_pair = np.maximum(state.pipeline + expected_new - arriving, 0.0)
+    capacity, ramping, pipeline_pair, life_eff, utilisation = pipe.progress(
+        arrivals, t, permit + build, expected_new, state.capacity, state.ramping, state.pipeline, state.utilisation, q_pair,
+        c.stage["lifetime_years"][:, ix.pair_stage], c.stage["ramp_years"][:, ix.pair_stage] * pol.ramp_mult[t][None],
+        c.mp("exit_utilisation", 2), c.mp("exit_rate", 2),
+    )
 
     if fund_pair.any() or state.fund_capacity.any():
         fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[:, ix.pair_economy, ix.pair_stage], starts, E, S).sum(axis=2) * pol.fund_equity[None]
@@ -326,7 +321,6 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "public_budget": np.broadcast_to(pol.fund_budget[t][None], (st.N, E)),
         "margin_signal": z,
     }
-    utilisation = state.utilisation + (safe_divide(q_pair, state.capacity, 1.0) - state.utilisation) / 3.0
     if t == 0:  # base-year capacity still commissioning is not idle
         utilisation = np.ones_like(utilisation)
     content = value_added_origin(cl.flows, served, price, cost_e, intensity, st.levels) if ctx.traces else state.content

@@ -306,6 +306,31 @@ def test_pipeline_schedule_and_advance_agree(reference, seed):
         assert_agree(a, b, "capacity/ramping")
 
 
+@settings(max_examples=40, deadline=None)
+@given(seeds)
+def test_pipeline_progress_agrees(reference, seed):
+    from buildrace.engine import compiled_step
+
+    rng = np.random.default_rng(seed)
+    N, P, H = rng.integers(1, 4), rng.integers(1, 20), rng.integers(2, 12)
+    t = int(rng.integers(0, H))
+    capacity = rng.uniform(0.0, 10.0, (N, P)) * (rng.random((N, P)) > 0.2)
+    args = (
+        rng.uniform(0.0, H + 2.0, (N, P)), rng.uniform(0.0, 5.0, (N, P)) * (rng.random((N, P)) > 0.4), capacity,
+        capacity * rng.uniform(0.0, 1.0, (N, P)), rng.uniform(0.0, 4.0, (N, P)), rng.uniform(0.0, 1.2, (N, P)),
+        capacity * rng.uniform(0.0, 1.0, (N, P)), rng.uniform(0.5, 30.0, (N, P)), rng.uniform(0.0, 4.0, (1, P)),
+        rng.uniform(0.3, 0.9, (N, 1)), rng.uniform(0.0, 0.3, (N, 1)),
+    )
+    buf_ref = rng.uniform(0.0, 1.0, (N, P, H))
+    buf_new = buf_ref.copy()
+    names = ("capacity", "ramping", "pipeline", "effective life", "utilisation")
+    ref = pipeline.progress(buf_ref, t, *args)
+    new = compiled_step.pipeline_progress(buf_new, t, *args)
+    assert_agree(buf_ref, buf_new, "arrivals")
+    for a, b, name in zip(ref, new, names, strict=True):
+        assert_agree(a, b, name)
+
+
 def _chain(rng, S):
     """A random chain: stages in depth levels, inputs only from deeper levels, and one
     consumer whose inputs substitute for each other."""
