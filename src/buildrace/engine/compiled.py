@@ -414,6 +414,18 @@ def schedule(buffer, t, lead, amount, n_idx, p_idx):
     )
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _advance_pair(k, r, arr, lt, rt):  # pragma: no cover - compiled
+    """One pair's (capacity, ramping) after retirement, maturing and arrivals (see ``pipeline.advance``)."""
+    retire = k / (lt if lt > 1.0 else 1.0)
+    matured = r / (rt if rt > 1.0 else 1.0)
+    r_new = r - matured - (retire if retire < r else r)
+    r_new = (r_new if r_new > 0.0 else 0.0) + arr
+    k_new = k - retire
+    k_new = (k_new if k_new > 0.0 else 0.0) + arr
+    return k_new, (r_new if r_new < k_new else k_new)
+
+
 @njit(cache=True, nogil=True)
 def _advance(capacity, ramping, arriving, lifetime, ramp_years):  # pragma: no cover - compiled
     N, P = capacity.shape
@@ -421,19 +433,8 @@ def _advance(capacity, ramping, arriving, lifetime, ramp_years):  # pragma: no c
     ramp_out = np.empty((N, P))
     for n in range(N):
         for p in range(P):
-            k = capacity[n, p]
-            r = ramping[n, p]
-            arr = _at(arriving, n, p)
-            lt = _at(lifetime, n, p)
-            rt = _at(ramp_years, n, p)
-            retire = k / (lt if lt > 1.0 else 1.0)
-            matured = r / (rt if rt > 1.0 else 1.0)
-            r_new = r - matured - (retire if retire < r else r)
-            r_new = (r_new if r_new > 0.0 else 0.0) + arr
-            k_new = k - retire
-            k_new = (k_new if k_new > 0.0 else 0.0) + arr
-            cap_out[n, p] = k_new
-            ramp_out[n, p] = r_new if r_new < k_new else k_new
+            cap_out[n, p], ramp_out[n, p] = _advance_pair(
+                capacity[n, p], ramping[n, p], _at(arriving, n, p), _at(lifetime, n, p), _at(ramp_years, n, p))
     return cap_out, ramp_out
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from buildrace.engine.compiled import _as, _over_draws
+from buildrace.engine.compiled import _advance_pair, _as, _over_draws
 from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP
 
 
@@ -459,15 +459,8 @@ def _progress_draws(n0, n1, flat, t, H, lead, amount, capacity, ramping, pipelin
             short = min(max(1.0 - u / exit_u[n], 0.0), 1.0)
             life = 1.0 / (1.0 / max(lifetime[ln, p], 1.0) + exit_rate[n] * short)
             life_out[n, p] = life
-            k, r, rt = capacity[n, p], ramping[n, p], ramp_years[rn, p]
-            retire = k / (life if life > 1.0 else 1.0)
-            matured = r / (rt if rt > 1.0 else 1.0)
-            r_new = r - matured - (retire if retire < r else r)
-            r_new = (r_new if r_new > 0.0 else 0.0) + arr
-            k_new = k - retire
-            k_new = (k_new if k_new > 0.0 else 0.0) + arr
-            cap_out[n, p] = k_new
-            ramp_out[n, p] = r_new if r_new < k_new else k_new
+            k = capacity[n, p]
+            cap_out[n, p], ramp_out[n, p] = _advance_pair(k, ramping[n, p], arr, life, ramp_years[rn, p])
             pipe_out[n, p] = max(pipeline[n, p] + a - arr, 0.0)
             ratio = production[n, p] / k if k > 0.0 else 1.0
             util_out[n, p] = u + (ratio - u) / 3.0
