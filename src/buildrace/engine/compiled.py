@@ -379,26 +379,26 @@ def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, r
 # ------------------------------------------------------------------------ pipeline
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _schedule_pair(flat, base, t, h, a, lead):  # pragma: no cover - compiled
+    """Add ``a`` to one pair's arrivals ``flat[base:base + h]`` at t + lead (fractional split, lead floored at 1)."""
+    ld = lead if lead > 1.0 else 1.0
+    lo = np.floor(ld)
+    f = ld - lo
+    i_lo = min(t + np.int64(lo), h - 1)
+    i_hi = min(i_lo + 1, h - 1)
+    flat[base + i_lo] += a * (1.0 - f)
+    flat[base + i_hi] += a * f
+
+
 @njit(cache=True, nogil=True)
 def _schedule_idx(flat, t, lead, amount, n_idx, p_idx, P, h):  # pragma: no cover - compiled
     N, Q = amount.shape
     for n in range(N):
         for q in range(Q):
             a = amount[n, q]
-            if a == 0.0:
-                continue
-            ld = lead[n, q] if lead[n, q] > 1.0 else 1.0
-            lo = np.floor(ld)
-            f = ld - lo
-            i_lo = t + np.int64(lo)
-            if i_lo > h - 1:
-                i_lo = h - 1
-            i_hi = i_lo + 1
-            if i_hi > h - 1:
-                i_hi = h - 1
-            base = (n_idx[n, q] * P + p_idx[n, q]) * h
-            flat[base + i_lo] += a * (1.0 - f)
-            flat[base + i_hi] += a * f
+            if a != 0.0:
+                _schedule_pair(flat, (n_idx[n, q] * P + p_idx[n, q]) * h, t, h, a, lead[n, q])
 
 
 def schedule(buffer, t, lead, amount, n_idx, p_idx):

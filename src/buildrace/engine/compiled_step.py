@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from buildrace.engine.compiled import _advance_pair, _as, _over_draws
+from buildrace.engine.compiled import _advance_pair, _as, _over_draws, _schedule_pair
 from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP
 
 
@@ -447,13 +447,7 @@ def _progress_draws(n0, n1, flat, t, H, lead, amount, capacity, ramping, pipelin
             base = (n * P + p) * H
             a = amount[n, p]
             if a != 0.0:  # the schedule: a fractional lead splits the project over two years
-                ld = lead[n, p] if lead[n, p] > 1.0 else 1.0
-                lo = np.floor(ld)
-                f = ld - lo
-                i_lo = min(t + np.int64(lo), H - 1)
-                i_hi = min(i_lo + 1, H - 1)
-                flat[base + i_lo] += a * (1.0 - f)
-                flat[base + i_hi] += a * f
+                _schedule_pair(flat, base, t, H, a, lead[n, p])
             arr = flat[base + t + 1] if t + 1 < H else 0.0
             u = utilisation[n, p]
             short = min(max(1.0 - u / exit_u[n], 0.0), 1.0)
