@@ -240,6 +240,7 @@ def race(
     workers: int = 1,
     reference: Scenario | str | None = None,
     first_draw: int = 0,
+    summarise: bool = True,
 ) -> RaceResult:
     """Run a scenario and its reference path (same draws, same seed) and compute the race metrics.
 
@@ -249,6 +250,9 @@ def race(
     draws, seed, progress, world, executor, workers, first_draw : as in :func:`simulate`
     reference : the reference path (see :func:`reference_scenario`); the scenario's own
         no-shock counterfactual is run as well when it differs, for the second view
+    summarise : compute the median summary (:func:`race_metrics`); ``False`` leaves
+        ``summary`` empty, for callers that read the draws themselves (the ensemble
+        store's per-draw table), saving its cost
 
     A scenario without a shock is reported too: its paths, shares, cost gaps and
     self-sufficiency against the reference; the race metrics that need a shock are null.
@@ -276,7 +280,7 @@ def race(
         own = ref
     else:
         own = res
-    summary = race_metrics(res, ref, sc, policy_world=own if sc.shocks else None, reference_name=ref_sc.name)
+    summary = race_metrics(res, ref, sc, policy_world=own if sc.shocks else None, reference_name=ref_sc.name) if summarise else {}
     return RaceResult(scenario=sc, results=res, reference=ref, reference_name=ref_sc.name, summary=summary, policy_world=own)
 
 

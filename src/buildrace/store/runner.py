@@ -1,8 +1,8 @@
 """Run an ensemble into a store, chunk by chunk: serially, on local processes or on Dask.
 
 A chunk is draws ``first .. first + n - 1`` of the seed's stream, simulated in one
-vectorised pass (:func:`buildrace.api.race` with ``first_draw``) and summarised per
-draw (:func:`buildrace.ensemble.draw_table.race_table`). A draw's row depends on
+vectorised pass (:func:`buildrace.api.race` with ``first_draw``, without its median
+summary) and summarised per draw (:func:`buildrace.ensemble.draw_table.race_table`). A draw's row depends on
 (scenario, seed, draw) only, so the chunk size, the executor, and a resumption after a
 crash cannot change its bits. Finished chunks are written by the calling process only,
 one file each and atomically (:func:`buildrace.store.write_chunk`), in whatever order
@@ -38,7 +38,8 @@ def chunk_table(scenario, seed: int, first: int, n: int) -> pd.DataFrame:
     from buildrace.model.world import load_world
     from buildrace.simulation import race
 
-    r = race(scenario, draws=n, seed=seed, first_draw=first)
+    # the rows are read from the draws themselves: the median summary would be thrown away
+    r = race(scenario, draws=n, seed=seed, first_draw=first, summarise=False)
     table = race_table(r.results, r.reference, r.scenario, r.policy_world if scenario.shocks else None)
     # the parameters as the engine sampled them: the same streams as compile_scenario
     params = with_priors(scenario.parameters, load_world(scenario.world))
