@@ -7,6 +7,8 @@ stays the reference path:
   :func:`buildrace.engine.calibrate.learning` and :func:`~buildrace.engine.calibrate.pair_cost`
   (MODEL.md step 3: experience with spillovers, Wright's law, agglomeration,
   integration, inputs and energy);
+- :func:`input_mix_arrays`, twin of :func:`buildrace.engine.run.input_mix` (the
+  chemistry mix of substitute inputs following relative prices);
 - :func:`offers`, twin of :func:`buildrace.engine.trade.offers` (MODEL.md step 2:
   delivered costs, the capacity-weighted logit preference and the logit price index);
 - :func:`plan_investment`, twin of :func:`buildrace.engine.investment.plan_investment`
@@ -475,3 +477,50 @@ def pipeline_progress(arrivals, t, lead, expected_new, capacity, ramping, pipeli
         _per_draw(exit_rate, N), *outs,
     )
     return outs
+
+
+@njit(cache=True, nogil=True)
+def _mix_draws(n0, n1, intensity, substitutes, price, world_price0, sigma, current, k, out):  # pragma: no cover - compiled
+    N, M, S = price.shape
+    rel = np.empty(S)
+    w = np.empty(S)
+    for n in range(n0, n1):
+        for s in range(S):
+            tot = 0.0
+            for m in range(M):
+                tot += price[n, m, s]
+            wp = world_price0[n, s]
+            rel[s] = (tot / M) / (wp if wp > 0.0 else 1.0)
+        for i in range(S):
+            for j in range(S):
+                out[n, i, j] = intensity[i, j]
+        for consumer in range(S):
+            base_sum, w_sum, any_sub = 0.0, 0.0, False
+            for u in range(S):
+                if substitutes[consumer, u]:
+                    any_sub = True
+                    base = intensity[consumer, u]
+                    base_sum += base
+                    w[u] = base * max(rel[u], 1e-6) ** (-sigma[n])
+                    w_sum += w[u]
+            if any_sub:
+                for u in range(S):
+                    if substitutes[consumer, u]:
+                        out[n, consumer, u] = base_sum * w[u] / w_sum
+        # designs and contracts turn over in a few years: close a share of the gap
+        for i in range(S):
+            for j in range(S):
+                cur = current[n, i, j]
+                out[n, i, j] = cur + k[n] * (out[n, i, j] - cur)
+
+
+def input_mix_arrays(intensity, substitutes, price, world_price0, sigma, current, mix_adjustment):
+    """Compiled :func:`buildrace.engine.run.input_mix` with the mix in force ``current`` (N, S, S)."""
+    p = _as(price, np.shape(price))
+    N, _, S = p.shape
+    out = np.empty((N, S, S))
+    _over_draws(
+        _mix_draws, N, _as(intensity, (S, S)), np.ascontiguousarray(substitutes, dtype=np.bool_), p,
+        _as(world_price0, (N, S)), _per_draw(sigma, N), _as(current, (N, S, S)), _per_draw(mix_adjustment, N), out,
+    )
+    return out

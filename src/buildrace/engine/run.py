@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine import investment as inv
 from buildrace.engine import pipeline as pipe
 from buildrace.engine.calibrate import (
@@ -149,6 +150,11 @@ def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None
     c, cal = ctx.c, ctx.cal
     if not c.substitutes.any():
         return cal.intensity
+    if backend.kernels() is not None and current is not None:  # the compiled twin (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import input_mix_arrays
+
+        return input_mix_arrays(cal.intensity, c.substitutes, price, ctx.world_price0, c.mp("chemistry_elasticity"), current,
+                                c.mp("mix_adjustment"))
     out = np.repeat(cal.intensity[None], price.shape[0], axis=0)
     rel = price.mean(axis=1) / np.where(ctx.world_price0 > 0, ctx.world_price0, 1.0)  # (N, S)
     sigma = c.mp("chemistry_elasticity", 2)

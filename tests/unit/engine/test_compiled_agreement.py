@@ -331,6 +331,32 @@ def test_pipeline_progress_agrees(reference, seed):
         assert_agree(a, b, name)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seeds)
+def test_input_mix_agrees(seed):
+    from buildrace.engine import run as engine_run
+
+    rng = np.random.default_rng(seed)
+    N, M, S = rng.integers(1, 4), rng.integers(1, 5), rng.integers(2, 7)
+    substitutes = np.zeros((S, S), dtype=bool)
+    consumer = int(rng.integers(0, S))
+    substitutes[consumer] = rng.random(S) < 0.6
+    substitutes[consumer, consumer] = False
+    substitutes[consumer, int(rng.integers(0, S))] |= consumer != 0
+    draws = {"chemistry_elasticity": rng.uniform(0.0, 6.0, N), "mix_adjustment": rng.uniform(0.0, 1.0, N)}
+    c = SimpleNamespace(substitutes=substitutes, mp=lambda name, ndim=1: draws[name].reshape((-1,) + (1,) * (ndim - 1)))
+    intensity = rng.uniform(0.0, 2.0, (S, S)) * (rng.random((S, S)) > 0.3)
+    intensity[substitutes] = rng.uniform(0.1, 1.0, int(substitutes.sum()))  # substitutes are inputs in use
+    ctx = SimpleNamespace(c=c, cal=SimpleNamespace(intensity=intensity),
+                          world_price0=rng.uniform(0.0, 100.0, (N, S)) * (rng.random((N, S)) > 0.1))
+    price = rng.uniform(1.0, 200.0, (N, M, S))
+    current = np.repeat(intensity[None], N, axis=0) * rng.uniform(0.8, 1.2, (N, S, S))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(backend.ENV, "numpy")
+        ref = engine_run.input_mix(ctx, price, current)
+    assert_agree(ref, engine_run.input_mix(ctx, price, current), "input mix")
+
+
 def _chain(rng, S):
     """A random chain: stages in depth levels, inputs only from deeper levels, and one
     consumer whose inputs substitute for each other."""
