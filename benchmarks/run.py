@@ -20,7 +20,11 @@ never fails on a time.
   and timed per draw (peers are skipped, with the reason, when not installed:
   ``pip install -e ".[benchmark]"``);
 - ``import buildrace``, ``buildrace run --no-report`` end to end, the siting MILP and
-  the web route's server time for the default run.
+  the web route's server time for the default run;
+- the ensemble store: time and peak memory at 100 and 1,000 draws (10,000 with
+  ``--full``; ``--quick`` 20 and 40), and its throughput serially, on 1 and on 2 local
+  Dask workers (200 draws in chunks of 50; ``--full`` 400, ``--quick`` 8 in chunks of 2)
+  with the scaling efficiency (2-worker / (2 x 1-worker) throughput) and the ratio to serial.
 """
 
 from __future__ import annotations
@@ -322,6 +326,85 @@ def store_memory(sizes: list[int], chunk: int) -> dict:
     return rows
 
 
+WARM_DRAW = 10**6
+"""A draw outside every measured range: warming on it leaves no memo the timed pass could reuse."""
+
+
+def scaling_worker(draws: int, chunk: int, dask_workers: int) -> dict:
+    """(In its own process.) ``run_ensemble`` serially (``dask_workers`` 0) or on a local Dask
+    cluster of ``dask_workers`` processes; the time of the draws alone.
+
+    Every process that runs chunks is warmed first on one draw outside the range (kernels
+    loaded from the cache, the world's tables read), so the rows compare steady-state
+    throughput; the cluster's start and warm-up are reported apart (``start_s``). ``cpu_s`` is
+    the CPU time of the processes that ran the chunks during the timed pass: on a loaded
+    machine it tells contention (same CPU, longer wall time) from added work.
+    """
+    from buildrace.io.scenario_file import load_scenario
+    from buildrace.store import run_ensemble
+    from buildrace.store.runner import chunk_table
+
+    sc = load_scenario(str(ENSEMBLE_SCENARIO))
+    folder = Path(tempfile.mkdtemp(prefix="buildrace-scaling-"))
+    cluster = client = None
+    out: dict = {"draws": draws, "chunk": chunk, "workers": dask_workers}
+    try:
+        t = time.perf_counter()
+        if dask_workers:
+            from dask.distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+            client.run(lambda: chunk_table(sc, 0, WARM_DRAW, 1) is None)  # on every worker
+        else:
+            chunk_table(sc, 0, WARM_DRAW, 1)
+        out["start_s"] = time.perf_counter() - t
+
+        def cpu() -> float:
+            return sum(client.run(time.process_time).values()) if client else time.process_time()
+
+        c, t = cpu(), time.perf_counter()
+        run_ensemble(str(ENSEMBLE_SCENARIO), draws, folder / "s", chunk=chunk, seed=0,
+                     scheduler=cluster.scheduler_address if cluster else None)
+        out["seconds"] = time.perf_counter() - t
+        out["cpu_s"] = cpu() - c
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def dask_scaling(draws: int, chunk: int) -> dict:
+    """Store throughput serially, on 1 and on 2 local Dask workers (one process each run).
+
+    Scaling efficiency is the 2-worker throughput over twice the 1-worker throughput (1.0:
+    perfect); ``vs_serial`` is the 2-worker throughput over the serial one. Chunks are kept
+    under 64 draws, so the compiled draw loops stay on one thread and a worker is one core.
+    """
+    rows: dict = {}
+    for name, w in (("serial", 0), ("dask 1 worker", 1), ("dask 2 workers", 2)):
+        proc = subprocess.run([sys.executable, str(Path(__file__)), "--_store_scaling", str(draws), str(chunk), str(w)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:  # the dask or store extra missing: report, do not fail
+            rows[name] = {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        rows[name] = {**r, "draws_per_s": draws / r["seconds"]}
+    tp = {k: v.get("draws_per_s") for k, v in rows.items()}
+    out: dict = {"rows": rows, "efficiency": None, "vs_serial": None, "one_worker_vs_serial": None}
+    if tp["dask 2 workers"] and tp["dask 1 worker"]:
+        out["efficiency"] = tp["dask 2 workers"] / (2 * tp["dask 1 worker"])
+    if tp["dask 2 workers"] and tp["serial"]:
+        out["vs_serial"] = tp["dask 2 workers"] / tp["serial"]
+    if tp["dask 1 worker"] and tp["serial"]:
+        out["one_worker_vs_serial"] = tp["dask 1 worker"] / tp["serial"]
+    return out
+
+
 def web_load(seconds: float) -> dict:
     """benchmarks/load.py in its own process: 20 clients over loopback for ``seconds``."""
     cmd = [sys.executable, str(Path(__file__).with_name("load.py")), "--seconds", str(seconds), "--json"]
@@ -397,6 +480,24 @@ def write_markdown(r: dict, path: Path) -> None:
                 L.append(f"| {n} | {row['chunk']} | {row['seconds']:.1f} s | {row['draws_per_s']:.1f} | {row['peak_rss_mb']:.0f} MB |")
         L += ["", "Each draw is three runs (the scenario, its reference path, its own no-shock world) and a row of race "
               "metrics; one chunk is in memory at a time."]
+    scaling = r.get("store_scaling", {})
+    if scaling:
+        rows = scaling["rows"]
+        some = next((v for v in rows.values() if "error" not in v), {"draws": "", "chunk": ""})
+        L += ["", f"### Local Dask scaling ({some['draws']} draws in chunks of {some['chunk']}, one process per run)", "",
+              "| run | start + warm-up | time | CPU time | draws/s |", "|---|---|---|---|---|"]
+        for name, row in rows.items():
+            if "error" in row:
+                L.append(f"| {name} | failed: {row['error']} | | | |")
+            else:
+                L.append(f"| {name} | {row['start_s']:.1f} s | {row['seconds']:.1f} s | {row['cpu_s']:.1f} s | "
+                         f"{row['draws_per_s']:.2f} |")
+        show = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+        L += ["", f"Scaling efficiency (2-worker / (2 x 1-worker) draws/s): {show(scaling['efficiency'])}; "
+              f"2 workers / serial: {show(scaling['vs_serial'])}; 1 worker / serial: {show(scaling['one_worker_vs_serial'])}. "
+              "Every process is warmed on one draw outside the range before the timed pass; a worker is one core "
+              "(chunks under 64 draws keep the draw loops on one thread), so the figure is bounded by the machine's "
+              "free cores (see the load average above)."]
     load = r.get("web_load", {})
     if load:
         L += ["", "## Web load (`benchmarks/load.py`: POST /api/race over loopback, closed-loop clients)", ""]
@@ -452,9 +553,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="where to write the Markdown results")
     ap.add_argument("--_ensemble", nargs=2, metavar=("DRAWS", "ENGINE"), help=argparse.SUPPRESS)
     ap.add_argument("--_store", nargs=2, type=int, metavar=("DRAWS", "CHUNK"), help=argparse.SUPPRESS)
+    ap.add_argument("--_store_scaling", nargs=3, type=int, metavar=("DRAWS", "CHUNK", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._store:
         print(json.dumps(store_worker(*args._store)))
+        return
+    if args._store_scaling:
+        print(json.dumps(scaling_worker(*args._store_scaling)))
         return
     if args._ensemble:
         print(json.dumps(ensemble_worker(int(args._ensemble[0]), args._ensemble[1])))
@@ -492,7 +597,10 @@ def main() -> None:
     r["cli"] = cli_run(1 if args.quick else 3)
     r["siting_web"] = siting_and_web(1 if args.quick else 3)
     log("ensemble store ...")
-    r["store"] = store_memory([20, 40] if args.quick else [100, 1000], chunk=10 if args.quick else 100)
+    r["store"] = store_memory({"quick": [20, 40], "default": [100, 1000], "full": [100, 1000, 10000]}[mode],
+                              chunk=10 if args.quick else 100)
+    log("ensemble store on local Dask workers ...")
+    r["store_scaling"] = dask_scaling(*{"quick": (8, 2), "default": (200, 50), "full": (400, 50)}[mode])
     log("web load ...")
     r["web_load"] = web_load(3.0 if args.quick else 30.0)
     r["targets"] = targets(r)
@@ -522,6 +630,9 @@ def main() -> None:
             "mesa_ratio": r["peers"].get("mesa_ratio"),
             "pysd_ratio": r["peers"].get("pysd_ratio"),
             "import_s": r["imports"]["import buildrace"]["median"],
+            "store_peak_rss_mb": {n: row.get("peak_rss_mb") for n, row in r["store"].items()},
+            "dask_scaling_efficiency": r["store_scaling"]["efficiency"],
+            "dask_vs_serial": r["store_scaling"]["vs_serial"],
         }
         print(json.dumps(summary, indent=1))
 
