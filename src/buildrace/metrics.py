@@ -25,6 +25,8 @@ in force, no shock, same draws and seed), so that scenarios are ranked on one ba
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -34,8 +36,41 @@ NEGLIGIBLE_LOSS = 1e-6
 """A lost volume below this share of the exporter's output counts as no loss at all."""
 
 
-def _after(ratio: xr.DataArray, t0: int) -> xr.DataArray:
-    return ratio.isel({YEAR: np.flatnonzero(ratio[YEAR].values >= t0)})
+def ordered_values(ds: xr.Dataset, name: str, dims: tuple[str, ...]) -> np.ndarray:
+    """The array of ``ds[name]`` with its axes in the order ``dims`` (a view when they
+    already are, as in the results :func:`buildrace.results.to_dataset` builds)."""
+    var = ds.variables[name]  # the Variable: no DataArray built around it
+    return var.values if var.dims == dims else var.transpose(*dims).values
+
+
+def labels(ds: xr.Dataset | xr.DataArray, dim: str) -> list[str]:
+    """The labels along ``dim``, as strings."""
+    var = ds.variables[dim] if isinstance(ds, xr.Dataset) else ds[dim].variable  # not .indexes: it builds every index
+    return [str(v) for v in var.values]
+
+
+def recovery_values(ratio: np.ndarray, years: np.ndarray, threshold: float, t0: int, axis: int) -> dict[str, np.ndarray]:
+    """:func:`recovery` on a plain array whose axis ``axis`` runs over the calendar
+    ``years``: the same four arrays, that axis removed (the race summary reads these
+    without building a Dataset)."""
+    keep = np.flatnonzero(years >= t0)
+    ok = np.take(ratio, keep, axis=axis) >= threshold
+    years = years[keep] - t0
+    # ok from year y to the horizon: a reversed cumulative AND along the year axis
+    holds = np.flip(np.logical_and.accumulate(np.flip(ok, axis=axis), axis=axis), axis=axis)
+    sustained = holds.any(axis=axis)
+    first_sustained = np.where(sustained, years[np.argmax(holds, axis=axis)], np.nan)
+    reached = ok.any(axis=axis)
+    first_reached = np.argmax(ok, axis=axis)
+    first = np.where(reached, years[first_reached], np.nan)
+    after_first = np.arange(len(years)).reshape([-1 if i == axis else 1 for i in range(ok.ndim)]) >= np.expand_dims(first_reached, axis)
+    short = np.where(reached, ((~ok) & after_first).sum(axis=axis), 0)
+    return {
+        "years": first_sustained,
+        "first_years": first,
+        "years_short": short.astype(float),
+        "relapsed": reached & (short > 0),
+    }
 
 
 def recovery(ratio: xr.DataArray, threshold: float, t0: int) -> xr.Dataset:
@@ -55,30 +90,10 @@ def recovery(ratio: xr.DataArray, threshold: float, t0: int) -> xr.Dataset:
     first recovery spent below theta) and ``relapsed`` (True where the ratio recovered
     and fell back).
     """
-    after = _after(ratio, t0)
-    axis = after.get_axis_num(YEAR)
-    ok = (after >= threshold).values
-    years = after[YEAR].values - t0
-    # ok from year y to the horizon: a reversed cumulative AND along the year axis
-    holds = np.flip(np.logical_and.accumulate(np.flip(ok, axis=axis), axis=axis), axis=axis)
-    sustained = holds.any(axis=axis)
-    first_sustained = np.where(sustained, years[np.argmax(holds, axis=axis)], np.nan)
-    reached = ok.any(axis=axis)
-    first_reached = np.argmax(ok, axis=axis)
-    first = np.where(reached, years[first_reached], np.nan)
-    after_first = np.arange(len(years)).reshape([-1 if i == axis else 1 for i in range(ok.ndim)]) >= np.expand_dims(first_reached, axis)
-    short = np.where(reached, ((~ok) & after_first).sum(axis=axis), 0)
-    dims = [d for d in after.dims if d != YEAR]
-    coords = {k: v for k, v in after.coords.items() if YEAR not in v.dims}
-    return xr.Dataset(
-        {
-            "years": (dims, first_sustained),
-            "first_years": (dims, first),
-            "years_short": (dims, short.astype(float)),
-            "relapsed": (dims, reached & (short > 0)),
-        },
-        coords=coords,
-    )
+    out = recovery_values(ratio.values, ratio[YEAR].values, threshold, t0, ratio.get_axis_num(YEAR))
+    dims = [d for d in ratio.dims if d != YEAR]
+    coords = {k: v for k, v in ratio.coords.items() if YEAR not in v.dims}
+    return xr.Dataset({k: (dims, v) for k, v in out.items()}, coords=coords)
 
 
 def served_ratio(res: xr.Dataset, ref: xr.Dataset) -> xr.DataArray:
@@ -86,9 +101,13 @@ def served_ratio(res: xr.Dataset, ref: xr.Dataset) -> xr.DataArray:
     reference serves nothing."""
     served = res["served"]
     base = ref["served"].transpose(*served.dims).values
-    # NumPy on the values (same labels on both paths): xarray's alignment cost more than the arithmetic
-    ratio = np.where(base > 0, served.values / np.where(base > 0, base, 1.0), 1.0)
-    return served.copy(data=ratio)
+    return served.copy(data=served_ratio_values(served.values, base))
+
+
+def served_ratio_values(served: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """:func:`served_ratio` on two arrays with the same axes and labels (NumPy on the
+    values: xarray's alignment cost more than the arithmetic)."""
+    return np.where(base > 0, served / np.where(base > 0, base, 1.0), 1.0)
 
 
 def substitution(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95) -> xr.Dataset:
@@ -110,32 +129,39 @@ def redirected_ratio(res: xr.Dataset, ref: xr.Dataset, lost_markets: list[str] |
     redirected. Where the exporter sold (next to) nothing to the lost markets, nothing
     was lost and the ratio is 1.
     """
-    lost_markets = lost_markets or list(res.attrs.get("importers", ["US"]))
-    if "exports" not in res or "exports" not in ref:
-        raise KeyError("redirection needs the 'exports' variable in both the results and the reference")
-    exporters = [e for e in res["exports"][EXPORTER].values if e in set(ref["exports"][EXPORTER].values)]
-    to_lost, out = _lost_and_output(res, exporters, lost_markets)
-    ref_lost, ref_out = _lost_and_output(ref, exporters, lost_markets)
-    redirected = (out - to_lost) - (ref_out - ref_lost)  # sold elsewhere beyond the reference
-    lost = ref_lost - to_lost  # what the lost markets no longer buy
-    material = lost > NEGLIGIBLE_LOSS * ref_out
-    ratio = np.where(material, redirected / np.where(material, lost, 1.0), 1.0)
+    ratio, exporters = redirected_values(res, ref, lost_markets)
     prod = res["production"]
     return xr.DataArray(ratio, dims=(DRAW, YEAR, EXPORTER, STAGE),
                         coords={DRAW: prod[DRAW].values, YEAR: prod[YEAR].values, EXPORTER: exporters,
                                 STAGE: prod[STAGE].values})
 
 
+def redirected_values(res: xr.Dataset, ref: xr.Dataset, lost_markets: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """:func:`redirected_ratio` as a (draw, year, exporter, stage) array, and the exporters
+    along its third axis (those kept on both paths)."""
+    lost_markets = lost_markets or list(res.attrs.get("importers", ["US"]))
+    if "exports" not in res or "exports" not in ref:
+        raise KeyError("redirection needs the 'exports' variable in both the results and the reference")
+    ref_have = set(labels(ref, EXPORTER))
+    exporters = [e for e in labels(res, EXPORTER) if e in ref_have]
+    to_lost, out = _lost_and_output(res, exporters, lost_markets)
+    ref_lost, ref_out = _lost_and_output(ref, exporters, lost_markets)
+    redirected = (out - to_lost) - (ref_out - ref_lost)  # sold elsewhere beyond the reference
+    lost = ref_lost - to_lost  # what the lost markets no longer buy
+    material = lost > NEGLIGIBLE_LOSS * ref_out
+    return np.where(material, redirected / np.where(material, lost, 1.0), 1.0), exporters
+
+
 def _lost_and_output(ds: xr.Dataset, exporters: list[str], markets: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(draw, year, exporter, stage) sales of each exporter to ``markets``, and its output,
     read from the arrays once (label lookups, not xarray selections)."""
-    exports = ds["exports"].transpose(DRAW, YEAR, MARKET, EXPORTER, STAGE)
-    ex_pos = {str(e): i for i, e in enumerate(exports[EXPORTER].values)}
-    mk_pos = {str(m): i for i, m in enumerate(exports[MARKET].values)}
-    vals = exports.values[:, :, [mk_pos[m] for m in markets]][:, :, :, [ex_pos[e] for e in exporters]]
-    prod = ds["production"].transpose(DRAW, YEAR, ECONOMY, STAGE)
-    ec_pos = {str(e): i for i, e in enumerate(prod[ECONOMY].values)}
-    return np.nansum(vals, axis=2), prod.values[:, :, [ec_pos[e] for e in exporters]]
+    ex_pos = {e: i for i, e in enumerate(labels(ds, EXPORTER))}
+    mk_pos = {m: i for i, m in enumerate(labels(ds, MARKET))}
+    vals = ordered_values(ds, "exports", (DRAW, YEAR, MARKET, EXPORTER, STAGE))
+    vals = vals[:, :, [mk_pos[m] for m in markets]][:, :, :, [ex_pos[e] for e in exporters]]
+    ec_pos = {e: i for i, e in enumerate(labels(ds, ECONOMY))}
+    prod = ordered_values(ds, "production", (DRAW, YEAR, ECONOMY, STAGE))
+    return np.nansum(vals, axis=2), prod[:, :, [ec_pos[e] for e in exporters]]
 
 
 def redirection(res: xr.Dataset, ref: xr.Dataset, t0: int, threshold: float = 0.95, lost_markets: list[str] | None = None) -> xr.Dataset:
@@ -197,24 +223,39 @@ def upstream(res: xr.Dataset) -> np.ndarray:
 
 def closing_years(years: xr.DataArray, res: xr.Dataset) -> xr.DataArray:
     """Years until each stage *and everything upstream of it* has closed (inf if never)."""
-    filled = years.fillna(np.inf)
-    up = upstream(res)
-    ax = filled.get_axis_num(STAGE)
-    vals = np.moveaxis(filled.values, ax, -1)  # (..., S)
+    ax = years.get_axis_num(STAGE)
+    closed = closing_values(np.moveaxis(years.values, ax, -1), upstream(res))
+    return years.copy(data=np.moveaxis(closed, -1, ax))
+
+
+def closing_values(years: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """:func:`closing_years` on a plain (..., stage) array (NaN: never) and the
+    :func:`upstream` closure; inf where a stage or its inputs never close."""
+    vals = np.where(np.isnan(years), np.inf, years)
     closed = np.where(up[None], vals.reshape(-1, 1, vals.shape[-1]), -np.inf).max(axis=-1)
-    return filled.copy(data=np.moveaxis(closed.reshape(vals.shape), -1, ax))
+    return closed.reshape(vals.shape)
+
+
+def chain_values(closed: np.ndarray, chain_of_stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per chain, the latest of its stages' closing years: (..., stage) -> (..., chain),
+    and the chains (sorted, as a groupby would give them)."""
+    chains = np.unique(chain_of_stage)
+    # one max per chain over its stages (a handful of chains; NumPy, not an xarray groupby)
+    out = np.stack([closed.compress(chain_of_stage == ch, axis=-1).max(axis=-1) for ch in chains], axis=-1)
+    return out, chains
+
+
+def stage_chains(res: xr.Dataset) -> np.ndarray:
+    """The chain of each stage of ``res``, as strings."""
+    return np.asarray(res["chain"].transpose(STAGE).values).astype(str)
 
 
 def chain_closing_years(years: xr.DataArray, res: xr.Dataset) -> xr.DataArray:
     """Per chain, the years until its last stage closes, upstream inputs included (inf
     if any never closes)."""
     closed = closing_years(years, res)
-    chain_of_stage = np.asarray(res["chain"].transpose(STAGE).values).astype(str)
-    chains = np.unique(chain_of_stage)  # sorted, as a groupby would give them
     ax = closed.get_axis_num(STAGE)
-    vals = closed.values
-    # one max per chain over its stages (a handful of chains; NumPy, not an xarray groupby)
-    out = np.stack([vals.compress(chain_of_stage == ch, axis=ax).max(axis=ax) for ch in chains], axis=-1)
+    out, chains = chain_values(np.moveaxis(closed.values, ax, -1), stage_chains(res))
     dims = tuple(d for d in closed.dims if d != STAGE) + ("chain",)
     coords = {k: v for k, v in closed.coords.items() if STAGE not in v.dims}
     return xr.DataArray(out, dims=dims, coords={**coords, "chain": chains})
@@ -231,9 +272,15 @@ def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str
     """
     s = chain_closing_years(sub, res)
     r = chain_closing_years(red, res)
+    return verdict_values(s.values, r.values, s["chain"].values, importer, exporter)
+
+
+def verdict_values(s: np.ndarray, r: np.ndarray, chains, importer: str, exporter: str) -> dict:
+    """:func:`verdict` from the chain closing years (draw, chain) of each side
+    (:func:`chain_values`; inf: never) and the chains along their last axis."""
     out = {}
-    for ch in s["chain"].values:
-        sv, rv = s.sel(chain=ch).values, r.sel(chain=ch).values
+    for j, ch in enumerate(chains):
+        sv, rv = s[..., j], r[..., j]
         imp_first = float(np.mean(sv < rv))
         exp_first = float(np.mean(rv < sv))
         both = np.isfinite(sv) & np.isfinite(rv)
@@ -262,18 +309,27 @@ def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str
 
 def relapses(rec: xr.Dataset, key: str) -> dict:
     """Stages that recover and relapse (median over draws): key -> stage -> details."""
+    arrays = {k: rec[k].transpose(DRAW, key, STAGE).values for k in ("relapsed", "first_years", "years", "years_short")}
+    return relapses_values(arrays, rec[key].values, rec[STAGE].values)
+
+
+def relapses_values(rec: dict[str, np.ndarray], keys, stages) -> dict:
+    """:func:`relapses` from the (draw, key, stage) arrays of :func:`recovery_values`
+    and the labels along their last two axes."""
     out: dict = {}
 
-    def table(name: str, never: float) -> np.ndarray:
-        # (key, stage) medians over draws, read once; ``never`` stands in for NaN
-        vals = rec[name].transpose(key, STAGE, DRAW).values
-        return np.median(np.where(np.isnan(vals), never, vals), axis=-1)
+    def table(name: str) -> np.ndarray:
+        # (key, stage) medians over draws; a year never reached (NaN) counts as inf
+        vals = rec[name]
+        return np.median(np.where(np.isnan(vals), np.inf, vals), axis=0)
 
-    share = rec["relapsed"].mean(DRAW).transpose(key, STAGE).values
-    first, sustained = table("first_years", np.inf), table("years", np.inf)
-    short = rec["years_short"].median(DRAW).transpose(key, STAGE).values
-    for i, k in enumerate(rec[key].values):
-        for j, s in enumerate(rec[STAGE].values):
+    share = np.mean(rec["relapsed"], axis=0)
+    first, sustained = table("first_years"), table("years")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no draws: NaN, as xarray gives
+        short = np.nanmedian(rec["years_short"], axis=0)
+    for i, k in enumerate(keys):
+        for j, s in enumerate(stages):
             p = float(share[i, j])
             if not p >= 0.5:
                 continue
@@ -310,6 +366,7 @@ __all__ = [
     "median_or_none",
     "recovery",
     "redirected_ratio",
+    "redirected_values",
     "redirection",
     "redirection_years",
     "relapses",

@@ -10,6 +10,7 @@ faces (calibration, sensitivity, siting verification, the ensemble store) calls 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -284,32 +285,46 @@ def race(
     return RaceResult(scenario=sc, results=res, reference=ref, reference_name=ref_sc.name, summary=summary, policy_world=own)
 
 
-def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importers: list[str], exporters: list[str]) -> dict:
-    """Substitution and redirection years, relapses and the verdict against one yardstick."""
-    stages = [str(s) for s in res[STAGE].values]
-    sub = metrics.substitution(res, ref, t0, theta)
-    red = metrics.redirection(res, ref, t0, theta, importers)
-    exp_have = [e for e in exporters if e in set(red[metrics.EXPORTER].values)]
+def _race_view(res: xr.Dataset, ref: xr.Dataset, t0: int, theta: float, importers: list[str], exporters: list[str],
+               up: np.ndarray, chain_of_stage: np.ndarray) -> dict:
+    """Substitution and redirection years, relapses and the verdict against one yardstick.
 
-    def per_stage(da, key, labels):
-        """key -> stage -> median years, read from one array (no per-cell selection)."""
-        vals = da.transpose(key, STAGE, DRAW).values
-        med = np.median(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN: never reached
-        pos = {str(v): i for i, v in enumerate(da[key].values)}
-        return {e: {s: metrics.finite_or_none(med[pos[e], j]) for j, s in enumerate(stages)} for e in labels}
+    Computed on the arrays (:func:`buildrace.metrics.recovery_values` and its kin) with
+    the labels looked up once: the same numbers as the labelled metrics, without
+    xarray's alignment and selection, which cost most of a race's summary time.
+    ``up`` and ``chain_of_stage`` are :func:`~buildrace.metrics.upstream` and
+    :func:`~buildrace.metrics.stage_chains` of ``res``.
+    """
+    stages = metrics.labels(res, STAGE)
+    years = res.variables[YEAR].values
+    served = metrics.ordered_values(res, "served", (DRAW, YEAR, MARKET, STAGE))
+    ratio = metrics.served_ratio_values(served, metrics.ordered_values(ref, "served", (DRAW, YEAR, MARKET, STAGE)))
+    red_ratio, red_exporters = metrics.redirected_values(res, ref, importers)
+    mk_pos = {m: i for i, m in enumerate(metrics.labels(res, MARKET))}
+    ex_pos = {e: i for i, e in enumerate(red_exporters)}
+    exp_have = [e for e in exporters if e in ex_pos]
+    # (draw, importer, stage) and (draw, exporter, stage): the parties' rows only
+    sub = {k: v[:, [mk_pos[e] for e in importers]] for k, v in metrics.recovery_values(ratio, years, theta, t0, 1).items()}
+    red = {k: v[:, [ex_pos[e] for e in exp_have]] for k, v in metrics.recovery_values(red_ratio, years, theta, t0, 1).items()}
 
-    red_years = red["years"]
+    def per_stage(rec: dict[str, np.ndarray], keys: list[str]) -> dict:
+        """key -> stage -> median years over draws (NaN: never reached)."""
+        med = np.median(np.where(np.isnan(rec["years"]), np.inf, rec["years"]), axis=0)
+        return {e: {s: metrics.finite_or_none(med[i, j]) for j, s in enumerate(stages)} for i, e in enumerate(keys)}
+
+    verdict: dict = {}
+    if exp_have:
+        s, chains = metrics.chain_values(metrics.closing_values(sub["years"][:, 0], up), chain_of_stage)
+        r, _ = metrics.chain_values(metrics.closing_values(red["years"][:, 0], up), chain_of_stage)
+        verdict = metrics.verdict_values(s, r, chains, importers[0], exp_have[0])
     return {
-        "substitution_years": per_stage(sub["years"], MARKET, importers),
-        "redirection_years": per_stage(red_years, metrics.EXPORTER, exp_have),
+        "substitution_years": per_stage(sub, importers),
+        "redirection_years": per_stage(red, exp_have),
         "relapses": {
-            "substitution": metrics.relapses(sub.sel({MARKET: importers}), MARKET),
-            "redirection": metrics.relapses(red.sel({metrics.EXPORTER: exp_have}), metrics.EXPORTER),
+            "substitution": metrics.relapses_values(sub, importers, stages),
+            "redirection": metrics.relapses_values(red, exp_have, stages),
         },
-        "verdict": (
-            metrics.verdict(sub["years"].sel({MARKET: importers[0]}), red_years.sel({metrics.EXPORTER: exp_have[0]}), res, importers[0], exp_have[0])
-            if exp_have else {}
-        ),
+        "verdict": verdict,
     }
 
 
@@ -331,21 +346,20 @@ def race_metrics(
     (economy -> stage -> {last year: value, reference}), unmet_demand (economy -> stage ->
     total units over the horizon), unmet_share, shares (economy -> stage -> {base year,
     last year}).
+
+    Every figure is that of the labelled metrics (:func:`buildrace.metrics.cost_gap`,
+    :func:`~buildrace.metrics.shares`, :func:`~buildrace.metrics.self_sufficiency`, the
+    sums and medians over draws), computed with the same NumPy operations on the arrays
+    and read at the cells the summary shows.
     """
     t0 = int(res.attrs["shock_year"])
     theta = float(res.attrs.get("threshold", 0.95))
     importers, exporters = scenario.parties() if scenario else (list(res.attrs.get("importers", ["US"])), ["CN"])
-    stages = [str(s) for s in res[STAGE].values]
-    base, last = int(res[YEAR].values[0]), int(res[YEAR].values[-1])
+    stages = metrics.labels(res, STAGE)
+    markets = metrics.labels(res, MARKET)
+    years = [int(y) for y in res.variables[YEAR].values]
+    base, last = years[0], years[-1]
     gap_years = list(dict.fromkeys(y for y in (base, 2030, 2040, 2050, last) if base <= y <= last))
-    gap = metrics.cost_gap(res).median(DRAW)
-    ref_gap = metrics.cost_gap(ref).median(DRAW)
-    unmet = res["unmet"].sum(YEAR).median(DRAW)
-    demand_total = res["demand"].sum(YEAR).median(DRAW)
-    unmet_share = unmet / demand_total.where(demand_total > 0)
-    share = metrics.shares(res).median(DRAW)
-    ss = metrics.self_sufficiency(res).sel({YEAR: last}).median(DRAW)
-    ref_ss = metrics.self_sufficiency(ref).sel({YEAR: last}).median(DRAW)
     parties = list(dict.fromkeys(importers + exporters))
     summary: dict = {
         "scenario": res.attrs["scenario"],
@@ -358,9 +372,10 @@ def race_metrics(
         "threshold": theta,
     }
     if t0 >= 0:
-        summary.update(_race_view(res, ref, t0, theta, importers, exporters))
+        up, chain_of_stage = metrics.upstream(res), metrics.stage_chains(res)
+        summary.update(_race_view(res, ref, t0, theta, importers, exporters, up, chain_of_stage))
         if policy_world is not None:
-            view = _race_view(res, policy_world, t0, theta, importers, exporters)
+            view = _race_view(res, policy_world, t0, theta, importers, exporters, up, chain_of_stage)
             view["reference"] = str(policy_world.attrs.get("scenario"))
             view["meaning"] = "recovery relative to the policy world: the scenario's own policies without the shock"
             summary["relative_to_policy_world"] = view
@@ -369,44 +384,90 @@ def race_metrics(
                         "redirection_years": {e: dict.fromkeys(stages) for e in exporters},
                         "relapses": {"substitution": {}, "redirection": {}}, "verdict": {},
                         "note": "no shock: the race metrics that need one are null; paths, shares, costs and self-sufficiency are reported"})
-    gap_at, ref_gap_at, ss_at, ref_ss_at = _reader(gap), _reader(ref_gap), _reader(ss), _reader(ref_ss)
-    unmet_at, unmet_share_at, share_at = _reader(unmet), _reader(unmet_share), _reader(share)
+    gap, ref_gap = _cost_gap_medians(res, gap_years), _cost_gap_medians(ref, gap_years)
+    ss, ref_ss = _self_sufficiency_medians(res, last, parties), _self_sufficiency_medians(ref, last, parties)
+    unmet = _median_over_draws(_sum_skipna(metrics.ordered_values(res, "unmet", (DRAW, YEAR, MARKET, STAGE)), 1))
+    demand = _median_over_draws(_sum_skipna(metrics.ordered_values(res, "demand", (DRAW, YEAR, MARKET, STAGE)), 1))
+    with np.errstate(all="ignore"):  # as in xarray's arithmetic
+        unmet_share = unmet / np.where(demand > 0, demand, np.nan)
+    share = _share_medians(res, [base, last], parties)
+    st = {s: j for j, s in enumerate(stages)}
+    mk = {m: i for i, m in enumerate(markets)}
     summary.update({
-        "cost_gap": {s: {str(y): gap_at({STAGE: s, YEAR: y}) for y in gap_years} for s in stages},
-        "reference_cost_gap": {s: {str(y): ref_gap_at({STAGE: s, YEAR: y}) for y in gap_years} for s in stages},
+        "cost_gap": {s: {str(y): _num(gap[y][st[s]]) for y in gap_years} for s in stages},
+        "reference_cost_gap": {s: {str(y): _num(ref_gap[y][st[s]]) for y in gap_years} for s in stages},
         "self_sufficiency": {
-            str(e): {s: {str(last): ss_at({ECONOMY: e, STAGE: s}), "reference": ref_ss_at({ECONOMY: e, STAGE: s})} for s in stages}
+            str(e): {s: {str(last): _num(ss[e][st[s]]), "reference": _num(ref_ss[e][st[s]])} for s in stages}
             for e in parties
         },
-        "unmet_demand": {str(e): {s: unmet_at({MARKET: e, STAGE: s}) for s in stages} for e in res[MARKET].values},
-        "unmet_share": {str(e): {s: unmet_share_at({MARKET: e, STAGE: s}) for s in stages} for e in parties},
+        "unmet_demand": {e: {s: _num(unmet[mk[e], st[s]]) for s in stages} for e in markets},
+        "unmet_share": {str(e): {s: _num(unmet_share[mk[e], st[s]]) for s in stages} for e in parties},
         "shares": {
-            str(e): {s: {str(base): share_at({ECONOMY: e, STAGE: s, YEAR: base}),
-                         str(last): share_at({ECONOMY: e, STAGE: s, YEAR: last})} for s in stages}
+            str(e): {s: {str(base): _num(share[e][0, st[s]]), str(last): _num(share[e][1, st[s]])} for s in stages}
             for e in parties
         },
     })
     return summary
 
 
-def _num(da) -> float | None:
-    v = float(da)
+def _num(v) -> float | None:
+    v = float(v)
     return None if not np.isfinite(v) else round(v, 6)
 
 
-def _reader(da: xr.DataArray) -> Callable[[dict], float | None]:
-    """A reader of one array's cells by label, as :func:`_num` of ``da.sel(labels)``.
+def _median_over_draws(vals: np.ndarray) -> np.ndarray:
+    """Median over the draw axis (the first), NaN skipped: xarray's ``.median(DRAW)``."""
+    if vals.shape[0] == 1:
+        return vals[0]  # the median of one value is that value (NaN included)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a cell NaN in every draw stays NaN
+        return np.nanmedian(vals, axis=0)
 
-    Reads the values once: selecting cell by cell with xarray costs a millisecond a
-    cell, most of a race's summary time.
-    """
-    vals = np.asarray(da.values, dtype=float)
-    pos = [{str(v): i for i, v in enumerate(da[d].values)} for d in da.dims]
 
-    def at(labels: dict) -> float | None:
-        return _num(vals[tuple(p[str(labels[d])] for p, d in zip(pos, da.dims, strict=True))])
+def _sum_skipna(vals: np.ndarray, axis: int) -> np.ndarray:
+    """Sum along ``axis``, NaN counting as 0: xarray's ``.sum(dim)``, the same operations
+    on the whole array (so the same rounding)."""
+    return np.sum(np.where(np.isnan(vals), np.zeros_like(vals), vals), axis=axis)
 
-    return at
+
+def _positions(ds: xr.Dataset, dim: str, wanted: list) -> list[int]:
+    """Positions of the labels ``wanted`` along ``dim`` (a KeyError names a missing one)."""
+    pos = {lab: i for i, lab in enumerate(metrics.labels(ds, dim))}
+    return [pos[str(w)] for w in wanted]
+
+
+def _cost_gap_medians(ds: xr.Dataset, years: list[int]) -> dict[int, np.ndarray]:
+    """Year -> (stage,) median over draws of :func:`buildrace.metrics.cost_gap` (US/CN)."""
+    uc = metrics.ordered_values(ds, "unit_cost", (DRAW, YEAR, ECONOMY, STAGE))
+    us, cn = _positions(ds, ECONOMY, ["US", "CN"])
+    yi = _positions(ds, YEAR, years)
+    with np.errstate(all="ignore"):
+        gap = uc[:, yi, us] / uc[:, yi, cn]
+    return dict(zip(years, _median_over_draws(gap), strict=True))
+
+
+def _self_sufficiency_medians(ds: xr.Dataset, year: int, economies: list[str]) -> dict[str, np.ndarray]:
+    """Economy -> (stage,) median over draws of :func:`buildrace.metrics.self_sufficiency` in ``year``."""
+    (yi,) = _positions(ds, YEAR, [year])
+    ei = _positions(ds, ECONOMY, economies)
+    prod = metrics.ordered_values(ds, "production", (DRAW, YEAR, ECONOMY, STAGE))[:, yi, ei]
+    # demand by market, read at the economy's position as self_sufficiency does (same labels)
+    dem = metrics.ordered_values(ds, "demand", (DRAW, YEAR, MARKET, STAGE))[:, yi, ei]
+    with np.errstate(all="ignore"):
+        ratio = prod / np.where(dem > 0, dem, np.nan)
+    return dict(zip(economies, _median_over_draws(ratio), strict=True))
+
+
+def _share_medians(ds: xr.Dataset, years: list[int], economies: list[str]) -> dict[str, np.ndarray]:
+    """Economy -> (year, stage) median over draws of :func:`buildrace.metrics.shares`."""
+    prod = metrics.ordered_values(ds, "production", (DRAW, YEAR, ECONOMY, STAGE))
+    total = _sum_skipna(prod, 2)  # world output, summed over the whole array as shares() does
+    yi = _positions(ds, YEAR, years)
+    ei = _positions(ds, ECONOMY, economies)
+    with np.errstate(all="ignore"):
+        share = prod[:, yi][:, :, ei] / np.where(total > 0, total, np.nan)[:, yi, None, :]
+    share = _median_over_draws(np.where(np.isnan(share), 0.0, share))
+    return {e: share[:, k] for k, e in enumerate(economies)}
 
 
 __all__ = [
