@@ -3,19 +3,37 @@
 PRIM (Friedman and Fisher 1999, "Bump hunting in high-dimensional data", Statistics and
 Computing 9:123-143) peels the box of sampled parameters: at each step it removes the
 ``alpha`` share of the remaining draws from one side of one parameter, choosing the peel
-that most raises the share of draws where the condition holds (density), until the box
-holds fewer than ``min_mass`` of the draws. Each step's (coverage, density) pair is one
-point of the trade-off curve. This is a thin implementation (peeling only, no pasting);
-CART (scikit-learn's :class:`~sklearn.tree.DecisionTreeClassifier`) gives the second view.
+that best trades the share of draws where the condition holds (density) against the
+draws lost, until the box would hold fewer than ``min_mass`` of the draws; pasting then
+widens it again where that raises the density. Each step's (coverage, density) pair is one
+point of the trade-off curve (Bryant and Lempert 2010, "Thinking inside the box",
+Technological Forecasting and Social Change 77:34-49).
+
+PRIM is the EMA Workbench's (:class:`ema_workbench.analysis.prim.Prim`; Kwakkel 2017,
+"The Exploratory Modeling Workbench", Environmental Modelling & Software 96:239-250),
+behind the thin adapter :func:`prim`, with its default objective (the gain in density
+over the mass lost, "lenient1"). ema-workbench 3.x needs Python 3.12; on Python 3.11
+pip installs 2.5.3, whose ``Prim`` also takes a ``threshold``: it both counts the cases
+(``y >= threshold``) and drops a found box whose density is below it, so the adapter
+gives a tiny positive one (every draw where the condition holds counts, and the peeled
+box is kept whatever its density, as 3.x always keeps it). CART
+(scikit-learn's :class:`~sklearn.tree.DecisionTreeClassifier`) gives the second view.
+Both come with the ``discover`` extra.
 """
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from buildrace.errors import InputError
+
+CASE_THRESHOLD = 1e-9
+"""ema-workbench 2.x's ``threshold`` for a 0/1 condition: any value in (0, 1] counts the
+cases right; one this small never discards the box found (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -28,49 +46,62 @@ class Box:
     mass: float
 
 
+def _ema_prim():
+    """ema-workbench's Prim class, imported quietly (its import warns of optional extras)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench.analysis.prim import Prim
+    except ModuleNotFoundError:
+        raise InputError("discover needs ema-workbench (PRIM): pip install 'buildrace[discover]'") from None
+    return Prim
+
+
 def prim(x: np.ndarray, y: np.ndarray, names: list[str], alpha: float = 0.05,
          min_mass: float = 0.05) -> list[Box]:
-    """Peeling trajectory of PRIM; the first box is the whole space."""
+    """The boxes along PRIM's peeling and pasting trajectory; the first is the whole space.
+
+    Parameters
+    ----------
+    x : (draws, parameters) sampled parameter values
+    y : (draws,) 1 where the condition holds, else 0
+    names : the parameters' names (the columns of ``x``)
+    alpha : share of the remaining draws peeled (and pasted) a step
+    min_mass : smallest share of the draws a box may hold
+
+    Returns
+    -------
+    list of :class:`Box`, in the order of the trajectory; ``bounds`` names only the
+    parameters a box restricts (its limits inside the sampled range).
+    """
+    import pandas as pd
+
+    y = np.asarray(y, dtype=float)
     if y.sum() == 0:
         raise InputError("the condition holds in no draw; PRIM has nothing to find")
-    n = len(y)
-    inside = np.ones(n, dtype=bool)
-    lo, hi = x.min(axis=0).astype(float), x.max(axis=0).astype(float)
-    total = y.sum()
+    whole = Box({}, 1.0, float(y.mean()), 1.0)
+    if x.shape[1] == 0 or y.all():  # nothing to peel (and the library asks for both classes)
+        return [whole]
+    Prim = _ema_prim()
+    kwargs = {"peel_alpha": alpha, "paste_alpha": alpha, "mass_min": min_mass}
+    if "threshold" in inspect.signature(Prim).parameters:  # ema-workbench 2.x
+        kwargs["threshold"] = CASE_THRESHOLD
+    frame = pd.DataFrame(np.asarray(x, dtype=float), columns=names)
+    with warnings.catch_warnings():  # deprecations inside the library are its own, not the user's
+        warnings.simplefilter("ignore")
+        found = Prim(frame, (y > 0).astype(float), **kwargs).find_box()
+    if found is None:
+        return [whole]
+    init = frame.agg(["min", "max"]).to_numpy()
+    traj = found.peeling_trajectory
     boxes = []
-
-    def box() -> Box:
-        b = {names[j]: (float(lo[j]), float(hi[j])) for j in range(len(names))
-             if lo[j] > x[:, j].min() or hi[j] < x[:, j].max()}
-        return Box(b, float(y[inside].sum() / total), float(y[inside].mean()), float(inside.mean()))
-
-    boxes.append(box())
-    while inside.mean() > min_mass:
-        best = None
-        for j in range(x.shape[1]):
-            col = x[inside, j]
-            for side in (0, 1):
-                cut = np.quantile(col, alpha if side == 0 else 1 - alpha)
-                keep = inside & ((x[:, j] >= cut) if side == 0 else (x[:, j] <= cut))
-                if keep.sum() == inside.sum() or keep.sum() == 0:
-                    continue
-                d = y[keep].mean()
-                if best is None or d > best[0]:
-                    best = (d, j, side, cut, keep)
-        if best is None or keep_too_small(best[4], n, min_mass):
-            break
-        _, j, side, cut, keep = best
-        if side == 0:
-            lo[j] = cut
-        else:
-            hi[j] = cut
-        inside = keep
-        boxes.append(box())
+    for i in range(len(traj)):
+        lims = found.box_lims[i][names].to_numpy(dtype=float)
+        bounds = {n: (float(lims[0, j]), float(lims[1, j])) for j, n in enumerate(names)
+                  if lims[0, j] > init[0, j] or lims[1, j] < init[1, j]}
+        row = traj.iloc[i]
+        boxes.append(Box(bounds, float(row["coverage"]), float(row["density"]), float(row["mass"])))
     return boxes
-
-
-def keep_too_small(keep: np.ndarray, n: int, min_mass: float) -> bool:
-    return keep.sum() < min_mass * n
 
 
 def cart_rules(x: np.ndarray, y: np.ndarray, names: list[str], depth: int = 3) -> str:
