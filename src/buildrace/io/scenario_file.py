@@ -346,7 +346,27 @@ def _builtin_scenario(name: str) -> Scenario:
     return copy.deepcopy(hit)
 
 
+YAML_MEMO = 32
+"""Scenario texts kept by :func:`scenario_to_yaml` (a race writes two or three per call)."""
+_yaml_texts: dict[str, str] = {}
+
+
 def scenario_to_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML text (every field, defaults included), as written into results.
+
+    Memoised on the scenario's ``repr`` (every field, floats exactly; ~0.4 ms against
+    ~3.5 ms for the dump): every simulation records its scenario's text.
+    """
+    key = repr(scenario)
+    text = _yaml_texts.get(key)
+    if text is None:
+        text = _yaml_texts[key] = _to_yaml(scenario)
+        while len(_yaml_texts) > YAML_MEMO:
+            del _yaml_texts[next(iter(_yaml_texts))]  # the oldest first
+    return text
+
+
+def _to_yaml(scenario: Scenario) -> str:
     data: dict[str, Any] = scenario.model_dump(mode="json", exclude_defaults=False)
     data["policies"] = [
         {k: v for k, v in p.items() if v not in (None, [], {}, "")} for p in data["policies"]
