@@ -8,7 +8,7 @@ def register(subparsers) -> None:
     p.add_argument("scenario")
     p.add_argument("--draws", type=int, required=True, help="number of draws (up to 10,000,000)")
     p.add_argument("--store", required=True, help="store folder (created if absent; rerun the same command to resume)")
-    p.add_argument("--chunk", type=int, default=100, help="draws per chunk file (one vectorised pass each)")
+    p.add_argument("--chunk", type=int, default=100, help="draws per chunk file (one vectorised pass each; up to 1,000,000)")
     p.add_argument("--seed", type=int, default=0, help="root seed: draw d is the d-th stream of it")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=1, help="local worker processes (a local Dask cluster above 1)")

@@ -43,9 +43,13 @@ def open_store(path: Path, meta: dict) -> Path:
     """Create or reopen a store; refuse one holding another scenario or seed."""
     if path.exists() and not path.is_dir():
         raise InputError(f"store {path} is a file; give a folder path (it is created if absent)")
-    (path / CHUNKS).mkdir(parents=True, exist_ok=True)
-    if not os.access(path, os.W_OK):
+    # checked before anything is created, so a refused store is left as it was
+    if path.is_dir() and not os.access(path, os.W_OK):
         raise InputError(f"store {path} is not writable; choose a folder you can write to")
+    try:
+        (path / CHUNKS).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, read-only or not allowed
+        raise InputError(f"store {path} cannot be created ({exc.strerror}); choose a folder you can write to") from None
     mfile = path / META
     if mfile.exists():
         old = json.loads(mfile.read_text())
@@ -57,8 +61,11 @@ def open_store(path: Path, meta: dict) -> Path:
                 )
     else:
         tmp = mfile.with_suffix(".tmp")
-        tmp.write_text(json.dumps(meta, indent=1))
-        os.replace(tmp, mfile)
+        try:
+            tmp.write_text(json.dumps(meta, indent=1))
+            os.replace(tmp, mfile)
+        except OSError as exc:
+            raise InputError(f"store {path} is not writable ({exc.strerror}); choose a folder you can write to") from None
     return path
 
 

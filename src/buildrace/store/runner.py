@@ -22,6 +22,10 @@ from buildrace.errors import InputError
 
 SCHEDULER_TIMEOUT_S = 10
 """Seconds to wait for a Dask scheduler to answer before giving up with a message."""
+MAX_CHUNK = 1_000_000
+"""The most draws a chunk may hold: what one pass of :func:`buildrace.simulation.simulate`
+accepts (its ``MAX_DRAWS``; a test holds the two equal). Memory grows with the chunk
+(about 1 GB peak at 100 draws), so the default of 100 is the sensible size."""
 DRAW_STREAM = "seed-stream-v2"
 """How draws get their random numbers (recorded in the store: draw d is the d-th stream
 of the seed). Stores written with an earlier scheme are refused rather than mixed."""
@@ -126,7 +130,7 @@ def run_ensemble(
     scenario : a built-in scenario name or a scenario file
     draws : number of draws (1 .. :data:`buildrace.store.MAX_DRAWS`)
     store : the store folder (created if absent)
-    chunk : draws per chunk file (each is one vectorised pass)
+    chunk : draws per chunk file (each is one vectorised pass; 1 .. :data:`MAX_CHUNK`)
     seed : root seed; draw ``d`` is the ``d``-th stream of it
     progress : ``progress(done, total)`` in draws, as chunks finish
     workers : local processes; above 1, chunks run on a local Dask cluster
@@ -150,6 +154,8 @@ def run_ensemble(
             raise InputError(f"{name} {value!r} is out of range: give an integer >= {low}")
     if draws > MAX_DRAWS:
         raise InputError(f"--draws {draws:,} is out of range: the ceiling is {MAX_DRAWS:,}; split the ensemble over several stores")
+    if chunk > MAX_CHUNK:  # refused here, not by the first pass after the store is written
+        raise InputError(f"--chunk {chunk:,} is out of range: one vectorised pass takes at most {MAX_CHUNK:,} draws")
     if scheduler is not None and workers > 1:
         raise InputError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     sc = load_scenario(scenario)

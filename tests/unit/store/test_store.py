@@ -40,3 +40,58 @@ def test_resume_skips_chunks_and_refuses_other_scenario(tmp_path):
     assert con.execute("select sum(rows), min(first_draw), max(last_draw) from chunks").fetchone() == (3, 0, 2)
     with pytest.raises(InputError, match="holds scenario"):
         run_ensemble("china_redirect", 1, s, chunk=1, seed=3)
+
+
+def test_a_store_that_cannot_be_written_is_refused_untouched(tmp_path, monkeypatch):
+    import os
+
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError, match="cannot be created"):
+        run_ensemble("baseline", 1, f / "s")  # a parent that is a file
+    assert f.read_text() == "x"
+    s = tmp_path / "s"
+    s.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == str(s) else real(p, mode, **kw))
+    with pytest.raises(InputError, match="not writable"):
+        run_ensemble("baseline", 1, s)
+    assert list(s.iterdir()) == []
+
+
+def test_a_chunk_above_one_pass_is_refused_before_the_store(tmp_path):
+    from buildrace.simulation import MAX_DRAWS as ONE_PASS
+    from buildrace.store.runner import MAX_CHUNK
+
+    assert MAX_CHUNK == ONE_PASS
+    with pytest.raises(InputError, match="--chunk"):
+        run_ensemble("baseline", 10, tmp_path / "s", chunk=MAX_CHUNK + 1)
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["ensemble", "baseline", "--draws", "0", "--store", "{tmp}/new"], "--draws 0 is out of range"),
+    (["ensemble", "baseline", "--draws", "10000001", "--store", "{tmp}/new"], "the ceiling is 10,000,000"),
+    (["ensemble", "baseline", "--draws", "1", "--store", "{tmp}/file"], "is a file"),
+    (["ensemble", "baseline", "--draws", "1", "--store", "{tmp}/file/s"], "cannot be created"),
+    (["ensemble", "baseline", "--draws", "1", "--chunk", "1", "--seed", "3", "--store", "{tmp}/store"], "holds scenario"),
+    (["query", "{tmp}/store", "select nope from draws"], "SQL error"),
+    (["query", "{tmp}/file", "select 1"], "not an ensemble store"),
+    (["discover", "{tmp}/store", "--metric", "nope > 1", "--out", "{tmp}/d"], "not a valid SQL condition"),
+    (["discover", "{tmp}/store", "--metric", "x", "--alpha", "0.7", "--out", "{tmp}/d"], "--alpha 0.7 is out of range"),
+])
+def test_bad_input_is_one_line_exit_2_and_the_store_untouched(argv, says, tmp_path_factory, capsys):
+    from buildrace.cli.main import main
+
+    tmp = tmp_path_factory.getbasetemp() / "bad-input"
+    if not (tmp / "store").exists():
+        tmp.mkdir(exist_ok=True)
+        (tmp / "file").write_text("x")
+        run_ensemble("examples/uncertain_race.yaml", 1, tmp / "store", chunk=1, seed=3)  # priors on: discover has parameters
+    before = {p: p.read_bytes() for p in sorted(tmp.rglob("*")) if p.is_file()}
+    capsys.readouterr()
+    assert main([a.format(tmp=tmp) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err
+    assert {p: p.read_bytes() for p in sorted(tmp.rglob("*")) if p.is_file()} == before
+    assert not (tmp / "new").exists() and not (tmp / "d").exists()
