@@ -150,7 +150,7 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
             flows_k = flows.transpose(0, 1, 3, 2)[:, mk, sk]  # (n, K, E)
             b_adj, b_dev = bilateral_step(flows_k, observed_k)
             act_k = act[:, sk]  # (n, K): the market-stage's column is fitting
-            np.maximum.at(dev, (slice(None), sk), b_dev)
+            np.maximum.at(dev.T, sk, b_dev.T)  # a market-stage's share deviation counts for its stage's column
             cells = (moving[:, None], mk[None], sk[None])
             by_stage[cells] *= np.where(act_k[:, :, None], b_adj, 1.0)
             pinned_flow = pinned_k & (flows_k > 0)

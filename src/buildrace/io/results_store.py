@@ -235,14 +235,15 @@ def tidy(ds: xr.Dataset) -> pd.DataFrame:
         part: dict[str, np.ndarray] = {"value": flat if keep is None else flat[keep]}
         part["variable"] = np.zeros(len(part["value"]), dtype=np.int16)
         labels["variable"].append(np.array([str(name)], dtype=object))
-        for k, dim in enumerate(da.dims):
+        for axis, dim_name in enumerate(da.dims):
+            dim = str(dim_name)
             coord = np.asarray(da[dim].values)
             if dim in label_dims:
                 labels[dim].append(coord.astype(str).astype(object))
                 # position in this variable's coordinate, mapped to a category below
-                part[dim] = cells(np.arange(len(coord), dtype=np.int16), k)
+                part[dim] = cells(np.arange(len(coord), dtype=np.int16), axis)
             else:
-                part[dim] = cells(coord, k)
+                part[dim] = cells(coord, axis)
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=list(TIDY_COLUMNS))
