@@ -1,7 +1,10 @@
 """Which engine implementation runs the kernels: the compiled one (numba) or the NumPy reference.
 
 ``BUILDRACE_ENGINE=numpy`` selects the reference path, ``numba`` (the default) the
-compiled kernels of :mod:`buildrace.engine.compiled`. Where numba is not installed, or
+compiled kernels of :mod:`buildrace.engine.compiled` (allocation, market clearing,
+sites, origin), :mod:`buildrace.engine.compiled_fit` (the base-year fit) and
+:mod:`buildrace.engine.compiled_step` (costs, learning, the chemistry mix, offers and
+price index, investment, site projects, the pipeline). Where numba is not installed, or
 cannot be imported with this NumPy, the compiled choice falls back to the reference
 path without an error: results agree to 1e-9 relative either way
 (``tests/unit/engine/test_compiled_agreement.py``), only the speed differs.

@@ -26,8 +26,16 @@ computed by the same code whatever the batch, so a draw's bits do not depend on 
 other draws. ``tests/unit/engine/test_compiled_agreement.py`` holds every phase to the
 reference at 1e-9 relative, on random inputs and on whole runs of every example.
 
-Import this module only through :mod:`buildrace.engine.backend` (numba is imported
-lazily).
+Still NumPy in the step: demand, prices and the stock account, the accounts, and the
+fund's books (a few dozen statements a year). What bounds the compiled phases at
+hundreds of draws is their exponentials and powers (logit weights, price index,
+learning, agglomeration), computed one at a time: pip's llvmlite has no vector maths
+library. At one draw each phase call also costs tens of microseconds of argument
+handling, so a 10 ms run needs the whole year step as one compiled function.
+
+The reference functions import this module lazily, when
+:mod:`buildrace.engine.backend` selects the compiled engine (numba is never imported
+otherwise).
 """
 
 from __future__ import annotations
