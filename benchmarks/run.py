@@ -23,7 +23,7 @@ never fails on a time.
   the web route's server time for the default run;
 - the ensemble store: time and peak memory at 100 and 1,000 draws (10,000 with
   ``--full``; ``--quick`` 20 and 40), and its throughput serially, on 1 and on 2 local
-  Dask workers (200 draws in chunks of 50; ``--full`` 400, ``--quick`` 8 in chunks of 2)
+  Dask workers (200 draws in chunks of 50; ``--full`` 400, ``--quick`` 4 in chunks of 2)
   with the scaling efficiency (2-worker / (2 x 1-worker) throughput) and the ratio to serial.
 """
 
@@ -600,7 +600,7 @@ def main() -> None:
     r["store"] = store_memory({"quick": [20, 40], "default": [100, 1000], "full": [100, 1000, 10000]}[mode],
                               chunk=10 if args.quick else 100)
     log("ensemble store on local Dask workers ...")
-    r["store_scaling"] = dask_scaling(*{"quick": (8, 2), "default": (200, 50), "full": (400, 50)}[mode])
+    r["store_scaling"] = dask_scaling(*{"quick": (4, 2), "default": (200, 50), "full": (400, 50)}[mode])
     log("web load ...")
     r["web_load"] = web_load(3.0 if args.quick else 30.0)
     r["targets"] = targets(r)
