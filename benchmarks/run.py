@@ -605,11 +605,13 @@ def main() -> None:
     r["web_load"] = web_load(3.0 if args.quick else 30.0)
     r["targets"] = targets(r)
     r["notes"] = [
-        "The compiled engine (numba) covers the trade allocation with local content and bilateral caps, the "
-        "market clearing (derived demand down the chain, Leontief supply cut up it), the split over sites, "
-        "the pipeline and the value-added origin trace; the rest of the year step (costs, demand, price index, "
-        "investment, accounts) still runs as NumPy expressions in engine/run.py, and is most of what remains "
-        "of a run's time.",
+        "The compiled engine (numba) covers the base-year fit, unit costs and learning, the chemistry mix, "
+        "the offers and price index, the trade allocation with local content and bilateral caps, the market "
+        "clearing, the split over sites, the investment plan, the site projects, the pipeline and the "
+        "value-added origin trace; demand, prices, stocks, the accounts and the fund's books still run as "
+        "NumPy expressions in engine/run.py. At one draw most of what is left is per-call overhead (each "
+        "compiled phase is a separate call a year); at hundreds of draws, the exponentials and powers the "
+        "phases compute one at a time.",
         "The compiled draw loops run on a thread pool from 64 draws a chunk (BUILDRACE_THREADS caps it); a "
         "draw's results do not depend on its chunk or the thread count.",
         "The machine is shared: timings move with its load (see the load average above); the ratios measured "
