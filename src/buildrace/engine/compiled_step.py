@@ -179,6 +179,11 @@ def _plan_draws(
                 fund_extra[n, e, s] = fund_extra[n, e, s] * scale
 
 
+def _per_economy(a, N: int, E: int) -> np.ndarray:
+    """A (N or 1, E, 1) per-economy term as a C-contiguous (N, E) array."""
+    return _as(np.broadcast_to(a, (N, E, 1))[..., 0], (N, E))
+
+
 def _per_draw(a, N: int) -> np.ndarray:
     """A per-draw model parameter shaped (N, 1, ...) or a scalar, as a flat (N,) array."""
     return _as(np.reshape(a, (-1,)) if np.ndim(a) else a, (N,))
@@ -205,9 +210,9 @@ def plan_investment(
         _per_draw(pooling_share, N), _as(lam, (N, S)), _as(pool_premium, (M, E)), _as(preference, (N, M, E, S)),
         _as(horizon_e, nes), _as(capacity_e, nes), _as(np.reshape(life_e, (-1, S)), (N, S)), _per_draw(u_target, N),
         _as(price, (N, M, S)), _as(transport, (N, S)), _as(offdiag, (M, E)), tariff, _as(cost_e, nes),
-        _as(credit_unit, nes), _as(itc, nes), _as(capex, nes), _as(np.reshape(np.broadcast_to(hurdle_gap, (N, E, 1)), (N, E)), (N, E)),
+        _as(credit_unit, nes), _as(itc, nes), _as(capex, nes), _per_economy(hurdle_gap, N, E),
         _per_draw(reference_hurdle, N), _per_draw(beta, N), _per_draw(response, N), _as(invest_mult, nes),
-        _as(np.reshape(np.broadcast_to(fund_gap, (N, E, 1)), (N, E)), (N, E)), _as(fund_on, (E, S)),
+        _per_economy(fund_gap, N, E), _as(fund_on, (E, S)),
         _as(fund_equity, (E,)), _as(fund_budget, (E,)),
         potential, growth, netback, z, surviving, private, fund_extra,
     )

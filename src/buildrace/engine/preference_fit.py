@@ -120,6 +120,12 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
             demand[first], avail[first], preference[first], q0[first], target, local_share, local_members,
             rounds, theta[first], bilateral[first])
         return theta[inverse], bilateral[inverse], err
+    if backend.kernels() is not None:  # the compiled column fit (engine/compiled_fit.py)
+        from buildrace.engine.compiled_fit import fit_columns
+
+        err_col = fit_columns(demand, avail, preference, q0, target, local_share, local_members, rounds, theta, bilateral,
+                              FIT_TOLERANCE, TRADE_FIT_TOLERANCE)
+        return theta, bilateral, float(err_col.max()) if err_col.size else 0.0
     if target is not None:
         # the bilateral fit touches only the market-stages the record observes (a few
         # dozen of M x S): suppliers last, so that (N, K, E) slices are contiguous
@@ -129,13 +135,6 @@ def fit_preferences(demand, avail, preference, q0, target, local_share, local_me
         to_stage = np.zeros((len(mk), S))
         to_stage[np.arange(len(mk)), sk] = 1.0
         by_stage = bilateral.transpose(0, 1, 3, 2)  # (N, M, S, E), a view
-    kernels = backend.kernels()
-    if kernels is not None:  # the compiled column fit (engine/compiled_fit.py)
-        from buildrace.engine.compiled_fit import fit_columns
-
-        err_col = fit_columns(demand, avail, preference, q0, target, local_share, local_members, rounds, theta, bilateral,
-                              FIT_TOLERANCE, TRADE_FIT_TOLERANCE)
-        return theta, bilateral, float(err_col.max()) if err_col.size else 0.0
     err = np.zeros((N, S))  # each column's deviation in the last round it ran
     active = np.ones((N, S), dtype=bool)  # columns (draw, stage) still fitting
     moving = np.arange(N)  # draws with a column still fitting

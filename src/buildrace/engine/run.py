@@ -76,6 +76,7 @@ class Context:
     exporters: np.ndarray  # (X,) economies whose bilateral sales are kept (the race's exporters)
     cn: int  # index of CN, the foreign entity of the credits' content rules (-1 if absent)
     traces: bool  # a rule of origin or a credit content limit is in force at some year
+    horizon: np.ndarray  # (N, E, S) usual lead time plus half the ramp-up (policy does not move it)
     memo: dict = field(default_factory=dict)  # arrays reused across years while their inputs stay put
 
 
@@ -271,9 +272,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
     # ... plus half the ramp-up, when new plants reach their average output
-    horizon_e = ctx.memo.get("horizon")
-    if horizon_e is None:  # the usual lead time does not move with policy: computed once a run
-        horizon_e = ctx.memo["horizon"] = c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :]
+    horizon_e = ctx.horizon
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     u_target = c.mp("target_utilisation", 3)
     itc_t = pol.itc[t][None] * feoc
@@ -351,6 +350,7 @@ def prepare(c: Compiled) -> Context:
         world_cost0=np.ones((st.N, st.S)), world_price0=cal.price0.mean(axis=1),
         exporters=race_exporters(c), cn=c.index.economies.index("CN") if "CN" in c.index.economies else -1,
         traces=bool((c.policy.roo_max < 1.0).any() or (c.policy.credit_feoc < 1.0).any()),
+        horizon=c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :],
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
 
