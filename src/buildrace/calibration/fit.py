@@ -102,7 +102,7 @@ FIT_PARAMETERS: tuple[FitParameter, ...] = (
 """The parameters calibration fits, in a fixed order (the columns of accepted sets)."""
 
 SCALED_STAGE_PARAMETERS = {"trade_lambda_scale": "trade_lambda", "price_elasticity_scale": "price_elasticity"}
-BASE_SCENARIOS = {2018: "baseline_2018", 2024: "baseline"}
+BASE_SCENARIOS = {2010: "baseline_2010", 2018: "baseline_2018", 2024: "baseline"}
 """Built-in scenario (no shock, the policies in force) of each embedded base year."""
 NAN_PENALTY = 25.0
 """Squared error charged for a model value that is not a number (e^5 off)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from importlib.abc import Traversable
 
-WORLDS = ("world_2018", "world_2024")
+WORLDS = ("world_2010", "world_2018", "world_2024")
 
 
 def world_files(name: str) -> Traversable:

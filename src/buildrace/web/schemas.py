@@ -165,7 +165,7 @@ class BacktestQuery(BaseModel):
 
     model_config = _FORBID
 
-    base_year: int = Field(2018, ge=2018, le=2022, description="last observed year the fit may see")
+    base_year: int = Field(2018, ge=2016, le=2022, description="last observed year the fit may see")
     draws: int = Field(4, ge=2, le=MAX_BACKTEST_DRAWS, description="forecast draws (accepted parameter sets)")
     seed: int = Field(0, ge=0, le=MAX_SEED)
 

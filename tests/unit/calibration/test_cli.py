@@ -47,8 +47,8 @@ def _one_error_line(capsys) -> str:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["calibrate", "--base-year", "2010"], "--base-year 2010: no embedded world has that base year"),
-        (["backtest", "--base-year", "2016"], "--base-year 2016: no embedded world"),
+        (["calibrate", "--base-year", "2016"], "--base-year 2016: no embedded world has that base year"),
+        (["backtest", "--base-year", "2009"], "--base-year 2009: no embedded world"),
         (["calibrate", "--fit-until", "2031"], "--fit-until 2031 is after the last observed year 2024"),
         (["calibrate", "--fit-until", "2018"], "no observed row after the base year 2018 of world_2018 up to 2018"),
     ],
