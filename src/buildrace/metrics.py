@@ -277,12 +277,22 @@ def verdict(sub: xr.DataArray, red: xr.DataArray, res: xr.Dataset, importer: str
 
 def verdict_values(s: np.ndarray, r: np.ndarray, chains, importer: str, exporter: str) -> dict:
     """:func:`verdict` from the chain closing years (draw, chain) of each side
-    (:func:`chain_values`; inf: never) and the chains along their last axis."""
+    (:func:`chain_values`; inf: never) and the chains along their last axis.
+
+    Per chain: ``winner``; the median closing years of each side and their 5-95% range
+    over the draws (``I_substitution_years_p05_p95``, ``X_redirection_years_p05_p95``;
+    None at a bound that falls after the horizon); the shares of draws in which the
+    importer closes first (``p_I_first``), the exporter (``p_X_first``), both in the
+    same year (``p_tie``, a "no gap" included) and neither by the horizon
+    (``p_neither``); the four sum to 1. ``difference_years_p05_p50_p95``: importer minus
+    exporter years over the draws where both close.
+    """
     out = {}
     for j, ch in enumerate(chains):
         sv, rv = s[..., j], r[..., j]
         imp_first = float(np.mean(sv < rv))
         exp_first = float(np.mean(rv < sv))
+        neither = float(np.mean(np.isinf(sv) & np.isinf(rv)))
         both = np.isfinite(sv) & np.isfinite(rv)
         diff = np.full(sv.shape, np.nan)
         np.subtract(sv, rv, out=diff, where=both)
@@ -298,8 +308,12 @@ def verdict_values(s: np.ndarray, r: np.ndarray, chains, importer: str, exporter
             "winner": winner,
             f"{importer}_substitution_years": _median_or_none(sv),
             f"{exporter}_redirection_years": _median_or_none(rv),
+            f"{importer}_substitution_years_p05_p95": _range_or_none(sv),
+            f"{exporter}_redirection_years_p05_p95": _range_or_none(rv),
             f"p_{importer}_first": imp_first,
             f"p_{exporter}_first": exp_first,
+            "p_tie": max(0.0, 1.0 - imp_first - exp_first - neither),
+            "p_neither": neither,
             "difference_years_p05_p50_p95": (
                 [float(x) for x in np.nanpercentile(diff, [5, 50, 95])] if np.isfinite(diff).any() else None
             ),
@@ -350,6 +364,29 @@ def finite_or_none(value) -> float | None:
 
 def _median_or_none(values: np.ndarray):
     return finite_or_none(np.median(values))
+
+
+RANGE_QUANTILES = (0.05, 0.95)
+"""The range a verdict reports around its medians (5-95%, as the report's fan charts)."""
+
+
+def _range_or_none(values: np.ndarray) -> list[float | None]:
+    """The 5% and 95% quantiles of ``values`` over draws (inf: never by the horizon).
+
+    Linear interpolation between order statistics (NumPy's default method), done here
+    so that a bound next to a never-closing draw is "never" (None) rather than the NaN
+    that interpolating towards inf gives.
+    """
+    v = np.sort(np.asarray(values, dtype=float).reshape(-1))
+    out: list[float | None] = []
+    for q in RANGE_QUANTILES:
+        pos = q * (len(v) - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        if not np.isfinite(v[hi]):
+            out.append(None)
+            continue
+        out.append(float(v[lo] + (v[hi] - v[lo]) * (pos - lo)))
+    return out
 
 
 def median_or_none(da: xr.DataArray):

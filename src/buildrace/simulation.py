@@ -225,6 +225,25 @@ def reference_scenario(sc: Scenario, reference: str | Scenario | None = None, wo
     return ref
 
 
+PRIOR_SETS = ("none", "default")
+"""Values of ``parameters.priors`` (:class:`buildrace.model.parameters.ParameterOverrides`)."""
+
+
+def with_priors_unless_set(sc: Scenario, priors: str) -> Scenario:
+    """``sc`` with ``parameters.priors = priors``, unless its file (or the code that built
+    it) sets ``parameters.priors`` itself: an explicit ``priors: none`` stays a
+    deterministic run, an explicit ``priors: default`` stays uncertain.
+
+    Whether the field was set is pydantic's record of the fields given at validation
+    (``model_fields_set``), which ``extends`` keeps: a parent's ``priors:`` counts.
+    """
+    if priors not in PRIOR_SETS:
+        raise InputError(f"priors must be one of {', '.join(PRIOR_SETS)} (got {priors!r})")
+    if "priors" in sc.parameters.model_fields_set:
+        return sc
+    return sc.model_copy(update={"parameters": sc.parameters.model_copy(update={"priors": priors})})
+
+
 def _same_run(a: Scenario, b: Scenario) -> bool:
     """True if two scenarios simulate the same thing (names and texts aside)."""
     keys = ("world", "end_year", "policies", "parameters")
@@ -242,6 +261,7 @@ def race(
     reference: Scenario | str | None = None,
     first_draw: int = 0,
     summarise: bool = True,
+    priors: str | None = None,
 ) -> RaceResult:
     """Run a scenario and its reference path (same draws, same seed) and compute the race metrics.
 
@@ -254,12 +274,21 @@ def race(
     summarise : compute the median summary (:func:`race_metrics`); ``False`` leaves
         ``summary`` empty, for callers that read the draws themselves (the ensemble
         store's per-draw table), saving its cost
+    priors : ``"default"`` switches the project's default priors
+        (:func:`buildrace.model.priors.default_priors`) on for the scenario *and* its
+        reference path wherever their files do not set ``parameters.priors``
+        themselves (:func:`with_priors_unless_set`), so that every draw measures the
+        scenario against a reference with the same parameter draws; ``"none"`` switches
+        them off the same way; None (the default) leaves each scenario as it is.
+        ``buildrace run`` passes ``"default"`` when it runs more than one draw.
 
     A scenario without a shock is reported too: its paths, shares, cost gaps and
     self-sufficiency against the reference; the race metrics that need a shock are null.
     """
     sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     ref_sc = reference_scenario(sc, reference, world)
+    if priors is not None:
+        sc, ref_sc = with_priors_unless_set(sc, priors), with_priors_unless_set(ref_sc, priors)
     own_sc = sc.without_shocks()
     runs: list[Scenario] = [sc]
     if not _same_run(ref_sc, sc):
@@ -337,7 +366,8 @@ def race_metrics(
 ) -> dict:
     """The race summary as plain JSON-ready data (medians over draws).
 
-    Keys: scenario, reference (the yardstick's name), seed, draws, shock_year (None
+    Keys: scenario, reference (the yardstick's name), seed, draws, priors (the scenario's
+    ``parameters.priors``; None without a scenario), shock_year (None
     without a shock), threshold, substitution_years (economy -> stage -> years or None),
     redirection_years (same), relapses (stages that recover and fall back, with the years
     short), verdict (chain -> ..., upstream-aware), relative_to_policy_world (the same
@@ -366,6 +396,8 @@ def race_metrics(
         "reference": reference_name or ref.attrs.get("scenario"),
         "seed": int(res.attrs["seed"]),
         "draws": int(res.attrs["draws"]),
+        # the prior set switched on ("none": only the distributions the file names, if any)
+        "priors": scenario.parameters.priors if scenario else None,
         "base_year": base,
         "end_year": last,
         "shock_year": t0 if t0 >= 0 else None,
@@ -471,6 +503,6 @@ def _share_medians(ds: xr.Dataset, years: list[int], economies: list[str]) -> di
 
 
 __all__ = [
-    "CHUNK_DRAWS", "DEFAULT_REFERENCE", "MAX_DRAWS", "Progress", "RaceResult", "race", "race_metrics",
-    "reference_scenario", "simulate",
+    "CHUNK_DRAWS", "DEFAULT_REFERENCE", "MAX_DRAWS", "PRIOR_SETS", "Progress", "RaceResult", "race", "race_metrics",
+    "reference_scenario", "simulate", "with_priors_unless_set",
 ]
