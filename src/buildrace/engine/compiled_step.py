@@ -59,7 +59,7 @@ def _plan_draws(
     n0, n1, d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-    invest_mult, fund_gap, fund_on, fund_equity, fund_budget,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share,
     potential, growth, netback, z, surviving, private, fund_extra,
 ):  # pragma: no cover - compiled
     N, M, E, S = flows.shape
@@ -69,11 +69,14 @@ def _plan_draws(
     expected = np.empty((E, S))
     won = np.empty((E, S))
     gap = np.empty((E, S))
+    u_plan = np.empty(E)  # planning utilisation of each economy (lower where it plans for share)
+    pot_m = np.empty(M)  # potential demand of each market at the stage
     presence = np.empty(E)
     growth_h = np.empty(E)  # (1 + growth) ** horizon of each economy at the stage
     fund_cost = np.empty(E)
     for n in range(n0, n1):
         tn = n if tariff.shape[0] > 1 else 0
+        nw = n if share_weight.shape[0] > 1 else 0
         u, ps, rsp, bt = u_target[n], pooling_share[n], response[n], beta[n]
         rate = max(reference_hurdle[n], 1e-9)
         for s in range(S):
@@ -82,6 +85,7 @@ def _plan_draws(
                 row = 0.0
                 for v in range(S):
                     row += d_final[n, m, v] * leontief[v, s]
+                pot_m[m] = row
                 pot += row
             potential[n, s] = pot
             wd = world_demand[n, s]
@@ -125,13 +129,22 @@ def _plan_draws(
                     w_won += unmet[n, m, s] * entry[m, e]
                 won[e, s] = w_won
                 share_e[e] = output[n, e, s] / out_tot if out_tot > 0.0 else 0.0
-                expected[e, s] = output[n, e, s] + w_won + share_e[e] * latent
+                exp_e = output[n, e, s] + w_won + share_e[e] * latent
+                # market-share planning: at least the base-year share of the reachable potential demand
+                wn = share_weight[nw, e]
+                if wn != 0.0:
+                    reach = 0.0
+                    for m in range(M):
+                        reach += pot_m[m] * allowed[m, e, s]
+                    exp_e = exp_e + wn * max(base_share[e, s] * reach - exp_e, 0.0)
+                expected[e, s] = exp_e
+                u_plan[e] = u + wn * (u_share[n] - u)
                 h = horizon_e[n, e, s]
                 surv = capacity_e[n, e, s] * (1.0 - 1.0 / life) ** h
                 surviving[n, e, s] = surv
                 grow = (1.0 + g) ** h
                 growth_h[e] = grow
-                gap[e, s] = max(expected[e, s] * grow / u - surv - pipeline_e[n, e, s], 0.0)
+                gap[e, s] = max(expected[e, s] * grow / u_plan[e] - surv - pipeline_e[n, e, s], 0.0)
                 world_need = max(world_need, dem_tot * grow / u)
                 world_supply += surv + pipeline_e[n, e, s]
                 # producers value capacity at the netback of the markets they expect to sell in
@@ -159,9 +172,9 @@ def _plan_draws(
                 surv, pipe = surviving[n, e, s], pipeline_e[n, e, s]
                 supply_share = (surv + pipe) / world_supply if world_supply > 0.0 else 0.0
                 # the part of the plan that serves demand won from markets idle capacity cannot reach is kept
-                gap_rest = max((expected[e, s] - won[e, s]) * grow / u - surv - pipe, 0.0)
+                gap_rest = max((expected[e, s] - won[e, s]) * grow / u_plan[e] - surv - pipe, 0.0)
                 gap_won = max(gap[e, s] - gap_rest, 0.0)
-                gap_e = max(max(gap[e, s] - supply_share * excess, 0.0), gap_won)
+                gap_e = max(max(gap[e, s] - (1.0 - share_weight[nw, e]) * supply_share * excess, 0.0), gap_won)
                 zz = z[n, e, s]
                 prv = rsp * gap_e * _logistic(zz, bt) * invest_mult[n, e, s]
                 private[n, e, s] = prv
@@ -193,7 +206,7 @@ def plan_investment(
     d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-    invest_mult, fund_gap, fund_on, fund_equity, fund_budget,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share,
 ):
     """Compiled :func:`buildrace.engine.investment.plan_investment` (same arguments and results)."""
     flows = _as(flows, np.shape(flows))
@@ -213,8 +226,8 @@ def plan_investment(
         _as(credit_unit, nes), _as(itc, nes), _as(capex, nes), _per_economy(hurdle_gap, N, E),
         _per_draw(reference_hurdle, N), _per_draw(beta, N), _per_draw(response, N), _as(invest_mult, nes),
         _per_economy(fund_gap, N, E), _as(fund_on, (E, S)),
-        _as(fund_equity, (E,)), _as(fund_budget, (E,)),
-        potential, growth, netback, z, surviving, private, fund_extra,
+        _as(fund_equity, (E,)), _as(fund_budget, (E,)), _as(share_weight, np.shape(share_weight)), _as(base_share, (E, S)),
+        _per_draw(u_share, N), potential, growth, netback, z, surviving, private, fund_extra,
     )
     return potential, growth, netback, z, surviving, private, fund_extra
 

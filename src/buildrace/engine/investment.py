@@ -9,7 +9,12 @@ by a logistic response to the expected margin over their hurdle rate:
 ``z = u * (P_netback + credit - C + itc * capex * crf / u) / capex - (hurdle - reference_hurdle)``
 
 (unit costs include a capital charge at the reference hurdle, ``capex * crf / u``; an
-investment credit refunds that share of it, so it always raises the signal). A sovereign fund adds
+investment credit refunds that share of it, so it always raises the signal). Producers of
+an economy that plans for market share (weight ``w``, economies.csv
+``market_share_planning`` times ``share_planning_strength``) expect at least their
+base-year share of world capacity times the potential demand of the markets open to them,
+size capacity at the utilisation ``u + w * (share_planning_utilisation - u)``, and hold
+back only ``1 - w`` of their share of the world's idle supply. A sovereign fund adds
 projects at its own hurdle in its targets, within its budget. New capacity goes to the
 economy's sites by ``exp(-beta * C_site / mean C) * (1 + attractiveness)``.
 """
@@ -50,7 +55,7 @@ def plan_investment(
     d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-    invest_mult, fund_gap, fund_on, fund_equity, fund_budget,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share,
 ):
     """Capacity each economy's private investors and its sovereign fund plan this year (MODEL.md step 4).
 
@@ -69,6 +74,8 @@ def plan_investment(
     capex : (N, E, S); hurdle_gap : (1, E, 1) hurdle over the reference hurdle
     invest_mult : (N, E, S) investment shocks (ones without); fund_gap : (1, E, 1) private over fund hurdle;
     fund_on : (E, S) 1 where the fund targets the stage; fund_equity, fund_budget : (E,)
+    share_weight : (N or 1, E) weight of market-share planning; base_share : (E, S) each economy's
+        base-year share of world capacity; u_share : (N, 1, 1) the utilisation share-seekers plan for
 
     Returns
     -------
@@ -77,7 +84,7 @@ def plan_investment(
     args = (d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
             allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
             transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-            invest_mult, fund_gap, fund_on, fund_equity, fund_budget)
+            invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share)
     if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
         from buildrace.engine.compiled_step import plan_investment as compiled_plan
 
@@ -102,8 +109,16 @@ def plan_investment(
     entry_share = safe_divide(entry, entry.sum(axis=2, keepdims=True))
     won = (unmet[:, :, None, :] * entry_share).sum(axis=1)
     expected = output + won + output_share * latent[:, None, :]
+    # producers that plan for market share (weight w) size capacity for their base-year share
+    # of the potential demand of the markets open to them, at a lower planning utilisation,
+    # and (below) do not hold back for the world's idle capacity: China's 2019-2024 build-out
+    # (IEA S19/S20: about half of PV and battery capacity idle in 2023-24)
+    w = share_weight[:, :, None]
+    reach = ((d_final @ leontief)[:, :, None, :] * allowed[None]).sum(axis=1)  # (N, E, S)
+    expected = expected + w * np.maximum(base_share[None] * reach - expected, 0.0)
+    u_plan = u_target + w * (u_share - u_target)
     surviving = capacity_e * power(1.0 - 1.0 / life_e, horizon_e)
-    gap = capacity_gap(expected, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e)
+    gap = capacity_gap(expected, growth[:, None, :], horizon_e, u_plan, surviving, pipeline_e)
     netback_m = (price[:, :, None, :] - transport[:, None, None, :] * offdiag[None, :, :, None]) / (1.0 + tariff)
     # producers value capacity at the prices of the markets they expect to sell in:
     # today's flows plus the unmet demand they could win
@@ -127,8 +142,8 @@ def plan_investment(
     supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
     # the part of the plan that serves unmet demand won from markets idle capacity cannot
     # reach (a ban, a licence) is kept: idle Chinese plants do not supply a market closed to them
-    gap_won = np.maximum(gap - capacity_gap(expected - won, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e), 0.0)
-    gap = np.maximum(np.maximum(gap - supply_share * excess[:, None, :], 0.0), gap_won)
+    gap_won = np.maximum(gap - capacity_gap(expected - won, growth[:, None, :], horizon_e, u_plan, surviving, pipeline_e), 0.0)
+    gap = np.maximum(np.maximum(gap - (1.0 - w) * supply_share * excess[:, None, :], 0.0), gap_won)
     private = response * gap * logistic(z, beta) * invest_mult
     # a sovereign fund builds beyond the private gap: it plans its targets for the home
     # market's own demand (self-sufficiency) on top of what private investors plan, takes

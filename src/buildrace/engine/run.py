@@ -77,6 +77,8 @@ class Context:
     cn: int  # index of CN, the foreign entity of the credits' content rules (-1 if absent)
     traces: bool  # a rule of origin or a credit content limit is in force at some year
     horizon: np.ndarray  # (N, E, S) usual lead time plus half the ramp-up (policy does not move it)
+    base_share: np.ndarray  # (E, S) each economy's base-year share of world capacity (share-seekers' target)
+    share_weight: np.ndarray  # (N, E) weight of market-share planning in each economy's investment
     memo: dict = field(default_factory=dict)  # arrays reused across years while their inputs stay put
 
 
@@ -284,6 +286,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         cost_e, credit_unit, itc_t, c.capex, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3), c.mp("reference_hurdle", 3),
         c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult, (c.hurdle - pol.fund_hurdle)[None, :, None],
         (group_sum(pol.fund_target[t][None], starts, E, S) > 0)[0].astype(float), pol.fund_equity, pol.fund_budget[t],
+        ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3),
     )
 
     permit, build, survive = lead_times(ctx, t)
@@ -351,8 +354,18 @@ def prepare(c: Compiled) -> Context:
         exporters=race_exporters(c), cn=c.index.economies.index("CN") if "CN" in c.index.economies else -1,
         traces=bool((c.policy.roo_max < 1.0).any() or (c.policy.credit_feoc < 1.0).any()),
         horizon=c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :],
+        base_share=_base_share(c),
+        share_weight=np.clip(c.mp("share_planning_strength", 2) * c.share_planning, 0.0, 1.0),
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
+
+
+def _base_share(c: Compiled) -> np.ndarray:
+    """Each economy's share of world capacity at each stage in the base year (E, S)."""
+    ix = c.index
+    E, S = len(ix.economies), len(ix.stages)
+    capacity_e = group_sum(c.capacity0[None], ix.group_start, E, S)[0]
+    return safe_divide(capacity_e, capacity_e.sum(axis=0, keepdims=True))
 
 
 def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

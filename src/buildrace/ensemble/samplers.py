@@ -30,6 +30,8 @@ def leaves(params: ParameterOverrides) -> list[Leaf]:
     for p, econs in params.economy_stages.items():
         for e, targets in econs.items():
             out += [Leaf(("economy_stages", p, e, t), v) for t, v in targets.items()]
+    for p, targets in params.economies.items():
+        out += [Leaf(("economies", p, e), v) for e, v in targets.items()]
     for p, targets in params.final_uses.items():
         out += [Leaf(("final_uses", p, u), v) for u, v in targets.items()]
     return sorted(out, key=lambda leaf: leaf.path)

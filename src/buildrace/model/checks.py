@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from buildrace.errors import InputError
 from buildrace.model.parameters import ModelParameters
 from buildrace.model.scenario import Scenario
-from buildrace.model.world import STAGE_PARAMETERS, World
+from buildrace.model.world import ECONOMY_PARAMETERS, STAGE_PARAMETERS, World
 
 
 def _fail(where: str, what: str, value, valid) -> None:
@@ -91,6 +91,14 @@ def check_scenario(scenario: Scenario, world: World) -> None:
                 v = point(value)
                 if not v == v or v < 0:
                     raise InputError(f"parameters.economy_stages.{param}.{e}.{target}: a multiplier >= 0 (got {v})")
+    for param, econ_values in params.economies.items():
+        if param not in ECONOMY_PARAMETERS:
+            _fail("parameters.economies", "economy parameter", param, ECONOMY_PARAMETERS)
+        for e, value in econ_values.items():
+            check_economy(world, e, f"parameters.economies.{param}", allow_all=True)
+            v = point(value)
+            if not 0.0 <= v <= 1.0:  # NaN fails too
+                raise InputError(f"parameters.economies.{param}.{e}: a weight in 0-1 (got {v})")
     from buildrace.model.world import FINAL_USES
 
     for param, targets in params.final_uses.items():

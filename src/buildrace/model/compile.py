@@ -28,7 +28,14 @@ from buildrace.model.index import Index, Policy, expand_stage_names
 from buildrace.model.parameters import ModelParameters
 from buildrace.model.scenario import Scenario
 from buildrace.model.shocks import Shocks, commodity_stages, draw_shocks
-from buildrace.model.world import FINAL_USES, GROWTH_PERIODS, STAGE_PARAMETERS, World, load_world
+from buildrace.model.world import (
+    ECONOMY_PARAMETERS,
+    FINAL_USES,
+    GROWTH_PERIODS,
+    STAGE_PARAMETERS,
+    World,
+    load_world,
+)
 
 # Stage parameters the engine reads, as (N, S) arrays (the draw axis is for uncertainty).
 ENGINE_STAGE_PARAMETERS = STAGE_PARAMETERS + ("price_elasticity",)
@@ -59,6 +66,7 @@ class Compiled:
     build_years: np.ndarray  # (N, E, S)
     hurdle: np.ndarray  # (E,)
     elec_price: np.ndarray  # (E,) USD/MWh
+    share_planning: np.ndarray  # (N, E) weight of market-share planning in investment (0: plan for own sales)
     intensity: np.ndarray  # (S, S) units of input (col) per unit of consumer (row)
     use_intensity: np.ndarray  # (U, S) units of stage per unit of final use
     substitutes: np.ndarray  # (S, S) bool: inputs (col) of a consumer (row) that substitute
@@ -314,12 +322,28 @@ def compile_scenario(
         build_years=es("build_years"),
         hurdle=world.economies["hurdle_rate"].reindex(list(economies)).to_numpy(float),
         elec_price=world.economies["electricity_price_usd_per_mwh"].reindex(list(economies)).to_numpy(float),
+        share_planning=_share_planning(world, economies, values, draws),
         intensity=inten, use_intensity=use_int, substitutes=substitutes, use_price_stage=use_price_stage,
         demand0=demand0, growth=growth, shocks=shocks,
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
         trade_target=_trade_target(world, economies, stages),
     )
+
+
+def _share_planning(world: World, economies, values, draws: int) -> np.ndarray:
+    """Each economy's weight of market-share planning (N, E): the optional economies.csv
+    column ``market_share_planning`` (0 where the column or the entry is absent), replaced
+    per economy by the scenario's ``parameters.economies.market_share_planning``."""
+    base = np.zeros(len(economies))
+    if "market_share_planning" in world.economies.columns:
+        base = world.economies["market_share_planning"].reindex(list(economies)).fillna(0.0).to_numpy(float)
+    out = np.repeat(base[None], draws, axis=0)
+    for path, v in values.items():
+        if path[:2] == ("economies", "market_share_planning"):
+            cols = list(range(len(economies))) if path[2] in ("ALL", "all") else [list(economies).index(path[2])]
+            out[:, cols] = np.clip(v, 0.0, 1.0)[:, None]
+    return out
 
 
 def _trade_target(world: World, economies, stages) -> np.ndarray | None:
@@ -348,13 +372,17 @@ def _check_path(path, world: World) -> None:
         if path[2] not in FINAL_USES + ("ALL", "all"):
             raise InputError(f"parameter_values: unknown final use {path[2]!r}; valid: {', '.join(FINAL_USES)}, ALL")
         return
+    if kind == "economies" and len(path) == 3 and path[1] in ECONOMY_PARAMETERS:
+        check_economy(world, path[2], "parameter_values", allow_all=True)
+        return
     if kind == "economy_stages" and len(path) == 4 and path[1] in ("unit_cost", "capex", "permit_years", "build_years"):
         check_economy(world, path[2], "parameter_values", allow_all=True)
         check_stages(world, [path[3]], "parameter_values")
         return
     raise InputError(
         f"parameter_values: unknown parameter path {path!r}; use ('model', name), "
-        "('stages', parameter, stage), ('economy_stages', parameter, economy, stage) or ('final_uses', 'growth_scale', use)"
+        "('stages', parameter, stage), ('economy_stages', parameter, economy, stage), ('economies', parameter, economy) "
+        "or ('final_uses', 'growth_scale', use)"
     )
 
 

@@ -70,6 +70,16 @@ class ModelParameters(BaseModel):
         description="utilisation producers plan capacity for (ASM: planning headroom; IEA S19/S20 report "
         "~50% utilisation of PV and battery capacity in 2023-24, so planners keep spare capacity)",
     )
+    share_planning_utilisation: Annotated[float, Field(gt=0.1, le=1.0)] = Field(
+        0.5,
+        description="utilisation that producers planning for market share size capacity for (ASM: China's PV and "
+        "battery makers ran at about half their capacity in 2023-24, IEA S19/S20, and kept building)",
+    )
+    share_planning_strength: Share = Field(
+        1.0,
+        description="scale of each economy's market-share planning weight (economies.csv "
+        "``market_share_planning``; 0 switches the mechanism off everywhere; ASM)",
+    )
     reference_hurdle: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
         0.08, description="cost of capital already inside base-year unit costs (ASM)"
     )
@@ -166,7 +176,9 @@ class ParameterOverrides(BaseModel):
     ``economy_stages`` overrides an economy-stage parameter (``permit_years``,
     ``build_years``, ``capex``, ``unit_cost``) as a *multiplier* of the world's value, per
     economy and stage or chain (so one distribution can scale a whole chain's lead times).
-    ``final_uses`` scales a final use's annual demand growth rates (``growth_scale``: 1 is
+    ``economies`` sets an economy-level parameter (``market_share_planning``: the weight,
+    0-1, of market-share planning in the economy's investment) per economy, in place of
+    the world's value (economies.csv). ``final_uses`` scales a final use's annual demand growth rates (``growth_scale``: 1 is
     the world's path, 2 doubles every year's growth rate) in every economy.
     ``priors`` switches on a built-in set of distributions (``default``: see
     ``docs/parameters.md``); explicit entries take precedence over it.
@@ -181,6 +193,9 @@ class ParameterOverrides(BaseModel):
     )
     economy_stages: dict[str, dict[str, dict[str, Value]]] = Field(
         default_factory=dict, description="parameter -> {economy -> {stage or chain -> multiplier}}"
+    )
+    economies: dict[str, dict[str, Value]] = Field(
+        default_factory=dict, description="parameter -> {economy or ALL -> value} (market_share_planning)"
     )
     final_uses: dict[str, dict[str, Value]] = Field(
         default_factory=dict,

@@ -31,6 +31,11 @@ MODEL_PRIORS = {
     # how much spare capacity producers plan for: PV and battery makers ran at 50-85% in
     # 2018-2024 (IEA S19/S20), so planning utilisation is itself uncertain (assumption)
     "target_utilisation": Uniform(dist="uniform", low=0.5, high=0.9),
+    # market-share planning: the utilisation share-seeking producers plan for (China's PV and
+    # battery makers ran at 40-60% in 2023-24, IEA S19/S20) and how strongly they plan for
+    # share at all (assumptions)
+    "share_planning_utilisation": Uniform(dist="uniform", low=0.4, high=0.7),
+    "share_planning_strength": Uniform(dist="uniform", low=0.5, high=1.0),
     # substitution between cell chemistries in packs (assumption)
     "chemistry_elasticity": Uniform(dist="uniform", low=0.0, high=3.0),
     # stochastic shocks (buildrace.model.shocks). Demand: annual EV and PV sales growth
@@ -101,7 +106,8 @@ def with_priors(params: ParameterOverrides, world: World) -> ParameterOverrides:
     uses = {k: dict(v) for k, v in base.final_uses.items()}
     for k, v in params.final_uses.items():
         uses.setdefault(k, {}).update(v)
-    return ParameterOverrides(priors="default", model={**base.model, **params.model}, stages=stages, economy_stages=econ, final_uses=uses)
+    return ParameterOverrides(priors="default", model={**base.model, **params.model}, stages=stages, economy_stages=econ,
+                              economies=params.economies, final_uses=uses)
 
 
 __all__ = ["LEARNING_RATE_SD", "MODEL_PRIORS", "default_priors", "with_priors"]

@@ -30,6 +30,8 @@ STAGE_PARAMETERS = (
 )
 #: Parameters every (economy, stage) must carry in ``economy_stage_parameters.csv``.
 ECONOMY_STAGE_PARAMETERS = ("unit_cost", "capex", "permit_years", "build_years")
+ECONOMY_PARAMETERS = ("market_share_planning",)
+"""Optional economy-level columns of economies.csv that a scenario may set per economy."""
 FINAL_USES = (
     "use.ev_sales",
     "use.pv_installations",
@@ -54,7 +56,8 @@ class World:
         Identifier (``world_2024``) and the base year the facts describe.
     economies
         Index ``economy``; columns ``name``, ``name_vi``, ``electricity_price_usd_per_mwh``,
-        ``hurdle_rate``.
+        ``hurdle_rate`` and, optionally, ``market_share_planning`` (0-1, the weight of
+        market-share planning in the economy's investment; 0 where absent).
     sites
         Index ``site``; columns ``economy``, ``name``, ``lat``, ``lon``.
     stages
@@ -199,6 +202,14 @@ def check_world(world: World) -> None:
     bad = set(world.sites["economy"]) - econ
     if bad:
         raise InputError(f"{world.name}/sites.csv: unknown economy {sorted(bad)}; known: {sorted(econ)}")
+    if "market_share_planning" in world.economies.columns:
+        w = world.economies["market_share_planning"]
+        bad_w = w[w.notna() & ((w < 0) | (w > 1))]
+        if len(bad_w):
+            raise InputError(
+                f"{world.name}/economies.csv: market_share_planning {bad_w.iloc[0]} for {bad_w.index[0]} outside 0-1 "
+                "(the weight of market-share planning in investment)"
+            )
     missing = [p for p in STAGE_PARAMETERS if p not in world.stage_parameters.columns]
     if missing:
         raise InputError(f"{world.name}/stage_parameters.csv: parameters missing for all stages: {missing}")

@@ -152,6 +152,8 @@ def _plan_inputs(rng, N, E, S, growth_known):
         u(-0.05, 0.05, (N, E, 1)), u(0.03, 0.12, (N, 1, 1)), u(1, 20, (N, 1, 1)), u(0.1, 1, (N, 1, 1)),
         np.exp(u(-0.3, 0.3, nes)), u(0, 0.06, (1, E, 1)), (rng.random((E, S)) > 0.7).astype(float),
         u(0, 1, E), sparse(u(0, 1e4, E), 0.5),
+        # market-share planning: weights (some economies off), base shares, planning utilisation
+        sparse(u(0, 1, (int(rng.choice([1, N])), E)), 0.4), u(0, 1, (E, S)), u(0.3, 0.9, (N, 1, 1)),
     )
 
 

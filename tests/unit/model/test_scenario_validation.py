@@ -172,3 +172,27 @@ def test_bad_parameter_overrides_are_named(world, parameters, key):
 def test_draws_must_be_positive(world):
     with pytest.raises(InputError, match="draws must be >= 1"):
         compile_scenario(_scenario(), draws=0, world=world)
+
+
+def test_economy_parameters_are_checked(world):
+    ok = compile_scenario(_scenario(parameters={"economies": {"market_share_planning": {"CN": 0.6}}}), world=world)
+    cn = ok.index.economies.index("CN")
+    assert ok.share_planning[:, cn].tolist() == [0.6] and ok.share_planning.sum() == 0.6
+    msg = _compile_error(world, parameters={"economies": {"market_share_planning": {"XX": 1.0}}})
+    assert "parameters.economies.market_share_planning" in msg and "XX" in msg
+    msg = _compile_error(world, parameters={"economies": {"market_share_planning": {"CN": 1.5}}})
+    assert "parameters.economies.market_share_planning.CN" in msg and "0-1" in msg
+    msg = _compile_error(world, parameters={"economies": {"hurdle": {"CN": 0.1}}})
+    assert "parameters.economies" in msg and "market_share_planning" in msg
+
+
+def test_world_share_planning_weight_outside_0_1_is_rejected(world):
+    from dataclasses import replace
+
+    from buildrace.model.world import check_world
+
+    economies = world.economies.copy()
+    economies["market_share_planning"] = 0.0
+    economies.loc["CN", "market_share_planning"] = 2.0
+    with pytest.raises(InputError, match=r"economies.csv: market_share_planning 2.0 for CN outside 0-1"):
+        check_world(replace(world, economies=economies))
