@@ -21,6 +21,11 @@ Columns (I importer, X exporter, s stage, c chain, y a year of the summary):
 
 Left out, as in a one-draw summary they are not numbers: the verdict's winner label and
 the relapse details (a draw's relapse is visible from its substitution columns).
+
+The columns are computed on the arrays (the ``*_values`` forms in :mod:`buildrace.metrics`,
+as the race summary does) with the labels looked up once: xarray's selections and
+alignment cost more than the arithmetic at a chunk's size, and the numbers are the
+labelled metrics' own, bit for bit.
 """
 
 from __future__ import annotations
@@ -34,37 +39,115 @@ from buildrace.dims import DRAW, ECONOMY, MARKET, STAGE, YEAR
 from buildrace.model.scenario import Scenario
 
 
-def _columns(da: xr.DataArray, prefix: str, dims: list[str], out: dict[str, np.ndarray]) -> None:
-    """Add one column per cell of ``da`` over ``dims`` (draw stays the row axis)."""
-    vals = np.asarray(da.transpose(DRAW, *dims).values, dtype=float)
-    labels = [[str(v) for v in da[d].values] for d in dims]
-    flat = vals.reshape(vals.shape[0], -1)
+def _add(out: dict[str, np.ndarray], prefix: str, vals: np.ndarray, labels: list[list[str]]) -> None:
+    """One column per cell of ``vals`` (draw, *cells), named ``prefix:label:label...``.
+
+    The cells run in row-major order of ``labels``, as :func:`numpy.ndindex` gives them;
+    each column is contiguous (one copy of the block), so writing it copies nothing more.
+    """
+    n = vals.shape[0]
+    flat = np.ascontiguousarray(np.asarray(vals, dtype=float).reshape(n, -1).T)
     for k, idx in enumerate(np.ndindex(*[len(lab) for lab in labels])):
-        out[":".join([prefix, *(labels[i][j] for i, j in enumerate(idx))])] = flat[:, k]
+        out[":".join([prefix, *(labels[i][j] for i, j in enumerate(idx))])] = flat[k]
 
 
-def _race_columns(res, ref, t0, theta, importers, exporters, prefix, out) -> None:
-    sub = metrics.substitution(res, ref, t0, theta)["years"].sel({MARKET: importers})
-    red_all = metrics.redirection(res, ref, t0, theta, importers)["years"]
-    exp_have = [e for e in exporters if e in set(red_all[metrics.EXPORTER].values)]
-    red = red_all.sel({metrics.EXPORTER: exp_have})
-    _columns(sub, f"{prefix}substitution_years", [MARKET, STAGE], out)
-    _columns(red, f"{prefix}redirection_years", [metrics.EXPORTER, STAGE], out)
+def _positions(names: list[str], wanted: list) -> list[int]:
+    """Positions of ``wanted`` in ``names`` (a KeyError names a missing label, as ``.sel`` would)."""
+    pos = {lab: i for i, lab in enumerate(names)}
+    return [pos[str(w)] for w in wanted]
+
+
+def _race_columns(res, ref, t0, theta, importers, exporters, prefix, up, chain_of_stage, out) -> None:
+    """Substitution, redirection and verdict columns of ``res`` against one yardstick ``ref``.
+
+    :func:`buildrace.metrics.substitution`, :func:`~buildrace.metrics.redirection` and
+    :func:`~buildrace.metrics.chain_closing_years` on the arrays (their ``*_values``
+    forms), as the race summary computes them: the same numbers per draw.
+    """
+    stages, markets = metrics.labels(res, STAGE), metrics.labels(res, MARKET)
+    years = res.variables[YEAR].values
+    served = metrics.ordered_values(res, "served", (DRAW, YEAR, MARKET, STAGE))
+    ratio = metrics.served_ratio_values(served, metrics.ordered_values(ref, "served", (DRAW, YEAR, MARKET, STAGE)))
+    sub = metrics.recovery_values(ratio, years, theta, t0, 1)["years"][:, _positions(markets, importers)]
+    red_ratio, red_exporters = metrics.redirected_values(res, ref, importers)
+    exp_have = [e for e in exporters if e in set(red_exporters)]
+    red = metrics.recovery_values(red_ratio, years, theta, t0, 1)["years"][:, _positions(red_exporters, exp_have)]
+    _add(out, f"{prefix}substitution_years", sub, [list(map(str, importers)), stages])
+    _add(out, f"{prefix}redirection_years", red, [exp_have, stages])
     if not exp_have:
         return
     imp, exp = importers[0], exp_have[0]
-    s = metrics.chain_closing_years(sub.sel({MARKET: imp}), res)
-    r = metrics.chain_closing_years(red.sel({metrics.EXPORTER: exp}), res)
-    sv, rv = s.transpose(DRAW, "chain").values, r.transpose(DRAW, "chain").values
-    for j, ch in enumerate(str(c) for c in s["chain"].values):
+    sv, chains = metrics.chain_values(metrics.closing_values(sub[:, 0], up), chain_of_stage)
+    rv, _ = metrics.chain_values(metrics.closing_values(red[:, 0], up), chain_of_stage)
+    for j, ch in enumerate(str(c) for c in chains):
         v = f"{prefix}verdict:{ch}"
-        out[f"{v}:{imp}_substitution_years"] = sv[:, j]
-        out[f"{v}:{exp}_redirection_years"] = rv[:, j]
-        out[f"{v}:p_{imp}_first"] = (sv[:, j] < rv[:, j]).astype(float)
-        out[f"{v}:p_{exp}_first"] = (rv[:, j] < sv[:, j]).astype(float)
+        s, r = np.ascontiguousarray(sv[:, j]), np.ascontiguousarray(rv[:, j])
+        out[f"{v}:{imp}_substitution_years"] = s
+        out[f"{v}:{exp}_redirection_years"] = r
+        out[f"{v}:p_{imp}_first"] = (s < r).astype(float)
+        out[f"{v}:p_{exp}_first"] = (r < s).astype(float)
         if not prefix:  # the short forms name the headline view only
             out[f"{imp.lower()}_first:{ch}"] = out[f"{v}:p_{imp}_first"]
             out[f"{exp.lower()}_first:{ch}"] = out[f"{v}:p_{exp}_first"]
+
+
+def _sum_skipna(vals: np.ndarray, axis: int) -> np.ndarray:
+    """Sum along ``axis`` with NaN counting as 0, as xarray's ``.sum(dim)`` does it."""
+    return np.sum(np.where(np.isnan(vals), np.zeros_like(vals), vals), axis=axis)
+
+
+def race_columns(res: xr.Dataset, ref: xr.Dataset, scenario: Scenario,
+                 policy_world: xr.Dataset | None = None) -> dict[str, np.ndarray]:
+    """The race metrics of every draw of ``res`` as columns: name -> (draw,) array.
+
+    The columns of :func:`race_table` (``draw`` first, an int64 array of the draw
+    numbers), computed on the arrays with the labels looked up once.
+    """
+    t0 = int(res.attrs["shock_year"])
+    theta = float(res.attrs.get("threshold", 0.95))
+    importers, exporters = scenario.parties()
+    parties = list(dict.fromkeys(importers + exporters))
+    stages, markets, economies = metrics.labels(res, STAGE), metrics.labels(res, MARKET), metrics.labels(res, ECONOMY)
+    year_vals = [int(y) for y in res.variables[YEAR].values]
+    base, last = year_vals[0], year_vals[-1]
+    gap_years = list(dict.fromkeys(y for y in (base, 2030, 2040, 2050, last) if base <= y <= last))
+    out: dict[str, np.ndarray] = {"draw": np.asarray(res.variables[DRAW].values, dtype=np.int64)}
+    if t0 >= 0:
+        up, chain_of_stage = metrics.upstream(res), metrics.stage_chains(res)
+        _race_columns(res, ref, t0, theta, importers, exporters, "", up, chain_of_stage, out)
+        if policy_world is not None:
+            _race_columns(res, policy_world, t0, theta, importers, exporters, "relative_to_policy_world:", up,
+                          chain_of_stage, out)
+    yi = _positions(list(map(str, year_vals)), gap_years)
+    us, cn = _positions(economies, ["US", "CN"])
+    for name, ds in (("cost_gap", res), ("reference_cost_gap", ref)):
+        uc = metrics.ordered_values(ds, "unit_cost", (DRAW, YEAR, ECONOMY, STAGE))
+        with np.errstate(all="ignore"):  # as in xarray's arithmetic
+            gap = uc[:, :, us] / uc[:, :, cn]  # (draw, year, stage): metrics.cost_gap
+        _add(out, name, gap[:, yi].transpose(0, 2, 1), [stages, list(map(str, gap_years))])
+    (li,) = _positions(list(map(str, year_vals)), [last])
+    ei = _positions(economies, parties)
+    for point, ds in ((str(last), res), ("reference", ref)):
+        prod = metrics.ordered_values(ds, "production", (DRAW, YEAR, ECONOMY, STAGE))
+        dem = metrics.ordered_values(ds, "demand", (DRAW, YEAR, MARKET, STAGE))  # by position, as self_sufficiency
+        with np.errstate(all="ignore"):
+            ss = prod / np.where(dem > 0, dem, np.nan)
+        _add(out, "self_sufficiency", ss[:, li][:, ei, :, None], [parties, stages, [point]])
+    unmet = _sum_skipna(metrics.ordered_values(res, "unmet", (DRAW, YEAR, MARKET, STAGE)), 1)
+    demand = _sum_skipna(metrics.ordered_values(res, "demand", (DRAW, YEAR, MARKET, STAGE)), 1)
+    _add(out, "unmet_demand", unmet, [markets, stages])
+    mi = _positions(markets, parties)
+    with np.errstate(all="ignore"):
+        share_unmet = unmet / np.where(demand > 0, demand, np.nan)
+    _add(out, "unmet_share", share_unmet[:, mi], [parties, stages])
+    prod = metrics.ordered_values(res, "production", (DRAW, YEAR, ECONOMY, STAGE))
+    total = _sum_skipna(prod, 2)
+    with np.errstate(all="ignore"):
+        share = prod / np.where(total > 0, total, np.nan)[:, :, None, :]
+    share = np.where(np.isnan(share), 0.0, share)  # metrics.shares: fillna(0)
+    syi = _positions(list(map(str, year_vals)), [base, last])
+    _add(out, "shares", share[:, syi][:, :, ei].transpose(0, 2, 3, 1), [parties, stages, [str(base), str(last)]])
+    return out
 
 
 def race_table(res: xr.Dataset, ref: xr.Dataset, scenario: Scenario, policy_world: xr.Dataset | None = None) -> pd.DataFrame:
@@ -79,29 +162,6 @@ def race_table(res: xr.Dataset, ref: xr.Dataset, scenario: Scenario, policy_worl
     Returns
     -------
     pandas.DataFrame with a ``draw`` column and one float column per metric (see the
-    module docstring).
+    module docstring); :func:`race_columns` gives the same columns without the frame.
     """
-    t0 = int(res.attrs["shock_year"])
-    theta = float(res.attrs.get("threshold", 0.95))
-    importers, exporters = scenario.parties()
-    parties = list(dict.fromkeys(importers + exporters))
-    base, last = int(res[YEAR].values[0]), int(res[YEAR].values[-1])
-    gap_years = list(dict.fromkeys(y for y in (base, 2030, 2040, 2050, last) if base <= y <= last))
-    out: dict[str, np.ndarray] = {}
-    if t0 >= 0:
-        _race_columns(res, ref, t0, theta, importers, exporters, "", out)
-        if policy_world is not None:
-            _race_columns(res, policy_world, t0, theta, importers, exporters, "relative_to_policy_world:", out)
-    _columns(metrics.cost_gap(res).sel({YEAR: gap_years}), "cost_gap", [STAGE, YEAR], out)
-    _columns(metrics.cost_gap(ref).sel({YEAR: gap_years}), "reference_cost_gap", [STAGE, YEAR], out)
-    ss = metrics.self_sufficiency(res).sel({YEAR: last, ECONOMY: parties})
-    ref_ss = metrics.self_sufficiency(ref).sel({YEAR: last, ECONOMY: parties})
-    _columns(ss.expand_dims(point=[str(last)]), "self_sufficiency", [ECONOMY, STAGE, "point"], out)
-    _columns(ref_ss.expand_dims(point=["reference"]), "self_sufficiency", [ECONOMY, STAGE, "point"], out)
-    unmet, demand = res["unmet"].sum(YEAR), res["demand"].sum(YEAR)
-    _columns(unmet, "unmet_demand", [MARKET, STAGE], out)
-    _columns((unmet / demand.where(demand > 0)).sel({MARKET: parties}), "unmet_share", [MARKET, STAGE], out)
-    _columns(metrics.shares(res).sel({ECONOMY: parties, YEAR: [base, last]}), "shares", [ECONOMY, STAGE, YEAR], out)
-    table = pd.DataFrame(out)
-    table.insert(0, "draw", np.asarray(res[DRAW].values, dtype=np.int64))
-    return table
+    return pd.DataFrame(race_columns(res, ref, scenario, policy_world))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buildrace.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 MAX_DRAWS = 10_000_000
@@ -73,9 +75,11 @@ def chunk_path(path: Path, k: int) -> Path:
     return path / CHUNKS / f"chunk-{k:06d}.parquet"
 
 
-def write_chunk(path: Path, k: int, rows: pd.DataFrame, first: int, scen_hash: str) -> None:
+def write_chunk(path: Path, k: int, rows: pd.DataFrame | Mapping[str, np.ndarray], first: int, scen_hash: str) -> None:
     """Write one chunk atomically: temp file, fsync, rename, fsync the folder.
 
+    ``rows`` is a frame or its columns (name -> (n,) array, as
+    :func:`buildrace.store.runner.chunk_table` gives them); both write the same bytes.
     Values that are not finite (a stage that never recovers within the horizon) are
     stored as SQL NULL, as the summary's JSON has them as null. The checksum is the
     SHA-256 of the columns' names and values, in the file's column order.
@@ -84,18 +88,20 @@ def write_chunk(path: Path, k: int, rows: pd.DataFrame, first: int, scen_hash: s
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cols = ["draw", *sorted(c for c in rows.columns if c != "draw")]
+    columns = rows if isinstance(rows, Mapping) else {c: rows[c].to_numpy() for c in rows.columns}
+    cols = ["draw", *sorted(c for c in columns if c != "draw")]
+    n = len(columns["draw"])
     arrays, digest = {}, hashlib.sha256()
     for c in cols:
-        values = rows[c].to_numpy()
+        values = np.asarray(columns[c])
         if values.dtype.kind == "f":
             arrays[c] = pa.array(values, mask=~np.isfinite(values))
         else:
             arrays[c] = pa.array(values)
         digest.update(c.encode() + b"\0" + np.ascontiguousarray(values).tobytes())
     table = pa.table(arrays)
-    meta = {"first_draw": str(first), "last_draw": str(first + len(rows) - 1),
-            "rows": str(len(rows)), "checksum": digest.hexdigest(),
+    meta = {"first_draw": str(first), "last_draw": str(first + n - 1),
+            "rows": str(n), "checksum": digest.hexdigest(),
             "scenario_hash": scen_hash}
     table = table.replace_schema_metadata({f"buildrace.{k2}": v for k2, v in meta.items()})
     final = chunk_path(path, k)

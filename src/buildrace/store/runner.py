@@ -2,7 +2,7 @@
 
 A chunk is draws ``first .. first + n - 1`` of the seed's stream, simulated in one
 vectorised pass (:func:`buildrace.api.race` with ``first_draw``, without its median
-summary) and summarised per draw (:func:`buildrace.ensemble.draw_table.race_table`). A draw's row depends on
+summary) and summarised per draw (:func:`buildrace.ensemble.draw_table.race_columns`). A draw's row depends on
 (scenario, seed, draw) only, so the chunk size, the executor, and a resumption after a
 crash cannot change its bits. Finished chunks are written by the calling process only,
 one file each and atomically (:func:`buildrace.store.write_chunk`), in whatever order
@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 
 from buildrace.errors import InputError
 
@@ -31,12 +31,14 @@ DRAW_STREAM = "seed-stream-v2"
 of the seed). Stores written with an earlier scheme are refused rather than mixed."""
 
 
-def chunk_table(scenario, seed: int, first: int, n: int) -> pd.DataFrame:
+def chunk_table(scenario, seed: int, first: int, n: int) -> dict[str, np.ndarray]:
     """The rows of one chunk: race metrics and sampled parameters of draws first .. first+n-1.
 
-    A top-level function of picklable arguments, so process pools and Dask can run it.
+    Returned as columns (name -> (n,) array, ``draw`` first), the form
+    :func:`buildrace.store.write_chunk` writes without a pandas frame in between. A
+    top-level function of picklable arguments, so process pools and Dask can run it.
     """
-    from buildrace.ensemble.draw_table import race_table
+    from buildrace.ensemble.draw_table import race_columns
     from buildrace.ensemble.samplers import sample_leaves
     from buildrace.model.priors import with_priors
     from buildrace.model.world import load_world
@@ -44,11 +46,13 @@ def chunk_table(scenario, seed: int, first: int, n: int) -> pd.DataFrame:
 
     # the rows are read from the draws themselves: the median summary would be thrown away
     r = race(scenario, draws=n, seed=seed, first_draw=first, summarise=False)
-    table = race_table(r.results, r.reference, r.scenario, r.policy_world if scenario.shocks else None)
+    table = race_columns(r.results, r.reference, r.scenario, r.policy_world if scenario.shocks else None)
+    del r  # the three runs' outputs go before the parameters are drawn: one chunk's peak
     # the parameters as the engine sampled them: the same streams as compile_scenario
     params = with_priors(scenario.parameters, load_world(scenario.world))
-    sampled = {"param:" + ".".join(path): vals for path, vals in sample_leaves(params, seed, first, n).items()}
-    return pd.concat([table, pd.DataFrame(sampled)], axis=1)
+    for path, vals in sample_leaves(params, seed, first, n).items():
+        table["param:" + ".".join(path)] = vals
+    return table
 
 
 def _pending(draws: int, chunk: int, done: set[int]) -> list[tuple[int, int, int]]:
@@ -61,12 +65,12 @@ def _pending(draws: int, chunk: int, done: set[int]) -> list[tuple[int, int, int
     return out
 
 
-def _serial(scenario, seed, todo) -> Iterator[tuple[int, int, pd.DataFrame]]:
+def _serial(scenario, seed, todo) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     for k, first, n in todo:
         yield k, first, chunk_table(scenario, seed, first, n)
 
 
-def _processes(scenario, seed, todo, workers: int) -> Iterator[tuple[int, int, pd.DataFrame]]:
+def _processes(scenario, seed, todo, workers: int) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     # at most two chunks a worker in flight: memory stays bounded whatever the draws
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         queue = list(todo)
@@ -97,7 +101,7 @@ def _dask_client(workers: int, scheduler: str | None):
         ) from None
 
 
-def _dask(scenario, seed, todo, client, own_cluster: bool) -> Iterator[tuple[int, int, pd.DataFrame]]:
+def _dask(scenario, seed, todo, client, own_cluster: bool) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     from dask.distributed import as_completed
 
     try:
@@ -184,7 +188,7 @@ def run_ensemble(
         results = _serial(sc, seed, todo)
     for k, first, table in results:
         write_chunk(path, k, table, first, h)
-        done_draws += len(table)
+        done_draws += len(table["draw"])
         if progress:
             progress(done_draws, draws)
     return path
