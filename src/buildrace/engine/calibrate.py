@@ -21,6 +21,7 @@ import numpy as np
 from buildrace.engine import backend
 from buildrace.engine import cost as costk
 from buildrace.engine.groups import group_sum, safe_divide, to_pairs
+from buildrace.engine.origin import compliant_share
 from buildrace.engine.preference_fit import FIT_TOLERANCE, fit_preferences
 from buildrace.engine.structure import Structure, cluster_mass
 from buildrace.engine.trade import (
@@ -154,6 +155,25 @@ def effective_cost(cost_econ, credit, credit_share):
 def credit_per_unit(cost_econ, credit, credit_share):
     """Production credit per unit of output (N, E, S), unfloored."""
     return credit + credit_share * cost_econ
+
+
+def credit_phase(content_cn, credit_feoc, segregation, spread, credit, credit_share, itc, cost_e):
+    """Credits paid on compliant output only: ``(credit_unit, cost_eff, itc_t)``, each (N, E, S).
+
+    The share of each economy's output that meets a credit's foreign-entity content
+    limit ``credit_feoc`` (E, S) (:func:`buildrace.engine.origin.compliant_share` of the
+    foreign entity's share of value ``content_cn``, (N or 1, E, S)) earns the production
+    credits ``credit`` and ``credit_share`` (E, S) and the investment credit ``itc``
+    (E, S): the credit per unit (:func:`credit_per_unit`), the cost net of credits
+    (:func:`effective_cost`) and the investment credit in force.
+    """
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import credit_phase as compiled
+
+        return compiled(content_cn, credit_feoc, segregation, spread, credit, credit_share, itc, cost_e)
+    feoc = compliant_share(content_cn, credit_feoc[None], segregation, spread)
+    credit_t, credit_share_t = credit[None] * feoc, credit_share[None] * feoc
+    return credit_per_unit(cost_e, credit_t, credit_share_t), effective_cost(cost_e, credit_t, credit_share_t), itc[None] * feoc
 
 
 def calibrate(c: Compiled, st: Structure) -> Calibration:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildrace.engine import backend
 from buildrace.engine.groups import power
 
 
@@ -47,3 +48,37 @@ def final_use_demand(
 def stage_demand(final: np.ndarray, use_intensity: np.ndarray, other: np.ndarray) -> np.ndarray:
     """(N, M, U) final demand -> (N, M, S) demand met directly by each stage."""
     return final @ use_intensity + other
+
+
+def demand_phase(avail, cost_e, world_cost0, cost_shock, price, price0, use_price_stage, demand0, growth_t, elasticity,
+                 coupling, use_intensity, other0, other_mult, stock_months, stock):
+    """Step 1 of the year: final demand (N, M, U), stage demand (N, M, S) and stockpile purchases (N, M, S).
+
+    Consumers respond to prices that depart from the world's cost trend (the growth
+    paths already assume costs fall): the base-year use prices ``price0`` move with the
+    availability-weighted world cost over the base year's ``world_cost0`` (N, S), less any
+    cost shock (N, S; None without shocks: shocks are news to consumers). Final demand
+    (:func:`final_use_demand`, floored at zero) becomes stage demand
+    (:func:`stage_demand`) with other uses ``other0`` (M, S) times ``other_mult`` (N,);
+    strategic stockpiles buy a quarter of the gap to their target, ``stock_months``
+    (M, S) of the year's demand, each year.
+    """
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import demand_phase as compiled
+
+        return compiled(avail, cost_e, world_cost0, cost_shock, price, price0, use_price_stage, demand0, growth_t,
+                        elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock)
+    ups = np.maximum(use_price_stage, 0)
+    avail_w = avail + 1e-12
+    world_cost = (avail_w * cost_e).sum(axis=1) / avail_w.sum(axis=1)  # (N, S)
+    trend = world_cost / world_cost0
+    if cost_shock is not None:
+        trend = trend / cost_shock
+    use_price = price[:, :, ups]
+    use_price0 = price0[:, :, ups] * trend[:, None, ups]
+    final = np.maximum(final_use_demand(demand0, growth_t, use_price, use_price0, elasticity, coupling), 0.0)
+    other = other0[None] * np.reshape(other_mult, (-1, 1, 1))
+    d_final = stage_demand(final, use_intensity, other)
+    target = stock_months[None] / 12.0 * d_final
+    purchase = np.maximum(target - stock, 0.0) * 0.25
+    return final, d_final + purchase, purchase

@@ -77,6 +77,10 @@ def compliant_share(content, max_content, segregation=1.0, spread=0.1) -> np.nda
     max_content : broadcastable threshold (1 = no rule)
     segregation, spread : broadcastable, see ``origin_segregation`` and ``origin_spread``
     """
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import compliant_share as compiled
+
+        return compiled(content, max_content, segregation, spread)
     x = np.asarray(max_content)
     room = 1.0 - x
     perfect = np.clip(np.where(room > 0, safe_divide(1.0 - content, np.where(room > 0, room, 1.0), 1.0), 1.0), 0.0, 1.0)

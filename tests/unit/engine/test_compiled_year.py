@@ -1,0 +1,143 @@
+"""The compiled year phases around the market (engine/compiled_year.py) against the NumPy reference.
+
+Economy costs, credits under content rules, demand, stocks and accounts: random inputs
+(hypothesis) here, and whole runs of every example scenario in
+``test_compiled_agreement.py::test_whole_run_agrees``. Agreement is to 1e-9 relative to
+each output's scale, as there.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from buildrace.engine import accounts, backend, calibrate, demand, origin
+from buildrace.engine.groups import group_sum
+
+compiled_year = pytest.importorskip(
+    "buildrace.engine.compiled_year", reason="numba is not installed: the compiled engine is not available"
+)
+
+RTOL = 1e-9
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def assert_agree(ref, new, what=""):
+    ref, new = np.asarray(ref, dtype=float), np.asarray(new, dtype=float)
+    assert ref.shape == new.shape, f"{what}: shape {new.shape} != {ref.shape}"
+    if not ref.size:
+        return
+    scale = float(np.max(np.abs(ref)))
+    tol = RTOL * (np.abs(ref) + scale)
+    bad = ~(np.abs(ref - new) <= tol)
+    assert not bad.any(), f"{what}: {int(bad.sum())} of {ref.size} values differ, worst {np.max(np.abs(ref - new)):.3g} (scale {scale:.3g})"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """Run the engine modules' functions on the NumPy path."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(backend.ENV, "numpy")
+        assert not backend.compiled()
+        yield
+
+
+def _u(rng, lo, hi, shape, sparse=0.0):
+    return rng.uniform(lo, hi, shape) * (rng.random(shape) >= sparse)
+
+
+def _sites(rng, E, S):
+    counts = rng.integers(1, 5, E * S)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return starts, int(counts.sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_economy_phase_agrees(reference, seed, per_draw_theta):
+    rng = np.random.default_rng(seed)
+    N, E, S = int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    starts, P = _sites(rng, E, S)
+    cost = _u(rng, 1.0, 100.0, (N, P))
+    avail = _u(rng, 0.0, 10.0, (N, P), 0.3)
+    theta = _u(rng, 0.0, 3.0, (N if per_draw_theta else 1, P), 0.1)
+    ix, structure = SimpleNamespace(group_start=starts), SimpleNamespace(E=E, S=S)
+    ref_avail = group_sum(avail, starts, E, S)
+    ref_cost = calibrate.economy_cost(cost, avail, theta, None, ix, structure)
+    new_avail, new_cost = compiled_year.economy_phase(cost, avail, theta, starts, E, S)
+    assert_agree(ref_avail, new_avail, "avail")
+    assert_agree(ref_cost, new_cost, "economy cost")
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds)
+def test_compliant_share_agrees(reference, seed):
+    rng = np.random.default_rng(seed)
+    N, M, E, S = (int(rng.integers(1, 5)) for _ in range(4))
+    content = _u(rng, 0.0, 1.0, (N, M, E, S), 0.2)
+    # thresholds at 1 (no rule) in places, and a few above 1
+    limit = np.where(rng.random((1, M, 1, S)) < 0.3, 1.0, rng.uniform(0.0, 1.1, (1, M, 1, S)))
+    seg, spread = rng.uniform(0.0, 1.0, (N, 1, 1, 1)), rng.uniform(0.01, 0.5, (N, 1, 1, 1))
+    ref = origin.compliant_share(content, limit, seg, spread)
+    assert_agree(ref, compiled_year.compliant_share(content, limit, seg, spread), "compliant share")
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_credit_phase_agrees(reference, seed, one_content):
+    rng = np.random.default_rng(seed)
+    N, E, S = int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    content = _u(rng, 0.0, 1.0, (1 if one_content else N, E, S), 0.3)
+    limit = np.where(rng.random((E, S)) < 0.4, 1.0, rng.uniform(0.0, 1.0, (E, S)))
+    seg, spread = rng.uniform(0.0, 1.0, (N, 1, 1)), rng.uniform(0.01, 0.5, (N, 1, 1))
+    credit, share, itc = _u(rng, 0.0, 50.0, (E, S), 0.5), _u(rng, 0.0, 0.4, (E, S), 0.5), _u(rng, 0.0, 0.3, (E, S), 0.5)
+    cost_e = _u(rng, 1.0, 120.0, (N, E, S))  # credits beyond cost in places: the floor binds
+    args = (content, limit, seg, spread, credit, share, itc, cost_e)
+    for ref, new, name in zip(calibrate.credit_phase(*args), compiled_year.credit_phase(*args),
+                              ("credit per unit", "effective cost", "investment credit"), strict=True):
+        assert_agree(np.broadcast_to(ref, (N, E, S)), new, name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans(), st.booleans())
+def test_demand_phase_agrees(reference, seed, shocked, per_draw_growth):
+    rng = np.random.default_rng(seed)
+    N, M, E, S, U = (int(rng.integers(1, 5)) for _ in range(5))
+    ups = rng.integers(-1, S, U)  # -1: a use without a price stage reads stage 0
+    args = (
+        _u(rng, 0.0, 10.0, (N, E, S), 0.3), _u(rng, 1.0, 100.0, (N, E, S)), rng.uniform(1.0, 100.0, (N, S)),
+        np.exp(rng.uniform(-0.2, 0.2, (N, S))) if shocked else None, rng.uniform(1.0, 150.0, (N, M, S)),
+        _u(rng, 1.0, 150.0, (N, M, S), 0.1), ups, _u(rng, 0.0, 20.0, (M, U), 0.2),  # no base-year price in places
+        rng.uniform(0.5, 3.0, (N if per_draw_growth else 1, M, U)), rng.uniform(0.0, 2.0, (N, U)),
+        _u(rng, 0.0, 0.5, (N, U, U), 0.5), _u(rng, 0.0, 2.0, (U, S), 0.4), _u(rng, 0.0, 5.0, (M, S), 0.5),
+        rng.uniform(0.8, 2.0, N), _u(rng, 0.0, 6.0, (M, S), 0.6), _u(rng, 0.0, 4.0, (N, M, S), 0.5),
+    )
+    for ref, new, name in zip(demand.demand_phase(*args), compiled_year.demand_phase(*args),
+                              ("final demand", "stage demand", "purchase"), strict=True):
+        assert_agree(ref, new, name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans(), st.booleans())
+def test_stocks_and_accounts_agree(reference, seed, per_draw_tariff, per_draw_mix):
+    rng = np.random.default_rng(seed)
+    N, E, S = int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    nes = (N, E, S)
+    intensity = _u(rng, 0.0, 1.5, (S, S), 0.5)
+    if per_draw_mix:
+        intensity = intensity[None] * rng.uniform(0.5, 1.5, (N, 1, 1))
+    tariff = _u(rng, 0.0, 1.0, (N, E, E, S) if per_draw_tariff else (E, E, S), 0.5)
+    args = (
+        _u(rng, 0.0, 10.0, nes, 0.2), intensity, rng.uniform(0.0, 1.0, nes), _u(rng, 0.0, 10.0, nes, 0.3),
+        _u(rng, 0.0, 5.0, nes, 0.5), _u(rng, 0.0, 2.0, nes, 0.6), _u(rng, 0.0, 3.0, nes, 0.6),
+        _u(rng, 0.0, 5.0, (N, E, E, S), 0.3), _u(rng, 1.0, 100.0, nes), tariff, _u(rng, 0.0, 20.0, nes, 0.5),
+        rng.uniform(0.0, 3.0, (1, S)), rng.uniform(0.0, 50.0, (N, S)), _u(rng, 0.0, 12.0, nes),
+        _u(rng, 1.0, 100.0, nes), rng.uniform(0.0, 0.2, (N, 1, 1)),
+    )
+    names = ("used", "received", "to_stock", "stock", "tariff revenue", "subsidies", "jobs", "electricity", "carrying")
+    for ref, new, name in zip(accounts.stocks_and_accounts(*args), compiled_year.accounts_phase(*args), names, strict=True):
+        assert_agree(ref, new, name)
