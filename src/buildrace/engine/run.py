@@ -29,9 +29,11 @@ from buildrace.engine.demand import final_use_demand, stage_demand
 from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
 from buildrace.engine.origin import compliant_share, value_added_origin
+from buildrace.engine.prices import scarcity_factor
 from buildrace.engine.structure import Structure, build_structure
 from buildrace.engine.trade import offers, price_index, split_to_sites
 from buildrace.model.compile import Compiled
+from buildrace.model.shocks import commodity_stages
 
 LEAD_HORIZON = 1
 """Pipeline buffer columns beyond the horizon: projects arriving after the last year
@@ -79,6 +81,7 @@ class Context:
     horizon: np.ndarray  # (N, E, S) usual lead time plus half the ramp-up (policy does not move it)
     base_share: np.ndarray  # (E, S) each economy's base-year share of world capacity (share-seekers' target)
     share_weight: np.ndarray  # (N, E) weight of market-share planning in each economy's investment
+    commodity: np.ndarray  # (S,) raw-material stages, priced by scarcity along an inverse demand curve
     memo: dict = field(default_factory=dict)  # arrays reused across years while their inputs stay put
 
 
@@ -237,7 +240,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
     # prices: the logit price index of the suppliers a market may buy from (removing or
     # taxing a supplier can only raise it), anchored so the base year reproduces the
-    # data's prices, marked up by scarcity and discounted in a glut (last year's slack:
+    # data's prices, marked up by scarcity (raw materials along an inverse demand curve,
+    # engine/prices.py) and discounted in a glut (last year's slack:
     # order books are set before the year's output is known; so is the scarcity markup,
     # on last year's shortages)
     served = cl.served
@@ -250,7 +254,11 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     capacity_e = group_sum(state.capacity, starts, E, S)
     glut = glut_factor(cl.output.sum(axis=1), capacity_e.sum(axis=1), c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
     level = np.where(np.isfinite(index), index * anchor, state.price / state.glut[:, None, :])
-    price = level * (1.0 + c.mp("scarcity_markup", 3) * state.unmet_share) * state.glut[:, None, :]
+    scarcity = scarcity_factor(
+        state.unmet_share, c.mp("scarcity_markup", 3), c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3),
+        ctx.commodity,
+    )
+    price = level * scarcity * state.glut[:, None, :]
     if shocks is not None:  # commodity price cycles (zero outside raw-material stages)
         price = price * np.exp(shocks.price[:, t])[:, None, :]
     own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
@@ -356,6 +364,7 @@ def prepare(c: Compiled) -> Context:
         horizon=c.permit_years + c.build_years + 0.5 * c.stage["ramp_years"][:, None, :],
         base_share=_base_share(c),
         share_weight=np.clip(c.mp("share_planning_strength", 2) * c.share_planning, 0.0, 1.0),
+        commodity=commodity_stages(c.index.stages),
     )
     return replace(ctx, world_cost0=_world_cost(ctx))
 

@@ -84,7 +84,18 @@ class ModelParameters(BaseModel):
         0.08, description="cost of capital already inside base-year unit costs (ASM)"
     )
     scarcity_markup: Positive = Field(
-        1.5, description="price rises by this times the unmet share of demand (ASM)"
+        1.5, description="price of a manufactured stage rises by this times the unmet share of demand (ASM)"
+    )
+    commodity_demand_elasticity: Annotated[float, Field(ge=0.05, le=5.0)] = Field(
+        0.3,
+        description="short-run price elasticity of demand for raw materials: in a shortage their price rises "
+        "until buyers give up the unmet share, by (1 - unmet share) ** (-1 / elasticity) (ASM after Kilian & "
+        "Murphy 2014, crude oil -0.26 in use)",
+    )
+    commodity_price_cap: Annotated[float, Field(ge=1.0, le=50.0)] = Field(
+        5.0,
+        description="ceiling on that scarcity multiple of a raw-material price (ASM: lithium carbonate averaged "
+        "3.8x its 2018 price in 2022, history/observed.csv H60/REC, and peaked near 4.5x)",
     )
     chemistry_elasticity: Annotated[float, Field(ge=0.0, le=20.0)] = Field(
         1.0,

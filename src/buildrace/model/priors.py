@@ -50,6 +50,11 @@ MODEL_PRIORS = {
     "commodity_price_volatility": Uniform(dist="uniform", low=0.10, high=0.40),
     # investment campaigns: China's cell capacity grew 25-90% a year in 2016-2020 (assumption)
     "investment_volatility": Uniform(dist="uniform", low=0.10, high=0.50),
+    # raw-material scarcity pricing: short-run demand elasticities of commodities of about
+    # 0.1-0.5 (Kilian & Murphy 2014, doi 10.1002/jae.2322: crude oil -0.26 in use); the cap
+    # spans the 2022 lithium (about 4-5x) and the 2010-11 rare-earth spikes (assumption)
+    "commodity_demand_elasticity": Uniform(dist="uniform", low=0.15, high=0.6),
+    "commodity_price_cap": Uniform(dist="uniform", low=3.0, high=10.0),
 }
 """Model-wide priors with their sources (see ``docs/parameters.md``)."""
 
