@@ -249,10 +249,13 @@ def _accounts_draws(n0, n1, output, intensity, fill, derived, stock_prev, purcha
         # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
         for e in range(E):
             for u in range(S):
-                tot = 0.0
-                for s in range(S):
-                    tot += output[n, e, s] * intensity[an, s, u]
-                used[n, e, u] = tot
+                used[n, e, u] = 0.0
+            for s in range(S):  # rows of the intensity matrix in memory order
+                q = output[n, e, s]
+                for u in range(S):
+                    used[n, e, u] += q * intensity[an, s, u]
+            for u in range(S):
+                tot = used[n, e, u]
                 r = fill[n, e, u] * derived[n, e, u]
                 received[n, e, u] = r
                 ts = max(r - tot, 0.0)
@@ -262,10 +265,10 @@ def _accounts_draws(n0, n1, output, intensity, fill, derived, stock_prev, purcha
                 carrying[n, e, u] = k * price_prev[n, e, u] * cy
         for m in range(M):
             for s in range(S):
-                rev = 0.0
-                for e in range(E):
-                    rev += flows[n, m, e, s] * cost_eff[n, e, s] * tariff[tn, m, e, s]
-                tariff_rev[n, m, s] = rev
+                tariff_rev[n, m, s] = 0.0
+            for e in range(E):  # suppliers in order, stages innermost (memory order)
+                for s in range(S):
+                    tariff_rev[n, m, s] += flows[n, m, e, s] * cost_eff[n, e, s] * tariff[tn, m, e, s]
         for e in range(E):
             for s in range(S):
                 q = output[n, e, s]

@@ -15,17 +15,17 @@ import numpy as np
 from buildrace.engine import backend
 from buildrace.engine import investment as inv
 from buildrace.engine import pipeline as pipe
+from buildrace.engine.accounts import stocks_and_accounts
 from buildrace.engine.calibrate import (
     Calibration,
-    credit_per_unit,
+    credit_phase,
     economy_cost,
-    effective_cost,
     glut_factor,
     learning,
     pair_cost,
 )
 from buildrace.engine.calibration_cache import cached_calibrate
-from buildrace.engine.demand import final_use_demand, stage_demand
+from buildrace.engine.demand import demand_phase
 from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
 from buildrace.engine.origin import compliant_share, value_added_origin
@@ -195,35 +195,32 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     if t == 0:
         avail_pair = util * state.capacity * cal.avail_mask0[None]
     avail_pair = np.maximum(avail_pair, 0.0)
-    avail = group_sum(avail_pair, starts, E, S)
     lam_w = c.mp("within_economy_lambda", 2)
-    cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
+    year_kernels = backend.kernels() is not None
+    if year_kernels:  # the compiled twin of the two group statements below (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import economy_phase
+
+        avail, cost_e = economy_phase(cost_pair, avail_pair, cal.theta_pair, starts, E, S)
+    else:
+        avail = group_sum(avail_pair, starts, E, S)
+        cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
     # traced content: the foreign-entity (CN) share of each economy's output, last year
-    content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else np.zeros((st.N, E, S))
-    seg, spread = c.mp("origin_segregation", 3), c.mp("origin_spread", 3)
-    feoc = compliant_share(content_cn, pol.credit_feoc[t][None], seg, spread)  # credits paid on compliant output only
-    credit_t, credit_share_t = pol.credit[t][None] * feoc, pol.credit_share[t][None] * feoc
-    credit_unit = credit_per_unit(cost_e, credit_t, credit_share_t)
-    cost_eff = effective_cost(cost_e, credit_t, credit_share_t)
+    content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
+    credit_unit, cost_eff, itc_t = credit_phase(  # credits paid on compliant output only
+        content_cn, pol.credit_feoc[t], c.mp("origin_segregation", 3), c.mp("origin_spread", 3), pol.credit[t],
+        pol.credit_share[t], pol.itc[t], cost_e,
+    )
 
     # --- 1. demand ---
     # demand growth paths already assume costs fall; consumers respond to prices that
     # depart from the world's cost trend (tariffs, scarcity, cost gaps), not to the trend
-    ups = np.maximum(c.use_price_stage, 0)
-    avail_w = avail + 1e-12
-    world_cost = (avail_w * cost_e).sum(axis=1) / avail_w.sum(axis=1)  # (N, S)
-    trend = world_cost / ctx.world_cost0
-    if shocks is not None:  # cost shocks are news to consumers: the trend they expect excludes them
-        trend = trend / cost_shock
-    use_price = state.price[:, :, ups]
-    use_price0 = cal.price0[:, :, ups] * trend[:, None, ups]
-    final = np.maximum(final_use_demand(c.demand0, c.growth[:, t], use_price, use_price0, st.use_elasticity, st.coupling), 0.0)
-    other = cal.other_demand0[None] * (1.0 + c.mp("other_demand_growth", 3)) ** t
-    d_final = stage_demand(final, cal.use_intensity, other)
-    # strategic stockpiles: buy a quarter of the gap to the target each year
-    target = pol.stock_months[t][None] / 12.0 * d_final
-    purchase = np.maximum(target - state.stock, 0.0) * 0.25
-    d_final = d_final + purchase
+    # (cost shocks are news to consumers: the trend they expect excludes them);
+    # strategic stockpiles buy a quarter of the gap to the target each year
+    final, d_final, purchase = demand_phase(
+        avail, cost_e, ctx.world_cost0, cost_shock if shocks is not None else None, state.price, cal.price0,
+        c.use_price_stage, c.demand0, c.growth[:, t], st.use_elasticity, st.coupling, cal.use_intensity,
+        cal.other_demand0, (1.0 + c.mp("other_demand_growth")) ** t, pol.stock_months[t], state.stock,
+    )
 
     # --- 2. trade and production ---
     lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]
@@ -265,17 +262,13 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
 
     # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
-    used = cl.output @ intensity  # (N, E, S) inputs consumed by producers in e
-    received = cl.fill * cl.derived
-    to_stock = np.maximum(received - used, 0.0)
-    stock = np.maximum(state.stock + to_stock + cl.fill * purchase - cl.stock_draw, 0.0)
-
     # --- 6. accounts ---
+    used, received, to_stock, stock, tariff_rev, subsidies, jobs, electricity, carrying = stocks_and_accounts(
+        cl.output, intensity, cl.fill, cl.derived, state.stock, purchase, cl.stock_draw, cl.flows, cost_eff, tariff_t,
+        credit_unit, c.stage["jobs_per_unit"], c.stage["electricity_mwh_per_unit"], capacity_e, state.price,
+        c.mp("stock_carrying_cost", 3),
+    )
     tariff_n = tariff_t if tariff_t.ndim == 4 else tariff_t[None]
-    tariff_rev = (cl.flows * cost_eff[:, None] * tariff_n).sum(axis=2)
-    subsidies = credit_unit * cl.output
-    jobs = c.stage["jobs_per_unit"][:, None, :] * capacity_e
-    electricity = c.stage["electricity_mwh_per_unit"][:, None, :] * cl.output
 
     # --- 4. investment ---
     allowed = (pol.trade_factor[t] > 0).astype(float)
@@ -285,7 +278,6 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     horizon_e = ctx.horizon
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     u_target = c.mp("target_utilisation", 3)
-    itc_t = pol.itc[t][None] * feoc
     invest_mult = np.exp(shocks.invest[:, t][:, :, ix.stage_chain]) if shocks is not None else np.ones((st.N, E, S))
     potential, growth, netback, z, surviving, private, fund_extra = inv.plan_investment(
         d_final, ctx.leontief, state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
@@ -302,7 +294,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         cost_pair, private, fund_extra, survive, c.mp("siting_beta", 2), pol.attract[t], pol.fund_target[t], starts, pg,
         st.pair_count,
     )
-    itc_paid = (itc_t * c.capex * group_sum(announce, starts, E, S))
+    announced = group_sum(announce, starts, E, S)
+    itc_paid = itc_t * c.capex * announced
 
     # --- 5. pipeline ---
     arrivals = state.arrivals
@@ -331,8 +324,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "stock_draw": cl.stock_draw, "price": price, "flows": cl.flows, "final_demand": final,
         "exports": cl.flows[:, :, ctx.exporters],
         "tariff_revenue": tariff_rev, "subsidies": subsidies + itc_paid, "jobs": jobs,
-        "electricity_mwh": electricity, "announced": group_sum(announce, starts, E, S),
-        "stock": stock, "stock_carrying_cost": stock * state.price * c.mp("stock_carrying_cost", 3), "input_used": used, "input_received": received, "to_stock": to_stock,
+        "electricity_mwh": electricity, "announced": announced,
+        "stock": stock, "stock_carrying_cost": carrying, "input_used": used, "input_received": received, "to_stock": to_stock,
         "public_capital": fund_capital, "public_returns": fund_returns,
         "public_budget": np.broadcast_to(pol.fund_budget[t][None], (st.N, E)),
         "margin_signal": z,
