@@ -26,6 +26,7 @@ CHOICES = ("numba", "numpy")
 
 _compiled: ModuleType | None = None
 _unavailable: str | None = None
+_last: tuple[str | None, str] | None = None  # the variable's last raw value and what it selects
 
 
 def requested() -> str:
@@ -36,9 +37,14 @@ def requested() -> str:
     InputError
         When ``BUILDRACE_ENGINE`` holds anything but ``numpy`` or ``numba``.
     """
-    value = os.environ.get(ENV, "numba").strip().lower() or "numba"
+    global _last
+    raw = os.environ.get(ENV)
+    if _last is not None and _last[0] == raw:  # asked a few hundred times a run: parse once per setting
+        return _last[1]
+    value = (raw or "numba").strip().lower() or "numba"
     if value not in CHOICES:
         raise InputError(f"{ENV}={value!r}: choose 'numpy' (reference path) or 'numba' (compiled)")
+    _last = (raw, value)
     return value
 
 

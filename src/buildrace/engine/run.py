@@ -92,7 +92,10 @@ def initial_state(ctx: Context) -> State:
     ramping0 = k0 * (1.0 - cal.avail_mask0)[None]
     arrivals = np.zeros((N, P, st.T + LEAD_HORIZON))
     h = min(arrivals.shape[2], c.pipeline.shape[1])
-    arrivals[:, :, :h] = np.maximum(c.pipeline[None, :, :h], implied_pipeline(ctx)[:, :, :h])
+    implied = implied_pipeline(ctx)  # its columns beyond the longest lead time are zeros: not stored
+    k = min(h, implied.shape[2])
+    arrivals[:, :, :k] = np.maximum(c.pipeline[None, :, :k], implied[:, :, :k])
+    arrivals[:, :, k:h] = np.maximum(c.pipeline[None, :, k:h], 0.0)
     q0 = np.repeat(c.production0[None], N, axis=0)
     wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
     # the origin trace is only needed where a rule reads it (it is a sizeable share of a year)
@@ -120,6 +123,9 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     arriving h years later (h up to the pair's lead time) is what keeps base capacity
     growing at the base-year growth of potential demand, plus replacement of
     retirements. Named projects in ``pipeline.csv`` count where they are larger.
+
+    Returns (N, P, K): arrivals h = 0 .. K - 1 years after the base year, with K the
+    longest lead time plus one (at most the horizon's buffer); later columns are zero.
     """
     c, st, cal = ctx.c, ctx.st, ctx.cal
     ix = c.index
@@ -131,11 +137,12 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     lead = c.permit_years[:, ix.pair_economy, ix.pair_stage] + c.build_years[:, ix.pair_economy, ix.pair_stage]
     life = c.stage["lifetime_years"][:, ix.pair_stage]  # (N, P)
     H = st.T + LEAD_HORIZON
-    out = np.zeros((st.N, st.P, H))
     n_lead = np.ceil(lead)
+    K = min(H, int(n_lead.max()) + 1) if n_lead.size else 1
+    out = np.zeros((st.N, st.P, K))
     replace_rate = c.capacity0[None, :] / life
     level = np.ones_like(g)  # (1 + g) ** (h - 1)
-    for h in range(1, min(H, int(n_lead.max()) + 1)):  # years ahead (a handful), not draws or pairs
+    for h in range(1, K):  # years ahead (a handful), not draws or pairs
         out[:, :, h] = np.where(h <= n_lead, c.capacity0[None, :] * g * level + replace_rate, 0.0)
         level = level * (1.0 + g)
     return out
@@ -231,7 +238,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     )
     cl = clear_markets(
         d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes,
-        licence=licence_in_force(pol.licence, t), base_share=cal.import_share0, compliant_cap=compliant_cap,
+        licence=_per_year(ctx, "licence", lambda: licence_in_force(pol.licence, slice(None)))[t], base_share=cal.import_share0, compliant_cap=compliant_cap,
     )
     q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
 
@@ -278,14 +285,15 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     horizon_e = ctx.horizon
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     u_target = c.mp("target_utilisation", 3)
-    invest_mult = np.exp(shocks.invest[:, t][:, :, ix.stage_chain]) if shocks is not None else np.ones((st.N, E, S))
+    invest_mult = np.exp(shocks.invest[:, t][:, :, ix.stage_chain]) if shocks is not None else \
+        _per_year(ctx, "no_invest_shock", lambda: np.ones((st.N, E, S)))
     potential, growth, netback, z, surviving, private, fund_extra = inv.plan_investment(
         d_final, ctx.leontief, state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
         avail, pipeline_e, pol.pool_member[t] * st.offdiag, c.mp("pooling_investment_share", 4), lam, pol.pool_premium[t],
         pref, horizon_e, capacity_e, c.stage["lifetime_years"][:, None, :], u_target, price, transport, st.offdiag, tariff_n,
         cost_e, credit_unit, itc_t, c.capex, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3), c.mp("reference_hurdle", 3),
         c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult, (c.hurdle - pol.fund_hurdle)[None, :, None],
-        (group_sum(pol.fund_target[t][None], starts, E, S) > 0)[0].astype(float), pol.fund_equity, pol.fund_budget[t],
+        _per_year(ctx, "fund_on", lambda: (group_sum(pol.fund_target, starts, E, S) > 0).astype(float))[t], pol.fund_equity, pol.fund_budget[t],
         ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3),
     )
 
@@ -392,8 +400,17 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return permit, build, survive
 
 
-def licence_in_force(licence: np.ndarray, t: int) -> np.ndarray:
-    """Licensed shares (M, E, S) at t relative to the base year's.
+def _per_year(ctx: Context, name: str, make):
+    """``make()`` computed once a run and kept in the context's memo: arrays of policy
+    inputs for every year at once (the same elementwise arithmetic as year by year)."""
+    value = ctx.memo.get(name)
+    if value is None:
+        value = ctx.memo[name] = make()
+    return value
+
+
+def licence_in_force(licence: np.ndarray, t: int | slice) -> np.ndarray:
+    """Licensed shares (M, E, S) at t (or (T', M, E, S) at a slice of years) relative to the base year's.
 
     A control already in force in the base year is in the base-year data (the observed
     flows are the licensed ones), so licences are measured against it: a constant
@@ -474,14 +491,16 @@ def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple
     state = initial_state(ctx)
     T = ctx.st.T
     stacked: dict[str, np.ndarray] = {}
+    buffers: list[tuple[str, np.ndarray]] = []  # the kept outputs' (N, T, ...) buffers, in output order
     for t in range(T):
         state, out = step(state, t, ctx)
-        for name, arr in out.items():
-            if keep is not None and name not in keep:
-                continue
-            if name not in stacked:
-                stacked[name] = np.empty((arr.shape[0], T) + arr.shape[1:], dtype=arr.dtype)
-            stacked[name][:, t] = arr
+        if t == 0:
+            for name, arr in out.items():
+                if keep is None or name in keep:
+                    stacked[name] = np.empty((arr.shape[0], T) + arr.shape[1:], dtype=arr.dtype)
+                    buffers.append((name, stacked[name]))
+        for name, buf in buffers:
+            buf[:, t] = out[name]
         if progress is not None:
             progress(t + 1, T)
     return stacked, ctx
