@@ -94,6 +94,18 @@ def test_a_scheduler_that_does_not_answer_leaves_no_store(tmp_path, monkeypatch)
         run_ensemble("baseline", 2, path, scheduler="tcp://127.0.0.1:9", workers=2)
 
 
+def test_the_cli_says_in_one_line_that_the_scheduler_did_not_answer(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    from buildrace.cli.main import main
+
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT_S", 1)
+    path = tmp_path / "never"
+    assert main(["ensemble", "baseline", "--draws", "2", "--store", str(path), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "did not answer within 1 s" in err[0] and "tcp://127.0.0.1:9" in err[0], err
+    assert not path.exists()
+
+
 def test_discover_takes_a_metric_column_by_name(serial_store, serial):
     from buildrace.store.discover import load
 

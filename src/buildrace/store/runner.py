@@ -11,6 +11,7 @@ they finish; a chunk already in the store is never computed again.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
@@ -73,11 +74,11 @@ def _serial(scenario, seed, todo) -> Iterator[tuple[int, int, dict[str, np.ndarr
 def _processes(scenario, seed, todo, workers: int) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     # at most two chunks a worker in flight: memory stays bounded whatever the draws
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        queue = list(todo)
+        queue = deque(todo)
         flying: dict = {}
         while queue or flying:
             while queue and len(flying) < 2 * workers:
-                k, first, n = queue.pop(0)
+                k, first, n = queue.popleft()
                 flying[pool.submit(chunk_table, scenario, seed, first, n)] = (k, first)
             finished, _ = wait(flying, return_when=FIRST_COMPLETED)
             for fut in finished:
@@ -105,11 +106,27 @@ def _dask(scenario, seed, todo, client, own_cluster: bool) -> Iterator[tuple[int
     from dask.distributed import as_completed
 
     try:
-        futures = {client.submit(chunk_table, scenario, seed, first, n, pure=False): (k, first) for k, first, n in todo}
-        for fut in as_completed(futures):
-            k, first = futures[fut]
+        queue = deque(todo)
+        flying: dict = {}
+        finished = as_completed()
+
+        def top_up() -> None:
+            # two chunks a worker thread in flight, counted again as chunks finish (a
+            # cluster may grow or shrink): the tasks held and the results waiting to be
+            # written stay bounded whatever the draws, as on a local process pool
+            room = 2 * max(1, sum(client.nthreads().values()))
+            while queue and len(flying) < room:
+                k, first, n = queue.popleft()
+                fut = client.submit(chunk_table, scenario, seed, first, n, pure=False)
+                flying[fut] = (k, first)
+                finished.add(fut)
+
+        top_up()
+        for fut in finished:
+            k, first = flying.pop(fut)
             yield k, first, fut.result()
             fut.release()  # the chunk is on disk: free its result on the cluster
+            top_up()
     finally:
         cluster = getattr(client, "cluster", None) if own_cluster else None
         client.close()
