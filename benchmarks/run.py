@@ -22,7 +22,8 @@ never fails on a time.
 - ``import buildrace``, ``buildrace run --no-report`` end to end, the siting MILP and
   the web route's server time for the default run;
 - the ensemble store: time and peak memory at 100 and 1,000 draws (10,000 with
-  ``--full``; ``--quick`` 20 and 40), and its throughput serially, on 1 and on 2 local
+  ``--full``; ``--quick`` 20 and 40; 10^5 with ``benchmarks/bench_store_scale.py``, too long
+  for the suite), with the resident memory after the first and the last chunk, and its throughput serially, on 1 and on 2 local
   Dask workers (200 draws in chunks of 50; ``--full`` 400, ``--quick`` 4 in chunks of 2)
   with the scaling efficiency (2-worker / (2 x 1-worker) throughput) and the ratio to serial.
 """
@@ -294,18 +295,39 @@ def siting_and_web(repeats: int) -> dict:
     return res
 
 
+def _rss_now_mb() -> float | None:
+    """This process's resident memory now (psutil), None without psutil."""
+    try:
+        import psutil
+    except ModuleNotFoundError:
+        return None
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def store_worker(draws: int, chunk: int) -> dict:
-    """(In its own process.) ``run_ensemble`` into a fresh store; time and peak memory."""
+    """(In its own process.) ``run_ensemble`` into a fresh store; time and peak memory.
+
+    Besides the process's peak, the resident memory right after the first chunk is written
+    and after the last: memory that grew with the chunks written would show as a gap.
+    """
     from buildrace.store import run_ensemble
+
+    marks: dict[str, float | None] = {}
+
+    def progress(done: int, total: int) -> None:
+        if done and "first_chunk_rss_mb" not in marks:
+            marks["first_chunk_rss_mb"] = _rss_now_mb()
+        if done == total:
+            marks["last_chunk_rss_mb"] = _rss_now_mb()
 
     folder = Path(tempfile.mkdtemp(prefix="buildrace-store-"))
     try:
         t = time.perf_counter()
-        run_ensemble(str(ENSEMBLE_SCENARIO), draws, folder / "s", chunk=chunk, seed=0)
+        run_ensemble(str(ENSEMBLE_SCENARIO), draws, folder / "s", chunk=chunk, seed=0, progress=progress)
         seconds = time.perf_counter() - t
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return {"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **marks}
 
 
 def store_memory(sizes: list[int], chunk: int) -> dict:
@@ -472,14 +494,19 @@ def write_markdown(r: dict, path: Path) -> None:
     store = r.get("store", {})
     if store:
         L += ["", "## Ensemble store (`buildrace ensemble`, the uncertain race, one process per size)", "",
-              "| draws | chunk | time | draws/s | peak RSS |", "|---|---|---|---|---|"]
+              "| draws | chunk | time | draws/s | peak RSS | RSS after the first chunk | RSS after the last |",
+              "|---|---|---|---|---|---|---|"]
+        mb = lambda v: "n/a" if v is None else f"{v:.0f} MB"  # noqa: E731
         for n, row in store.items():
             if "error" in row:
-                L.append(f"| {n} | | failed: {row['error']} | | |")
+                L.append(f"| {n} | | failed: {row['error']} | | | | |")
             else:
-                L.append(f"| {n} | {row['chunk']} | {row['seconds']:.1f} s | {row['draws_per_s']:.1f} | {row['peak_rss_mb']:.0f} MB |")
+                L.append(f"| {n} | {row['chunk']} | {row['seconds']:.1f} s | {row['draws_per_s']:.1f} | {row['peak_rss_mb']:.0f} MB | "
+                         f"{mb(row.get('first_chunk_rss_mb'))} | {mb(row.get('last_chunk_rss_mb'))} |")
         L += ["", "Each draw is three runs (the scenario, its reference path, its own no-shock world) and a row of race "
-              "metrics; one chunk is in memory at a time."]
+              "metrics; one chunk is in memory at a time, so the peak should not grow with the draws, nor the resident "
+              "memory from the first chunk written to the last. 10^5 draws take too long for the suite: "
+              "`python benchmarks/bench_store_scale.py --draws 100000` measures one run at that size."]
     scaling = r.get("store_scaling", {})
     if scaling:
         rows = scaling["rows"]
