@@ -203,31 +203,39 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         avail_pair = util * state.capacity * cal.avail_mask0[None]
     avail_pair = np.maximum(avail_pair, 0.0)
     lam_w = c.mp("within_economy_lambda", 2)
-    year_kernels = backend.kernels() is not None
-    if year_kernels:  # the compiled twin of the two group statements below (engine/compiled_year.py)
-        from buildrace.engine.compiled_year import economy_phase
+    # traced content: the foreign-entity (CN) share of each economy's output, last year
+    content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
+    shock_t = cost_shock if shocks is not None else None
+    other_mult = (1.0 + c.mp("other_demand_growth")) ** t
+    if backend.kernels() is not None:  # economy costs, credits and demand in one compiled call (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import cost_demand_constants, cost_demand_phase
 
-        avail, cost_e = economy_phase(cost_pair, avail_pair, cal.theta_pair, starts, E, S)
+        constants = _per_year(ctx, "cost_demand", lambda: cost_demand_constants(
+            cal.theta_pair, starts, c.mp("origin_segregation"), c.mp("origin_spread"), ctx.world_cost0, cal.price0,
+            c.use_price_stage, c.demand0, st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, st.N, st.P,
+        ))
+        avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_phase(
+            constants, cost_pair, avail_pair, E, S, content_cn, pol.credit_feoc[t], pol.credit[t], pol.credit_share[t],
+            pol.itc[t], shock_t, state.price, c.growth[:, t], other_mult, pol.stock_months[t], state.stock,
+        )
     else:
         avail = group_sum(avail_pair, starts, E, S)
         cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
-    # traced content: the foreign-entity (CN) share of each economy's output, last year
-    content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
-    credit_unit, cost_eff, itc_t = credit_phase(  # credits paid on compliant output only
-        content_cn, pol.credit_feoc[t], c.mp("origin_segregation", 3), c.mp("origin_spread", 3), pol.credit[t],
-        pol.credit_share[t], pol.itc[t], cost_e,
-    )
+        credit_unit, cost_eff, itc_t = credit_phase(  # credits paid on compliant output only
+            content_cn, pol.credit_feoc[t], c.mp("origin_segregation", 3), c.mp("origin_spread", 3), pol.credit[t],
+            pol.credit_share[t], pol.itc[t], cost_e,
+        )
 
-    # --- 1. demand ---
-    # demand growth paths already assume costs fall; consumers respond to prices that
-    # depart from the world's cost trend (tariffs, scarcity, cost gaps), not to the trend
-    # (cost shocks are news to consumers: the trend they expect excludes them);
-    # strategic stockpiles buy a quarter of the gap to the target each year
-    final, d_final, purchase = demand_phase(
-        avail, cost_e, ctx.world_cost0, cost_shock if shocks is not None else None, state.price, cal.price0,
-        c.use_price_stage, c.demand0, c.growth[:, t], st.use_elasticity, st.coupling, cal.use_intensity,
-        cal.other_demand0, (1.0 + c.mp("other_demand_growth")) ** t, pol.stock_months[t], state.stock,
-    )
+        # --- 1. demand ---
+        # demand growth paths already assume costs fall; consumers respond to prices that
+        # depart from the world's cost trend (tariffs, scarcity, cost gaps), not to the trend
+        # (cost shocks are news to consumers: the trend they expect excludes them);
+        # strategic stockpiles buy a quarter of the gap to the target each year
+        final, d_final, purchase = demand_phase(
+            avail, cost_e, ctx.world_cost0, shock_t, state.price, cal.price0, c.use_price_stage, c.demand0,
+            c.growth[:, t], st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, other_mult,
+            pol.stock_months[t], state.stock,
+        )
 
     # --- 2. trade and production ---
     lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]

@@ -141,3 +141,37 @@ def test_stocks_and_accounts_agree(reference, seed, per_draw_tariff, per_draw_mi
     names = ("used", "received", "to_stock", "stock", "tariff revenue", "subsidies", "jobs", "electricity", "carrying")
     for ref, new, name in zip(accounts.stocks_and_accounts(*args), compiled_year.accounts_phase(*args), names, strict=True):
         assert_agree(ref, new, name)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seeds, st.booleans())
+def test_cost_demand_phase_agrees(reference, seed, shocked):
+    """The fused call (the year step's compiled path) against the three reference phases in turn."""
+    rng = np.random.default_rng(seed)
+    N, E, S, U = (int(rng.integers(1, 5)) for _ in range(4))
+    starts, P = _sites(rng, E, S)
+    cost, avail_pair, theta = _u(rng, 1.0, 100.0, (N, P)), _u(rng, 0.0, 10.0, (N, P), 0.3), _u(rng, 0.0, 3.0, (N, P), 0.1)
+    content = _u(rng, 0.0, 1.0, (N, E, S), 0.3)
+    limit = np.where(rng.random((E, S)) < 0.4, 1.0, rng.uniform(0.0, 1.0, (E, S)))
+    seg, spread = rng.uniform(0.0, 1.0, N), rng.uniform(0.01, 0.5, N)
+    credit, share, itc = _u(rng, 0.0, 50.0, (E, S), 0.5), _u(rng, 0.0, 0.4, (E, S), 0.5), _u(rng, 0.0, 0.3, (E, S), 0.5)
+    world_cost0, shock = rng.uniform(1.0, 100.0, (N, S)), np.exp(rng.uniform(-0.2, 0.2, (N, S))) if shocked else None
+    price, price0 = rng.uniform(1.0, 150.0, (N, E, S)), _u(rng, 1.0, 150.0, (N, E, S), 0.1)
+    ups, demand0 = rng.integers(-1, S, U), _u(rng, 0.0, 20.0, (E, U), 0.2)
+    growth, elasticity, coupling = rng.uniform(0.5, 3.0, (1, E, U)), rng.uniform(0.0, 2.0, (1, U)), _u(rng, 0.0, 0.5, (1, U, U), 0.5)
+    use_int, other0, other_mult = _u(rng, 0.0, 2.0, (U, S), 0.4), _u(rng, 0.0, 5.0, (E, S), 0.5), rng.uniform(0.8, 2.0, N)
+    months, stock = _u(rng, 0.0, 6.0, (E, S), 0.6), _u(rng, 0.0, 4.0, (N, E, S), 0.5)
+
+    avail = group_sum(avail_pair, starts, E, S)
+    cost_e = calibrate.economy_cost(cost, avail_pair, theta, None, SimpleNamespace(group_start=starts), SimpleNamespace(E=E, S=S))
+    credits = calibrate.credit_phase(content, limit, seg[:, None, None], spread[:, None, None], credit, share, itc, cost_e)
+    demands = demand.demand_phase(avail, cost_e, world_cost0, shock, price, price0, ups, demand0, growth, elasticity,
+                                  coupling, use_int, other0, other_mult, months, stock)
+    constants = compiled_year.cost_demand_constants(theta, starts, seg, spread, world_cost0, price0, ups, demand0,
+                                                    elasticity, coupling, use_int, other0, N, P)
+    new = compiled_year.cost_demand_phase(constants, cost, avail_pair, E, S, content, limit, credit, share, itc, shock,
+                                          price, growth, other_mult, months, stock)
+    names = ("avail", "economy cost", "credit per unit", "effective cost", "investment credit", "final demand",
+             "stage demand", "purchase")
+    for ref, got, name in zip((avail, cost_e, *credits, *demands), new, names, strict=True):
+        assert_agree(np.broadcast_to(ref, got.shape), got, name)
