@@ -95,3 +95,15 @@ def test_bad_input_is_one_line_exit_2_and_the_store_untouched(argv, says, tmp_pa
     assert len(err) == 1 and says in err[0], err
     assert {p: p.read_bytes() for p in sorted(tmp.rglob("*")) if p.is_file()} == before
     assert not (tmp / "new").exists() and not (tmp / "d").exists()
+
+
+def test_ensemble_json_counts_the_rows_and_chunks_written(tmp_path, capsys):
+    import json
+
+    from buildrace.cli.main import main
+
+    store = tmp_path / "s"
+    assert main(["ensemble", "baseline", "--draws", "3", "--chunk", "2", "--store", str(store), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out == {"store": str(store), "draws": 3, "chunks": 2}
+    assert connect(store).execute("select count(*) from draws").fetchone() == (3,)
