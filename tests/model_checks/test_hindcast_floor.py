@@ -23,22 +23,22 @@ nearly neutral model change (the B = 2016 installations' CRPS ratio went from 1.
 # class -> (median absolute error, coverage, CRPS / no change), measured with the commands above
 TODAY = {
     2016: {
-        "prices": (376.62, 0.667, 3.976),
-        "installations": (83.71, 0.905, 0.934),
-        "capacity_production": (44.80, 0.75, 0.544),
-        "shares": (12.04, 0.867, 0.581),
+        "prices": (366.80, 0.467, 3.838),
+        "installations": (83.30, 0.762, 0.802),
+        "capacity_production": (53.44, 0.625, 0.597),
+        "shares": (8.25, 0.733, 0.406),
     },
     2018: {
-        "prices": (16.87, 0.90, 0.368),
-        "installations": (38.18, 1.00, 0.576),
-        "capacity_production": (37.12, 0.571, 0.411),
-        "shares": (3.28, 0.833, 0.138),
+        "prices": (17.68, 0.90, 0.370),
+        "installations": (36.55, 0.795, 0.449),
+        "capacity_production": (44.81, 0.40, 0.385),
+        "shares": (3.55, 0.833, 0.141),
     },
     2020: {
-        "prices": (30.02, 0.875, 0.882),
-        "installations": (28.91, 1.00, 0.549),
-        "capacity_production": (41.70, 0.50, 0.441),
-        "shares": (3.16, 0.833, 0.130),
+        "prices": (30.94, 0.875, 0.915),
+        "installations": (29.07, 0.897, 0.430),
+        "capacity_production": (46.58, 0.406, 0.482),
+        "shares": (3.55, 0.833, 0.139),
     },
 }
 

@@ -267,12 +267,19 @@ VOLATILITY_SERIES = {
 
 
 def annual_changes(rows: list[ObservedRow] | tuple, kind: str, until: int) -> np.ndarray:
-    """Demeaned annual log changes of the observed series of one kind, up to ``until``.
+    """Demeaned annual log changes of the observed series of one kind, up to ``until``,
+    pooled over series (see :func:`series_changes`)."""
+    out = series_changes(rows, kind, until)
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def series_changes(rows: list[ObservedRow] | tuple, kind: str, until: int) -> list[np.ndarray]:
+    """Demeaned annual log changes of each observed series of one kind, up to ``until``.
 
     ``kind``: ``demand`` (final-use demand), ``manufactured_price`` (prices and costs of
     manufactured stages), ``commodity_price`` (prices of raw-material stages). Each
     series' changes between consecutive years are taken less that series' mean change
-    (its trend), then pooled.
+    (its trend); series with fewer than two changes are left out.
     """
     def wanted(r: ObservedRow) -> bool:
         if r.year > until or r.value <= 0:
@@ -292,7 +299,7 @@ def annual_changes(rows: list[ObservedRow] | tuple, kind: str, until: int) -> np
         d = np.array([np.log(values[y + 1] / values[y]) for y in sorted(values) if y + 1 in values])
         if len(d) >= 2:
             out.append(d - d.mean())
-    return np.concatenate(out) if out else np.zeros(0)
+    return out
 
 
 def volatility_parameters(rows: list[ObservedRow] | tuple = (), until: int | None = None) -> tuple[FitParameter, ...]:
@@ -310,12 +317,16 @@ def volatility_parameters(rows: list[ObservedRow] | tuple = (), until: int | Non
     rho = ModelParameters().commodity_price_persistence
     out = []
     for name in VOLATILITIES:
-        d = annual_changes(rows, VOLATILITY_SERIES[name], last) if name in VOLATILITY_SERIES else np.zeros(0)
-        if len(d) >= MIN_CHANGES:
-            sd = float(np.sqrt(np.mean(d**2)))
+        per_series = series_changes(rows, VOLATILITY_SERIES[name], last) if name in VOLATILITY_SERIES else []
+        if sum(len(d) for d in per_series) >= MIN_CHANGES:
+            # the typical series' scatter: the median over series of each one's root mean
+            # square, so that one policy-made boom and bust (US wind's 2013 lapse of the
+            # production tax credit: a log change of -2.5) does not set every use's volatility
+            sd = float(np.median([np.sqrt(np.mean(d**2)) for d in per_series]))
             centre = sd * np.sqrt((1.0 + rho) / 2.0) if name == "commodity_price_volatility" else sd
             prior: Uniform | LogNormal = LogNormal(dist="lognormal", median=round(max(centre, 1e-3), 4), gsd=VOLATILITY_GSD)
-            note = f"{name.replace('_', ' ')}: prior centred on {len(d)} annual changes observed up to {last}"
+            note = (f"{name.replace('_', ' ')}: prior centred on the median scatter of {len(per_series)} series "
+                    f"({sum(len(d) for d in per_series)} annual changes) observed up to {last}")
         else:
             prior = cast(Uniform, MODEL_PRIORS[name])
             note = f"{name.replace('_', ' ')}: default prior (fewer than {MIN_CHANGES} annual changes observed)"

@@ -95,3 +95,19 @@ def test_volatility_priors_are_centred_on_the_history_up_to_the_base_year():
     few = volatility_parameters(rows[:MIN_CHANGES], until=2021)
     assert {p.name: p.prior for p in few}["demand_volatility"] == MODEL_PRIORS["demand_volatility"]
     assert {p.name: p.prior for p in few}["investment_volatility"] == MODEL_PRIORS["investment_volatility"]
+
+
+def test_one_boom_and_bust_does_not_set_every_series_volatility():
+    # three calm series and one with a policy-made collapse and rebound (US wind, 2013)
+    rng = np.random.default_rng(1)
+    rows = []
+    for k, stage in enumerate(("use.ev_sales", "use.pv_installations", "use.storage_installations")):
+        values = np.exp(np.cumsum(0.2 + 0.1 * rng.standard_normal(9)))
+        rows += [_row("demand", stage, 2010 + i, float(v), 10 * k + i) for i, v in enumerate(values)]
+    wild = [10.0, 12.0, 13.0, 1.0, 5.0, 8.0, 8.5, 7.0, 9.0]
+    rows += [_row("demand", "use.wind_installations", 2010 + i, v, 100 + i) for i, v in enumerate(wild)]
+    prior = {p.name: p.prior for p in volatility_parameters(rows, until=2018)}["demand_volatility"]
+    pooled = np.sqrt(np.mean(annual_changes(rows, "demand", 2018) ** 2))
+    assert isinstance(prior, LogNormal)
+    assert prior.median < 0.6 * pooled  # the pooled scatter is dominated by the one wild series
+    assert 0.05 < prior.median < 0.5
