@@ -18,6 +18,8 @@ the reference path (``BUILDRACE_ENGINE=numpy``):
   (:func:`~buildrace.engine.demand.stage_demand`) and the stockpile purchases (MODEL.md
   step 1);
 - :func:`cost_demand_phase`: the first three in one call (the year step's path);
+- :func:`implied_arrivals`: the loop of :func:`buildrace.engine.run.implied_pipeline`
+  (projects in flight in the base year);
 - :func:`accounts_phase`: the stock account (surplus inputs, reserves, draws) and the
   year's accounts: tariff revenue, production credits paid, jobs, electricity, the cost
   of carrying stocks (MODEL.md step 6).
@@ -233,6 +235,35 @@ def demand_phase(avail, cost_e, world_cost0, cost_shock, price, price0, use_pric
     return final, d_final, purchase
 
 
+# --------------------------------------------------------------------------- base-year pipeline
+
+
+@njit(cache=True, nogil=True)
+def _implied_draws(n0, n1, capacity0, g, n_lead, replace_rate, out):  # pragma: no cover - compiled
+    P, K = out.shape[1], out.shape[2]
+    for n in range(n0, n1):
+        gn = n if g.shape[0] > 1 else 0
+        ln = n if n_lead.shape[0] > 1 else 0
+        rn = n if replace_rate.shape[0] > 1 else 0
+        for p in range(P):
+            gp, lead, rr = g[gn, p], n_lead[ln, p], replace_rate[rn, p]
+            level = 1.0  # (1 + g) ** (h - 1), by repeated products as in the reference
+            out[n, p, 0] = 0.0
+            for h in range(1, K):
+                out[n, p, h] = capacity0[p] * gp * level + rr if h <= lead else 0.0
+                level = level * (1.0 + gp)
+
+
+def implied_arrivals(capacity0, g, n_lead, replace_rate, N: int, K: int) -> np.ndarray:
+    """Compiled loop of :func:`buildrace.engine.run.implied_pipeline`: arrivals (N, P, K)
+    ``capacity0 * g * (1 + g) ** (h - 1) + replace_rate`` for ``1 <= h <= n_lead``, else 0."""
+    capacity0 = _as(capacity0, np.shape(capacity0))
+    P = capacity0.shape[0]
+    out = np.empty((N, P, K))
+    _over_draws(_implied_draws, N, capacity0, _lead(g, N, (P,)), _lead(n_lead, N, (P,)), _lead(replace_rate, N, (P,)), out)
+    return out
+
+
 # --------------------------------------------------------------------------- costs to demand, fused
 
 
@@ -359,6 +390,6 @@ def accounts_phase(output, intensity, fill, derived, stock_prev, purchase, stock
 
 
 __all__ = [
-    "accounts_phase", "compliant_share", "cost_demand_constants", "cost_demand_phase", "credit_phase", "demand_phase",
+    "accounts_phase", "compliant_share", "implied_arrivals", "cost_demand_constants", "cost_demand_phase", "credit_phase", "demand_phase",
     "economy_phase",
 ]

@@ -139,11 +139,20 @@ def implied_pipeline(ctx: Context) -> np.ndarray:
     H = st.T + LEAD_HORIZON
     n_lead = np.ceil(lead)
     K = min(H, int(n_lead.max()) + 1) if n_lead.size else 1
-    out = np.zeros((st.N, st.P, K))
-    replace_rate = c.capacity0[None, :] / life
+    return implied_arrivals(c.capacity0, g, n_lead, c.capacity0[None, :] / life, st.N, K)
+
+
+def implied_arrivals(capacity0, g, n_lead, replace_rate, N: int, K: int) -> np.ndarray:
+    """Arrivals (N, P, K) h years ahead: ``capacity0 * g * (1 + g) ** (h - 1) + replace_rate``
+    for ``1 <= h <= n_lead``, else 0 (``g``, ``n_lead``, ``replace_rate``: (N or 1, P))."""
+    if backend.kernels() is not None:  # the compiled twin (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import implied_arrivals as compiled
+
+        return compiled(capacity0, g, n_lead, replace_rate, N, K)
+    out = np.zeros((N, capacity0.shape[0], K))
     level = np.ones_like(g)  # (1 + g) ** (h - 1)
     for h in range(1, K):  # years ahead (a handful), not draws or pairs
-        out[:, :, h] = np.where(h <= n_lead, c.capacity0[None, :] * g * level + replace_rate, 0.0)
+        out[:, :, h] = np.where(h <= n_lead, capacity0[None, :] * g * level + replace_rate, 0.0)
         level = level * (1.0 + g)
     return out
 
@@ -293,7 +302,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     horizon_e = ctx.horizon
     pipeline_e = group_sum(state.pipeline, starts, E, S)
     u_target = c.mp("target_utilisation", 3)
-    invest_mult = np.exp(shocks.invest[:, t][:, :, ix.stage_chain]) if shocks is not None else \
+    # (take: a C-ordered result, which the compiled plan reads without a copy)
+    invest_mult = np.exp(np.take(shocks.invest[:, t], ix.stage_chain, axis=2)) if shocks is not None else \
         _per_year(ctx, "no_invest_shock", lambda: np.ones((st.N, E, S)))
     potential, growth, netback, z, surviving, private, fund_extra = inv.plan_investment(
         d_final, ctx.leontief, state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
@@ -318,7 +328,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     expected_new = announce * survive
     capacity, ramping, pipeline_pair, life_eff, utilisation = pipe.progress(
         arrivals, t, permit + build, expected_new, state.capacity, state.ramping, state.pipeline, state.utilisation, q_pair,
-        c.stage["lifetime_years"][:, ix.pair_stage], c.stage["ramp_years"][:, ix.pair_stage] * pol.ramp_mult[t][None],
+        _per_year(ctx, "life_pair", lambda: np.ascontiguousarray(c.stage["lifetime_years"][:, ix.pair_stage])),
+        _per_year(ctx, "ramp_pair", lambda: np.ascontiguousarray(c.stage["ramp_years"][:, ix.pair_stage])) * pol.ramp_mult[t][None],
         c.mp("exit_utilisation", 2), c.mp("exit_rate", 2),
     )
 
@@ -362,7 +373,9 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 def prepare(c: Compiled) -> Context:
     st = build_structure(c)
     cal = cached_calibrate(c, st)
-    b_pair = cal.learning_exponent[:, c.index.pair_economy, c.index.pair_stage]
+    # C order: a fancy index over the last two axes is laid out pairs first, and every
+    # compiled call would copy it back
+    b_pair = np.ascontiguousarray(cal.learning_exponent[:, c.index.pair_economy, c.index.pair_stage])
     n_idx, p_idx = np.indices((st.N, st.P))
     leontief = np.linalg.inv(np.eye(st.S) - cal.intensity)
     ctx = Context(
@@ -400,8 +413,8 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
             and np.array_equal(pol.build_mult[t], pol.build_mult[t - 1]):
         ctx.memo["lead_times"] = (t, *last[1:])
         return last[1], last[2], last[3]
-    permit = c.permit_years[:, ix.pair_economy, ix.pair_stage] * pol.permit_mult[t][None]
-    build = c.build_years[:, ix.pair_economy, ix.pair_stage] * pol.build_mult[t][None]
+    permit = np.ascontiguousarray(c.permit_years[:, ix.pair_economy, ix.pair_stage]) * pol.permit_mult[t][None]
+    build = np.ascontiguousarray(c.build_years[:, ix.pair_economy, ix.pair_stage]) * pol.build_mult[t][None]
     cp, cb = c.stage["cancel_prob_permit"][:, ix.pair_stage], c.stage["cancel_prob_build"][:, ix.pair_stage]
     survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
     ctx.memo["lead_times"] = (t, permit, build, survive)

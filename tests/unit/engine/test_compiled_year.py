@@ -175,3 +175,18 @@ def test_cost_demand_phase_agrees(reference, seed, shocked):
              "stage demand", "purchase")
     for ref, got, name in zip((avail, cost_e, *credits, *demands), new, names, strict=True):
         assert_agree(np.broadcast_to(ref, got.shape), got, name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.booleans())
+def test_implied_arrivals_agree(reference, seed, per_draw):
+    from buildrace.engine import run as engine_run
+
+    rng = np.random.default_rng(seed)
+    N, P, K = int(rng.integers(1, 4)), int(rng.integers(1, 30)), int(rng.integers(1, 12))
+    rows = N if per_draw else 1
+    capacity0 = _u(rng, 0.0, 50.0, P, 0.2)
+    g, lead = rng.uniform(0.0, 0.25, (rows, P)), np.ceil(rng.uniform(0.0, K + 2.0, (rows, P)))
+    replace_rate = capacity0[None] / rng.uniform(5.0, 30.0, (1, P))
+    ref = engine_run.implied_arrivals(capacity0, g, lead, replace_rate, N, K)
+    assert_agree(ref, compiled_year.implied_arrivals(capacity0, g, lead, replace_rate, N, K), "implied arrivals")
