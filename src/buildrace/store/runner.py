@@ -11,9 +11,9 @@ they finish; a chunk already in the store is never computed again.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -56,14 +56,18 @@ def chunk_table(scenario, seed: int, first: int, n: int) -> dict[str, np.ndarray
     return table
 
 
-def _pending(draws: int, chunk: int, done: set[int]) -> list[tuple[int, int, int]]:
-    """(chunk number, first draw, draws) of the chunks not yet in the store."""
-    out = []
+def _pending(draws: int, chunk: int, done: set[int]) -> Iterator[tuple[int, int, int]]:
+    """(chunk number, first draw, draws) of the chunks not yet in the store, one at a time
+    (ten million one-draw chunks are not held as a list)."""
     for k in range(-(-draws // chunk)):
-        first = k * chunk
         if k not in done:
-            out.append((k, first, min(chunk, draws - first)))
-    return out
+            first = k * chunk
+            yield k, first, min(chunk, draws - first)
+
+
+def _done_draws(draws: int, chunk: int, done: set[int]) -> int:
+    """Draws of the first ``draws`` already in the store (chunks beyond them do not count)."""
+    return sum(min(chunk, draws - k * chunk) for k in done if k * chunk < draws)
 
 
 def _serial(scenario, seed, todo) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
@@ -74,12 +78,13 @@ def _serial(scenario, seed, todo) -> Iterator[tuple[int, int, dict[str, np.ndarr
 def _processes(scenario, seed, todo, workers: int) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     # at most two chunks a worker in flight: memory stays bounded whatever the draws
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        queue = deque(todo)
+        queue = iter(todo)
         flying: dict = {}
-        while queue or flying:
-            while queue and len(flying) < 2 * workers:
-                k, first, n = queue.popleft()
+        while True:
+            for k, first, n in islice(queue, max(0, 2 * workers - len(flying))):
                 flying[pool.submit(chunk_table, scenario, seed, first, n)] = (k, first)
+            if not flying:
+                return
             finished, _ = wait(flying, return_when=FIRST_COMPLETED)
             for fut in finished:
                 k, first = flying.pop(fut)
@@ -106,7 +111,7 @@ def _dask(scenario, seed, todo, client, own_cluster: bool) -> Iterator[tuple[int
     from dask.distributed import as_completed
 
     try:
-        queue = deque(todo)
+        queue = iter(todo)
         flying: dict = {}
         finished = as_completed()
 
@@ -115,8 +120,7 @@ def _dask(scenario, seed, todo, client, own_cluster: bool) -> Iterator[tuple[int
             # cluster may grow or shrink): the tasks held and the results waiting to be
             # written stay bounded whatever the draws, as on a local process pool
             room = 2 * max(1, sum(client.nthreads().values()))
-            while queue and len(flying) < room:
-                k, first, n = queue.popleft()
+            for k, first, n in islice(queue, max(0, room - len(flying))):
                 fut = client.submit(chunk_table, scenario, seed, first, n, pure=False)
                 flying[fut] = (k, first)
                 finished.add(fut)
@@ -193,8 +197,9 @@ def run_ensemble(
         if client is not None:
             client.close()
         raise
-    todo = _pending(draws, chunk, done_chunks(path))
-    done_draws = draws - sum(n for _, _, n in todo)
+    done = done_chunks(path)
+    todo = _pending(draws, chunk, done)
+    done_draws = _done_draws(draws, chunk, done)
     if progress:
         progress(done_draws, draws)
     if client is not None:

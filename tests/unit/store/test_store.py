@@ -107,3 +107,12 @@ def test_ensemble_json_counts_the_rows_and_chunks_written(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out == {"store": str(store), "draws": 3, "chunks": 2}
     assert connect(store).execute("select count(*) from draws").fetchone() == (3,)
+
+
+def test_pending_chunks_come_one_at_a_time_and_done_draws_count_the_range_asked():
+    from buildrace.store.runner import _done_draws, _pending
+
+    todo = _pending(MAX_DRAWS, 1, set())
+    assert next(todo) == (0, 0, 1)  # a generator: ten million chunks are not a list in memory
+    assert list(_pending(10, 4, {1})) == [(0, 0, 4), (2, 8, 2)]
+    assert _done_draws(10, 4, {1, 2, 7}) == 6  # chunk 7 lies beyond the draws asked
