@@ -16,6 +16,9 @@ numba is imported on the first kernel call that uses it, never at ``import build
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 
 from buildrace.errors import InputError
@@ -27,6 +30,7 @@ CHOICES = ("numba", "numpy")
 _compiled: ModuleType | None = None
 _unavailable: str | None = None
 _last: tuple[str | None, str] | None = None  # the variable's last raw value and what it selects
+_pins = threading.local()  # .value: (kernel module or None,) while a run pins the choice (see pinned)
 
 
 def requested() -> str:
@@ -50,6 +54,29 @@ def requested() -> str:
 
 def kernels() -> ModuleType | None:
     """The compiled kernel module when the compiled engine is selected and importable, else None."""
+    pin = getattr(_pins, "value", None)
+    if pin is not None:  # inside pinned(): the choice made when the run started
+        return pin[0]
+    return _select()
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Within the block, this thread's kernel choice is the one in force on entering it.
+
+    A run asks which engine to use a few hundred times; reading the environment each
+    time costs more than some of the phases it dispatches. Per thread, so that runs on
+    several threads never see each other's pins.
+    """
+    previous = getattr(_pins, "value", None)
+    _pins.value = (_select(),)
+    try:
+        yield
+    finally:
+        _pins.value = previous
+
+
+def _select() -> ModuleType | None:
     global _compiled, _unavailable
     if requested() != "numba":
         return None

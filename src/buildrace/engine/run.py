@@ -508,20 +508,21 @@ def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple
     -------
     outputs, context
     """
-    ctx = prepare(c)
-    state = initial_state(ctx)
-    T = ctx.st.T
-    stacked: dict[str, np.ndarray] = {}
-    buffers: list[tuple[str, np.ndarray]] = []  # the kept outputs' (N, T, ...) buffers, in output order
-    for t in range(T):
-        state, out = step(state, t, ctx)
-        if t == 0:
-            for name, arr in out.items():
-                if keep is None or name in keep:
-                    stacked[name] = np.empty((arr.shape[0], T) + arr.shape[1:], dtype=arr.dtype)
-                    buffers.append((name, stacked[name]))
-        for name, buf in buffers:
-            buf[:, t] = out[name]
-        if progress is not None:
-            progress(t + 1, T)
+    with backend.pinned():  # one engine choice for the whole run (read once, not at every phase)
+        ctx = prepare(c)
+        state = initial_state(ctx)
+        T = ctx.st.T
+        stacked: dict[str, np.ndarray] = {}
+        buffers: list[tuple[str, np.ndarray]] = []  # the kept outputs' (N, T, ...) buffers, in output order
+        for t in range(T):
+            state, out = step(state, t, ctx)
+            if t == 0:
+                for name, arr in out.items():
+                    if keep is None or name in keep:
+                        stacked[name] = np.empty((arr.shape[0], T) + arr.shape[1:], dtype=arr.dtype)
+                        buffers.append((name, stacked[name]))
+            for name, buf in buffers:
+                buf[:, t] = out[name]
+            if progress is not None:
+                progress(t + 1, T)
     return stacked, ctx

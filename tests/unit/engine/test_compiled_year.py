@@ -190,3 +190,20 @@ def test_implied_arrivals_agree(reference, seed, per_draw):
     replace_rate = capacity0[None] / rng.uniform(5.0, 30.0, (1, P))
     ref = engine_run.implied_arrivals(capacity0, g, lead, replace_rate, N, K)
     assert_agree(ref, compiled_year.implied_arrivals(capacity0, g, lead, replace_rate, N, K), "implied arrivals")
+
+
+def test_pinned_choice_holds_within_a_run_and_thread(monkeypatch):
+    import threading
+
+    from buildrace.engine import compiled
+
+    monkeypatch.setenv(backend.ENV, "numba")
+    with backend.pinned():
+        monkeypatch.setenv(backend.ENV, "numpy")
+        assert backend.kernels() is compiled  # the choice made on entering
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(backend.kernels()))
+        worker.start()
+        worker.join()
+        assert seen == [None]  # another thread reads the environment
+    assert backend.kernels() is None
