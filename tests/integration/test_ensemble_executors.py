@@ -106,6 +106,40 @@ def test_the_cli_says_in_one_line_that_the_scheduler_did_not_answer(tmp_path, mo
     assert not path.exists()
 
 
+def test_a_server_that_is_not_a_scheduler_is_one_line_too(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    import socket
+    import threading
+
+    from buildrace.cli.main import main
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def garbage() -> None:  # answers every connection with bytes that are no Dask handshake
+        server.settimeout(10)
+        try:
+            while True:
+                conn, _ = server.accept()
+                conn.sendall(b"\xff" * 64)
+                conn.close()
+        except OSError:
+            pass
+
+    threading.Thread(target=garbage, daemon=True).start()
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT_S", 1)
+    path = tmp_path / "never"
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        assert main(["ensemble", "baseline", "--draws", "2", "--store", str(path), "--scheduler", address]) == 2
+    finally:
+        server.close()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "did not answer" in err[0] and address in err[0], err
+    assert not path.exists()
+
+
 def test_discover_takes_a_metric_column_by_name(serial_store, serial):
     from buildrace.store.discover import load
 

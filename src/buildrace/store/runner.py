@@ -100,9 +100,12 @@ def _dask_client(workers: int, scheduler: str | None):
         return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
     try:
         return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # refused or silent, a bad address, or a server there that is not a scheduler
+        # (whose reply distributed may read as a frame length of exabytes: a MemoryError)
+        why = (f"within {SCHEDULER_TIMEOUT_S} s" if isinstance(exc, (OSError, TimeoutError, ValueError))
+               else "as a Dask scheduler: something else listens there")
         raise InputError(
-            f"the Dask scheduler {scheduler} did not answer within {SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}); "
+            f"the Dask scheduler {scheduler} did not answer {why} ({type(exc).__name__}); "
             "check the address (tcp://HOST:PORT) and that `dask scheduler` runs there"
         ) from None
 
