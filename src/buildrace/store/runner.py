@@ -26,7 +26,8 @@ SCHEDULER_TIMEOUT_S = 10
 MAX_CHUNK = 1_000_000
 """The most draws a chunk may hold: what one pass of :func:`buildrace.simulation.simulate`
 accepts (its ``MAX_DRAWS``; a test holds the two equal). Memory grows with the chunk
-(about 1 GB peak at 100 draws), so the default of 100 is the sensible size."""
+(the uncertain race: about 0.8 GB peak at 100 draws, 1.2 GB at 250), so the default of 100
+is the sensible size."""
 DRAW_STREAM = "seed-stream-v2"
 """How draws get their random numbers (recorded in the store: draw d is the d-th stream
 of the seed). Stores written with an earlier scheme are refused rather than mixed."""
