@@ -295,7 +295,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     tariff_n = tariff_t if tariff_t.ndim == 4 else tariff_t[None]
 
     # --- 4. investment ---
-    allowed = (pol.trade_factor[t] > 0).astype(float)
+    allowed = _per_year(ctx, "allowed", lambda: (pol.trade_factor > 0).astype(float))[t]
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
     # ... plus half the ramp-up, when new plants reach their average output
@@ -307,10 +307,11 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         _per_year(ctx, "no_invest_shock", lambda: np.ones((st.N, E, S)))
     potential, growth, netback, z, surviving, private, fund_extra = inv.plan_investment(
         d_final, ctx.leontief, state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
-        avail, pipeline_e, pol.pool_member[t] * st.offdiag, c.mp("pooling_investment_share", 4), lam, pol.pool_premium[t],
+        avail, pipeline_e, _per_year(ctx, "allies", lambda: pol.pool_member * st.offdiag)[t], c.mp("pooling_investment_share", 4), lam, pol.pool_premium[t],
         pref, horizon_e, capacity_e, c.stage["lifetime_years"][:, None, :], u_target, price, transport, st.offdiag, tariff_n,
-        cost_e, credit_unit, itc_t, c.capex, c.hurdle[None, :, None] - c.mp("reference_hurdle", 3), c.mp("reference_hurdle", 3),
-        c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult, (c.hurdle - pol.fund_hurdle)[None, :, None],
+        cost_e, credit_unit, itc_t, c.capex, _per_year(ctx, "hurdle_gap", lambda: c.hurdle[None, :, None] - c.mp("reference_hurdle", 3)),
+        c.mp("reference_hurdle", 3), c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult,
+        _per_year(ctx, "fund_gap", lambda: (c.hurdle - pol.fund_hurdle)[None, :, None]),
         _per_year(ctx, "fund_on", lambda: (group_sum(pol.fund_target, starts, E, S) > 0).astype(float))[t], pol.fund_equity, pol.fund_budget[t],
         ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3),
     )
@@ -354,7 +355,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         "electricity_mwh": electricity, "announced": announced,
         "stock": stock, "stock_carrying_cost": carrying, "input_used": used, "input_received": received, "to_stock": to_stock,
         "public_capital": fund_capital, "public_returns": fund_returns,
-        "public_budget": np.broadcast_to(pol.fund_budget[t][None], (st.N, E)),
+        "public_budget": _per_year(ctx, "budget", lambda: np.broadcast_to(pol.fund_budget[:, None], (st.T, st.N, E)))[t],
         "margin_signal": z,
     }
     if t == 0:  # base-year capacity still commissioning is not idle
@@ -409,8 +410,8 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     c, ix, pol = ctx.c, ctx.c.index, ctx.c.policy
     last = ctx.memo.get("lead_times")
-    if last is not None and last[0] == t - 1 and np.array_equal(pol.permit_mult[t], pol.permit_mult[t - 1]) \
-            and np.array_equal(pol.build_mult[t], pol.build_mult[t - 1]):
+    same = _per_year(ctx, "lead_unchanged", lambda: _unchanged(pol.permit_mult) & _unchanged(pol.build_mult))
+    if last is not None and last[0] == t - 1 and same[t]:
         ctx.memo["lead_times"] = (t, *last[1:])
         return last[1], last[2], last[3]
     permit = np.ascontiguousarray(c.permit_years[:, ix.pair_economy, ix.pair_stage]) * pol.permit_mult[t][None]
@@ -419,6 +420,14 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
     ctx.memo["lead_times"] = (t, permit, build, survive)
     return permit, build, survive
+
+
+def _unchanged(a: np.ndarray) -> np.ndarray:
+    """(T, ...) -> (T,): True where year t's values all equal year t - 1's (False at t = 0)."""
+    out = np.zeros(len(a), dtype=bool)
+    if len(a) > 1:
+        out[1:] = (a[1:] == a[:-1]).reshape(len(a) - 1, -1).all(axis=1)
+    return out
 
 
 def _per_year(ctx: Context, name: str, make):
