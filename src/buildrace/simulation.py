@@ -279,7 +279,9 @@ def race(
         reference path wherever their files do not set ``parameters.priors``
         themselves (:func:`with_priors_unless_set`), so that every draw measures the
         scenario against a reference with the same parameter draws; ``"none"`` switches
-        them off the same way; None (the default) leaves each scenario as it is.
+        them off the same way; a scenario whose file sets ``parameters.priors`` passes
+        its own setting on to a reference whose file does not; None (the default) leaves
+        each scenario as it is.
         ``buildrace run`` passes ``"default"`` when it runs more than one draw.
 
     A scenario without a shock is reported too: its paths, shares, cost gaps and
@@ -288,7 +290,11 @@ def race(
     sc = load_scenario(scenario, world=world) if isinstance(scenario, str) else scenario
     ref_sc = reference_scenario(sc, reference, world)
     if priors is not None:
-        sc, ref_sc = with_priors_unless_set(sc, priors), with_priors_unless_set(ref_sc, priors)
+        # the reference follows the scenario's own setting where its file sets one: a file
+        # that asks for the central path (priors: none) is measured against the central
+        # reference, not against draws of an uncertain one
+        sc = with_priors_unless_set(sc, priors)
+        ref_sc = with_priors_unless_set(ref_sc, sc.parameters.priors)
     own_sc = sc.without_shocks()
     runs: list[Scenario] = [sc]
     if not _same_run(ref_sc, sc):

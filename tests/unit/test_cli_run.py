@@ -108,3 +108,12 @@ def test_verdict_probabilities_and_ranges():
     assert lo == pytest.approx(1.35)  # sorted 1, 2, 3, 4, 5, never x3: position 0.05 * 7 = 0.35
     assert hi is None  # the 95% bound falls among the draws that never close
     assert metrics.verdict_values(s[:1], r[:1], ["c"], "US", "CN")["c"]["US_substitution_years_p05_p95"] == [1.0, 1.0]
+
+
+def test_a_central_scenario_is_measured_against_the_central_reference(capsys, tmp_path):
+    # the scenario's file sets priors: none; the reference (baseline) sets nothing and
+    # must follow it rather than take the default priors of a many-draw run
+    f = tmp_path / "central.yaml"
+    f.write_text("name: central\nextends: race\nparameters:\n  priors: none\n", encoding="utf-8")
+    _run_json(capsys, str(f), "--draws", "2", "--out", str(tmp_path / "out"))
+    assert _spread(read_results(tmp_path / "out" / "counterfactual.nc")) == 0
