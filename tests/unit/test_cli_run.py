@@ -76,7 +76,7 @@ def test_the_table_states_probabilities(capsys, monkeypatch, tmp_path):
     assert main(["run", "--no-report", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "medians of 2 draws, priors default" in out
-    assert "P(neither)" in out and "share of 2 draws" in out
+    assert "P(nei-" in out and "share of 2 draws" in out and "P: probability" in out
 
 
 def test_bad_draws_is_one_line(capsys, tmp_path):

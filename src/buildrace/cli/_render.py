@@ -17,7 +17,9 @@ def print_json(obj) -> None:
         sys.stderr.close()
 
 
-def table(title: str, columns: list[str], rows: list[list]) -> None:
+def table(title: str, columns: list[str], rows: list[list], whole_names: bool = False) -> None:
+    """Print ``rows`` under ``columns``; ``whole_names`` keeps the first column's names unbroken
+    and drops the edge padding (for a compact table whose names must read whole)."""
     try:
         from rich.console import Console
         from rich.table import Table
@@ -27,11 +29,17 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
         for r in rows:
             print("  ".join("" if v is None else str(v) for v in r))
         return
-    t = Table(title=title, show_lines=False)
+    t = Table(title=title, show_lines=False, pad_edge=not whole_names)
+    width = max((len(str(r[0])) for r in rows if r), default=0) if whole_names else 0
     for i, c in enumerate(columns):
         # numbers never wrap (a wrapped number reads as two); prose columns may
         prose = any(w in c for w in ("description", "what it does", "parameters", "inputs", "sites"))
-        t.add_column(c, justify="left" if i == 0 or prose else "right", no_wrap=not (prose or i == 0))
+        if i == 0 and whole_names:
+            t.add_column(c, justify="left", no_wrap=True, min_width=width)
+        elif i == 0:
+            t.add_column(c, justify="left")
+        else:
+            t.add_column(c, justify="left" if prose else "right", no_wrap=not prose)
     for r in rows:
         t.add_row(*["—" if v is None else str(v) for v in r])
     Console().print(t)

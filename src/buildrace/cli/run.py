@@ -119,7 +119,7 @@ def _years(v: dict, key: str, draws: int) -> str:
     rng = v.get(f"{key}_p05_p95")
     if draws == 1 or not rng:
         return med
-    return f"{med} ({_fmt(rng[0], 0)}..{_fmt(rng[1], 0)})"
+    return f"{med}\n{_fmt(rng[0], 0)}..{_fmt(rng[1], 0)}"
 
 
 def _render_verdict(s: dict, imp: str, exp: str) -> None:
@@ -131,8 +131,10 @@ def _render_verdict(s: dict, imp: str, exp: str) -> None:
         row += [f"{v['p_tie']:.0%}"] if ties else []
         row += [f"{v.get('p_neither', 0):.0%}", _years(v, f"{imp}_substitution_years", n), _years(v, f"{exp}_redirection_years", n)]
         rows.append(row)
-    yrs = "yrs" if n == 1 else "yrs\n(5..95%)"
+    yrs = "yrs" if n == 1 else "yrs,\n5-95%"
     where = f"share of {n} draws" if n > 1 else "1 draw: 100% or 0%"
-    table(f"Verdict, {where} (a chain closes when it and every stage upstream of it stay restored; - = not by {s['end_year']})",
+    # short headers: the table fits an 80-column terminal with every chain's name whole
+    table(f"Verdict, {where} (P: probability; a chain closes when it and every stage upstream of it stay restored; "
+          f"- = not by {s['end_year']})",
           ["chain", "more\noften\nfirst", f"P({imp}\nfirst)", f"P({exp}\nfirst)", *(["P(same\nyear)"] if ties else []),
-           "P(neither)", f"{imp} subst.\n{yrs}", f"{exp} redir.\n{yrs}"], rows)
+           "P(nei-\nther)", f"{imp}\nsubst.\n{yrs}", f"{exp}\nredir.\n{yrs}"], rows, whole_names=True)

@@ -282,8 +282,9 @@ def _offer_draws(n0, n1, cost_eff, tariff, premium, transport, offdiag, avail, l
                     xmax = 0.0
                 inclusive = 0.0
                 for e in range(E):
-                    w = (theta[n, e, s] * cap_w[n, e, s]) * bilateral[n, m, e, s] * avail[n, e, s]
-                    inclusive += w * factor[m, e, s] * np.exp(-lm * d[e] / m_safe - xmax)
+                    if factor[m, e, s] > 0.0:  # a banned supplier adds nothing (and must not overflow exp)
+                        w = (theta[n, e, s] * cap_w[n, e, s]) * bilateral[n, m, e, s] * avail[n, e, s]
+                        inclusive += w * factor[m, e, s] * np.exp(-lm * d[e] / m_safe - xmax)
                 if inclusive > 0.0 and wsum > 0.0:
                     index[n, m, s] = -(m_safe / lm) * (np.log(inclusive / wsum) + xmax)
                 else:

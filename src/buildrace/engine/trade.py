@@ -85,7 +85,9 @@ def price_index(delivered, avail, theta, factor, lam):
     x = -lam[:, None, None, :] * delivered / m_safe[:, :, None, :]
     xmax = np.where(factor[None] > 0, x, -np.inf).max(axis=2, keepdims=True)
     xmax = np.where(np.isfinite(xmax), xmax, 0.0)
-    inclusive = (w * factor[None] * np.exp(x - xmax)).sum(axis=2)
+    # banned suppliers (factor 0) are left out of the exponent: one far cheaper than every
+    # allowed one would overflow exp, and inf x 0 would make the index NaN
+    inclusive = (w * factor[None] * np.exp(np.where(factor[None] > 0, x - xmax, -np.inf))).sum(axis=2)
     ok = (inclusive > 0) & (wsum > 0)
     ratio = np.where(ok, safe_divide(inclusive, wsum, 1.0), 1.0)
     index = -(m_safe / lam[:, None, :]) * (np.log(ratio) + xmax[:, :, 0, :])

@@ -114,7 +114,8 @@ def test_preference_fit_agrees(reference, seed, with_target):
                                    preference_fit.FIT_TOLERANCE, preference_fit.TRADE_FIT_TOLERANCE)
     assert_agree(theta_ref, theta, "theta")
     assert_agree(bilateral_ref, bilateral, "bilateral")
-    assert abs(float(err.max()) - err_ref) <= 1e-9 * max(err_ref, 1e-9)
+    # residuals agree to 1e-9 relative; below 1e-12 (far inside the fit's tolerance) a few ulps apart is agreement
+    assert abs(float(err.max()) - err_ref) <= max(1e-9 * err_ref, 1e-12)
 
 
 def test_compiled_fit_same_bits_alone_or_on_threads():
@@ -185,10 +186,7 @@ def test_offers_agree(reference, seed, traced):
         rng.uniform(0.1, 1.0, (N, 1, 1)), rng.uniform(0.2, 3.0, (N, E, E, S)),
     )
     names = ("delivered", "capacity weight", "preference", "price index")
-    # a banned supplier far cheaper than every allowed one overflows the reference's
-    # exp(x - xmax) (0 x inf: that market's index is NaN on both paths); agreement is what is tested here
-    with np.errstate(over="ignore", invalid="ignore"):
-        ref_offers = trade.offers(*args)
+    ref_offers = trade.offers(*args)  # no overflow even where a banned supplier is far the cheapest
     for ref, new, name in zip(ref_offers, compiled_step.offers(*args), names, strict=True):
         assert_agree(np.nan_to_num(ref, nan=-1.0), np.nan_to_num(new, nan=-1.0), name)
         assert np.array_equal(np.isnan(ref), np.isnan(new)), name

@@ -16,6 +16,7 @@ from buildrace.engine.trade import (
     allocate_with_local_content,
     delivered_cost,
     logit_preference,
+    price_index,
     split_to_sites,
 )
 
@@ -202,3 +203,16 @@ def test_a_higher_tariff_never_raises_the_taxed_suppliers_share_when_capacity_is
         return flows[0, 0, 2, 0] / flows[0, 0, :, 0].sum()
 
     assert share(tariff + more) <= share(tariff) + 1e-12
+
+
+def test_a_far_cheaper_banned_supplier_leaves_the_price_index_finite():
+    # one market, two suppliers: the allowed one at 100, the banned one at 1 (a ban on
+    # the cheapest source); the index is that of the allowed supplier alone, not NaN
+    delivered = np.array([100.0, 1.0]).reshape(1, 1, 2, 1)
+    avail = np.ones((1, 2, 1))
+    theta = np.ones((1, 2, 1))
+    lam = np.array([[8.0]])
+    banned = price_index(delivered, avail, theta, np.array([1.0, 0.0]).reshape(1, 2, 1), lam)
+    alone = price_index(delivered[:, :, :1], avail[:, :1], theta[:, :1], np.ones((1, 1, 1)), lam)
+    assert np.isfinite(banned).all()
+    assert banned[0, 0, 0] > alone[0, 0, 0]  # the ban's lost option is priced: removing a supplier raises P
