@@ -117,3 +117,15 @@ def test_a_central_scenario_is_measured_against_the_central_reference(capsys, tm
     f.write_text("name: central\nextends: race\nparameters:\n  priors: none\n", encoding="utf-8")
     _run_json(capsys, str(f), "--draws", "2", "--out", str(tmp_path / "out"))
     assert _spread(read_results(tmp_path / "out" / "counterfactual.nc")) == 0
+
+
+def test_a_missing_compiled_engine_is_said_once_on_stderr(capsys, monkeypatch, tmp_path):
+    from buildrace.engine import backend
+
+    monkeypatch.setattr(backend, "_compiled", None)
+    monkeypatch.setattr(backend, "_unavailable", "No module named 'numba'")
+    monkeypatch.setattr(backend, "_pins", type(backend._pins)())
+    assert main(["run", "--draws", "1", "--no-report", "--json", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "NumPy reference path" in captured.err and "No module named 'numba'" in captured.err
+    json.loads(captured.out)  # the JSON on stdout is untouched

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from buildrace import api
 
     sc = api.load_scenario(args.scenario)
+    _warn_if_not_compiled()
     draws = DEFAULT_DRAWS if args.draws is None else args.draws
     # one draw is the central path; more draws are an ensemble over the default priors
     priors = PRIORS_WITH_DRAWS if isinstance(draws, int) and draws > 1 else None
@@ -111,6 +112,20 @@ def _render(s: dict) -> None:
         print(s.get("note", "no verdict"))
         return
     _render_verdict(s, imp, exp)
+
+
+def _warn_if_not_compiled() -> None:
+    """Say so on stderr when the compiled engine was asked for (the default) but could not
+    load: the results are the same, the run several times slower."""
+    import sys
+
+    from buildrace.engine import backend
+
+    reason = backend.unavailable_reason()
+    if reason and backend.requested() == "numba":
+        print(f"buildrace: note: running on the NumPy reference path (same results, slower): the compiled "
+              f"engine could not load ({reason}); `pip install numba` or set {backend.ENV}=numpy to silence this",
+              file=sys.stderr)
 
 
 def _years(v: dict, key: str, draws: int) -> str:
