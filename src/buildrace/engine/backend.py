@@ -5,8 +5,8 @@ compiled kernels of :mod:`buildrace.engine.compiled` (allocation, market clearin
 sites, origin), :mod:`buildrace.engine.compiled_fit` (the base-year fit) and
 :mod:`buildrace.engine.compiled_step` (costs, learning, the chemistry mix, offers and
 price index, investment, site projects, the pipeline) and
-:mod:`buildrace.engine.compiled_year` (economy costs, credits, demand, stocks and
-accounts, the base-year pipeline). Where numba is not installed, or
+:mod:`buildrace.engine.compiled_year` (economy costs, credits, demand, prices after
+clearing, stocks and accounts, the base-year pipeline). Where numba is not installed, or
 cannot be imported with this NumPy, the compiled choice falls back to the reference
 path without an error: results agree to 1e-9 relative either way
 (``tests/unit/engine/test_compiled_agreement.py``), only the speed differs.

@@ -26,10 +26,11 @@ computed by the same code whatever the batch, so a draw's bits do not depend on 
 other draws. ``tests/unit/engine/test_compiled_agreement.py`` holds every phase to the
 reference at 1e-9 relative, on random inputs and on whole runs of every example.
 
-Economy costs, credits, demand, stocks and the accounts are compiled in
-:mod:`buildrace.engine.compiled_year`. Still NumPy in the step: prices (the anchor,
-glut and scarcity factors), own shares, rules of origin where in force, and the
-fund's books (a few dozen statements a year). What bounds the compiled phases at
+Economy costs, credits, demand, prices after clearing (glut and scarcity factors,
+own shares), stocks and the accounts are compiled in
+:mod:`buildrace.engine.compiled_year`. Still NumPy in the step: the base-year price
+anchor (once a run), rules of origin where in force, and the fund's books (a few
+statements a year). What bounds the compiled phases at
 hundreds of draws is their exponentials and powers (logit weights, price index,
 learning, agglomeration), computed one at a time: pip's llvmlite has no vector maths
 library. At one draw each phase call also costs tens of microseconds of argument

@@ -20,6 +20,9 @@ the reference path (``BUILDRACE_ENGINE=numpy``):
 - :func:`cost_demand_phase`: the first three in one call (the year step's path);
 - :func:`implied_arrivals`: the loop of :func:`buildrace.engine.run.implied_pipeline`
   (projects in flight in the base year);
+- :func:`price_phase`: unmet shares, the glut factor, prices (index and anchor, or last
+  year's price; scarcity markup; commodity shock) and home shares after clearing
+  (:func:`buildrace.engine.prices.price_phase`);
 - :func:`accounts_phase`: the stock account (surplus inputs, reserves, draws) and the
   year's accounts: tariff revenue, production credits paid, jobs, electricity, the cost
   of carrying stocks (MODEL.md step 6).
@@ -33,6 +36,8 @@ reference at 1e-9 relative.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -389,7 +394,90 @@ def accounts_phase(output, intensity, fill, derived, stock_prev, purchase, stock
     return out
 
 
+# --------------------------------------------------------------------------- prices
+
+
+@njit(cache=True, nogil=True)
+def _price_draws(n0, n1, unmet, demand, served, flows, output, capacity, starts, index, anchor, price_prev, glut_prev,
+                 unmet_share_prev, target_u, discount, markup, elasticity, cap, commodity, price_shock, shocked,
+                 own_share_prev, ceiling, unmet_share, capacity_e, glut, price, own_share):  # pragma: no cover - compiled
+    N, M, S = unmet.shape
+    E = output.shape[1]
+    P = capacity.shape[1]
+    G = E * S
+    world_out = np.empty(S)
+    world_cap = np.empty(S)
+    for n in range(n0, n1):
+        for m in range(M):
+            for s in range(S):
+                d = demand[n, m, s]
+                unmet_share[n, m, s] = unmet[n, m, s] / d if d > 0.0 else 0.0
+        for g in range(G):
+            end = starts[g + 1] if g + 1 < G else P
+            k = 0.0
+            for p in range(starts[g], end):
+                k += capacity[n, p]
+            capacity_e[n, g // S, g % S] = k
+        # sums over economies in their order, as NumPy reduces a middle axis
+        for s in range(S):
+            world_out[s] = output[n, 0, s]
+            world_cap[s] = capacity_e[n, 0, s]
+        for e in range(1, E):
+            for s in range(S):
+                world_out[s] += output[n, e, s]
+                world_cap[s] += capacity_e[n, e, s]
+        tu, disc = target_u[n], discount[n]
+        for s in range(S):
+            util = world_out[s] / world_cap[s] if world_cap[s] > 0.0 else 1.0
+            slack = min(max(1.0 - util / tu, 0.0), 1.0)
+            glut[n, s] = 1.0 - disc * slack
+        mk, el, log_cap = markup[n], elasticity[n], math.log(cap[n])
+        for m in range(M):
+            for s in range(S):
+                x = index[n, m, s]
+                gp = glut_prev[n, s]
+                level = x * anchor[n, m, s] if math.isfinite(x) else price_prev[n, m, s] / gp
+                u = min(max(unmet_share_prev[n, m, s], 0.0), ceiling)
+                if commodity[s]:  # in logs, so that a full shortage meets the cap rather than an overflow
+                    scarcity = math.exp(min(-math.log1p(-u) / el, log_cap))
+                else:
+                    scarcity = 1.0 + mk * u
+                v = level * scarcity * gp
+                if shocked:
+                    v = v * math.exp(price_shock[n, s])
+                price[n, m, s] = v
+                sv = served[n, m, s]
+                own_share[n, m, s] = flows[n, m, m, s] / sv if sv > 0.0 else own_share_prev[n, m, s]
+
+
+def price_phase(unmet, demand, served, flows, output, capacity, starts, index, anchor, price_prev, glut_prev,
+                unmet_share_prev, target_utilisation, glut_discount, markup, elasticity, cap, commodity, price_shock,
+                own_share_prev):
+    """Compiled :func:`buildrace.engine.prices.price_phase` (same arguments and results).
+
+    Returns ``unmet_share, capacity_e, glut, price, own_share``.
+    """
+    from buildrace.engine.prices import UNMET_CEILING
+
+    flows = _as(flows, np.shape(flows))
+    N, M, E, S = flows.shape
+    nms, nes = (N, M, S), (N, E, S)
+    capacity = _as(capacity, np.shape(capacity))
+    shocked = price_shock is not None
+    unmet_share, capacity_e, price, own_share = np.empty(nms), np.empty(nes), np.empty(nms), np.empty(nes)
+    glut = np.empty((N, S))
+    _over_draws(
+        _price_draws, N, _as(unmet, nms), _as(demand, nms), _as(served, nms), flows, _as(output, nes), capacity,
+        _i64(starts), _as(index, nms), _as(anchor, nms), _as(price_prev, nms), _as(glut_prev, (N, S)),
+        _as(unmet_share_prev, nms), _per_draw(target_utilisation, N), _per_draw(glut_discount, N), _per_draw(markup, N),
+        _per_draw(elasticity, N), _per_draw(cap, N), np.ascontiguousarray(commodity, dtype=np.bool_),
+        _as(price_shock if shocked else 0.0, (N, S)), shocked, _as(own_share_prev, nes), UNMET_CEILING,
+        unmet_share, capacity_e, glut, price, own_share,
+    )
+    return unmet_share, capacity_e, glut, price, own_share
+
+
 __all__ = [
-    "accounts_phase", "compliant_share", "implied_arrivals", "cost_demand_constants", "cost_demand_phase", "credit_phase", "demand_phase",
+    "accounts_phase", "price_phase", "compliant_share", "implied_arrivals", "cost_demand_constants", "cost_demand_phase", "credit_phase", "demand_phase",
     "economy_phase",
 ]

@@ -20,7 +20,6 @@ from buildrace.engine.calibrate import (
     Calibration,
     credit_phase,
     economy_cost,
-    glut_factor,
     learning,
     pair_cost,
 )
@@ -29,7 +28,7 @@ from buildrace.engine.demand import demand_phase
 from buildrace.engine.groups import group_sum, power, safe_divide, to_pairs
 from buildrace.engine.market import clear_markets
 from buildrace.engine.origin import compliant_share, value_added_origin
-from buildrace.engine.prices import scarcity_factor
+from buildrace.engine.prices import price_phase
 from buildrace.engine.structure import Structure, build_structure
 from buildrace.engine.trade import offers, price_index, split_to_sites
 from buildrace.model.compile import Compiled
@@ -266,24 +265,17 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # order books are set before the year's output is known; so is the scarcity markup,
     # on last year's shortages)
     served = cl.served
-    unmet_share = safe_divide(cl.unmet, cl.demand)
     anchor = state.price_anchor
     if t == 0:
         theta_w = (cal.theta_econ * cap_w)[:, None] * cal.bilateral  # capacity enters as K ** alpha, as in the allocation
         free = price_index(dlv, avail, theta_w, np.ones_like(pol.trade_factor[t]), lam)
         anchor = np.where(np.isfinite(free) & (free > 0), safe_divide(cal.price0 / cal.glut0[:, None, :], free, 1.0), 1.0)
-    capacity_e = group_sum(state.capacity, starts, E, S)
-    glut = glut_factor(cl.output.sum(axis=1), capacity_e.sum(axis=1), c.mp("target_utilisation", 2), c.mp("glut_discount", 2))
-    level = np.where(np.isfinite(index), index * anchor, state.price / state.glut[:, None, :])
-    scarcity = scarcity_factor(
-        state.unmet_share, c.mp("scarcity_markup", 3), c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3),
-        ctx.commodity,
+    unmet_share, capacity_e, glut, price, own_share = price_phase(
+        cl.unmet, cl.demand, served, cl.flows, cl.output, state.capacity, starts, index, anchor, state.price, state.glut,
+        state.unmet_share, c.mp("target_utilisation", 2), c.mp("glut_discount", 2), c.mp("scarcity_markup", 3),
+        c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3), ctx.commodity,
+        shocks.price[:, t] if shocks is not None else None, state.own_share,
     )
-    price = level * scarcity * state.glut[:, None, :]
-    if shocks is not None:  # commodity price cycles (zero outside raw-material stages)
-        price = price * np.exp(shocks.price[:, t])[:, None, :]
-    own = np.diagonal(cl.flows, axis1=1, axis2=2).transpose(0, 2, 1)
-    own_share = np.where(served > 0, safe_divide(own, served, 1.0), state.own_share)
 
     # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
     # --- 6. accounts ---

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildrace.engine import accounts, backend, calibrate, demand, origin
+from buildrace.engine import accounts, backend, calibrate, demand, origin, prices
 from buildrace.engine.groups import group_sum
 
 compiled_year = pytest.importorskip(
@@ -175,6 +175,50 @@ def test_cost_demand_phase_agrees(reference, seed, shocked):
              "stage demand", "purchase")
     for ref, got, name in zip((avail, cost_e, *credits, *demands), new, names, strict=True):
         assert_agree(np.broadcast_to(ref, got.shape), got, name)
+
+
+def _price_inputs(rng, shocked):
+    """Random inputs of :func:`buildrace.engine.prices.price_phase`: unmet shares of exactly 0
+    and 1 among the rest, commodity and manufactured stages, markets without a price index
+    (NaN) or without purchases."""
+    N, E, S = int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    starts, P = _sites(rng, E, S)
+    nes = (N, E, S)
+    demand_ = _u(rng, 0.0, 20.0, nes, 0.2)
+    unmet = demand_ * rng.choice([0.0, 1.0, 0.5], nes) * rng.uniform(0.0, 1.0, nes) ** rng.integers(0, 2, nes)
+    flows = _u(rng, 0.0, 5.0, (N, E, E, S), 0.3)
+    served = flows.sum(axis=2) * (rng.random(nes) >= 0.1)
+    index = np.where(rng.random(nes) < 0.2, np.nan, rng.uniform(1.0, 100.0, nes))
+    unmet_prev = rng.choice([0.0, 1.0, 0.3, 0.9], nes) * rng.uniform(0.0, 1.0, nes) ** rng.integers(0, 2, nes)
+    return (
+        unmet, demand_, served, flows, _u(rng, 0.0, 10.0, nes, 0.3), _u(rng, 0.0, 10.0, (N, P), 0.3), starts, index,
+        rng.uniform(0.5, 2.0, nes), rng.uniform(1.0, 150.0, nes), rng.uniform(0.3, 1.0, (N, S)), unmet_prev,
+        rng.uniform(0.7, 0.95, (N, 1)), rng.uniform(0.2, 0.9, (N, 1)), rng.uniform(0.5, 2.0, (N, 1, 1)),
+        rng.uniform(0.15, 0.6, (N, 1, 1)), rng.uniform(3.0, 10.0, (N, 1, 1)), rng.random(S) < 0.5,
+        rng.normal(0.0, 0.3, (N, S)) if shocked else None, rng.uniform(0.0, 1.0, nes),
+    )
+
+
+PRICE_OUTPUTS = ("unmet share", "capacity", "glut", "price", "own share")
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, st.booleans())
+def test_price_phase_agrees(reference, seed, shocked):
+    args = _price_inputs(np.random.default_rng(seed), shocked)
+    for ref, new, name in zip(prices.price_phase(*args), compiled_year.price_phase(*args), PRICE_OUTPUTS, strict=True):
+        assert_agree(ref, new, name)
+
+
+def test_price_phase_inputs_tell_the_scarcity_curves_apart(reference):
+    """The agreement check fails where the twin prices a stage on the other scarcity curve
+    (raw materials on the linear markup, or the reverse): the random inputs reach both."""
+    args = list(_price_inputs(np.random.default_rng(7), False))
+    args[11] = np.full_like(args[11], 0.5)  # every market half unmet last year
+    ref = prices.price_phase(*args)[3]
+    args[17] = ~args[17]
+    with pytest.raises(AssertionError, match="price"):
+        assert_agree(ref, compiled_year.price_phase(*args)[3], "price")
 
 
 @settings(max_examples=40, deadline=None)
