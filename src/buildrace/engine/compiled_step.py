@@ -202,6 +202,8 @@ def _per_economy(a, N: int, E: int) -> np.ndarray:
 
 def _per_draw(a, N: int) -> np.ndarray:
     """A per-draw model parameter shaped (N, 1, ...) or a scalar, as a flat (N,) array."""
+    if type(a) is np.ndarray and a.size == N and a.dtype == np.float64 and a.flags.c_contiguous:
+        return a.reshape(N)  # a model parameter's (N, 1, ...) view: the common case, without the copy checks
     return _as(np.reshape(a, (-1,)) if np.ndim(a) else a, (N,))
 
 

@@ -59,6 +59,8 @@ def _lead(a, N: int, shape: tuple[int, ...]) -> np.ndarray:
 
 def _per_draw(a, N: int) -> np.ndarray:
     """A per-draw parameter (N, 1, ...) or a scalar as a flat (N,) array."""
+    if type(a) is np.ndarray and a.size == N and a.dtype == np.float64 and a.flags.c_contiguous:
+        return a.reshape(N)  # a model parameter's (N, 1, ...) view: the common case, without the copy checks
     return _as(np.reshape(a, (-1,)) if np.ndim(a) else a, (N,))
 
 
