@@ -7,9 +7,10 @@ bound is on the relative second difference ``|x[t+1] - 2 x[t] + x[t-1]| / x[t]``
 - world demand and world output of every stage: at most 0.2 (today's largest is 0.13,
   EV demand around the 2030 end of the US production credits);
 - an economy's demand or output of a stage, where it is at least a tenth of the
-  world's that year: at most 0.5 (today's largest is 0.45, US anode demand as US cell
+  world's that year: at most 0.55 (today's largest is 0.50, US anode demand as US cell
   output turns down when the 45X credits phase out in 2030-2032, a kink the policy
-  causes). Small series are left out: a producer with 1% of the world can double from
+  causes; it was 0.44 before stationary storage's packs were held to LFP cells, whose
+  anode intensity is higher, which sharpens the US cell mix's turn). Small series are left out: a producer with 1% of the world can double from
   one year to the next by taking the overflow of a leader short of capacity.
 
 A zigzag of the size above scores 0.87 and 1.8 and fails both bounds.
@@ -23,7 +24,7 @@ import pytest
 from buildrace import api
 
 WORLD_BOUND = 0.2
-MAJOR_BOUND = 0.5
+MAJOR_BOUND = 0.55
 MAJOR_SHARE = 0.1
 
 

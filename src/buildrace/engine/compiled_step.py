@@ -512,7 +512,7 @@ def pipeline_progress(arrivals, t, lead, expected_new, capacity, ramping, pipeli
 
 
 @njit(cache=True, nogil=True)
-def _mix_draws(n0, n1, intensity, substitutes, price, world_price0, sigma, current, k, out):  # pragma: no cover - compiled
+def _mix_draws(n0, n1, intensity, substitutes, price, world_price0, sigma, current, k, fixed_now, fixed_base, out):  # pragma: no cover - compiled
     N, M, S = price.shape
     rel = np.empty(S)
     w = np.empty(S)
@@ -527,18 +527,23 @@ def _mix_draws(n0, n1, intensity, substitutes, price, world_price0, sigma, curre
             for j in range(S):
                 out[n, i, j] = intensity[i, j]
         for consumer in range(S):
-            base_sum, w_sum, any_sub = 0.0, 0.0, False
+            base_sum, w_sum, fixed_sum, any_sub = 0.0, 0.0, 0.0, False
             for u in range(S):
                 if substitutes[consumer, u]:
                     any_sub = True
                     base = intensity[consumer, u]
                     base_sum += base
-                    w[u] = base * max(rel[u], 1e-6) ** (-sigma[n])
+                    fixed_sum += fixed_now[n, consumer, u]
+                    w[u] = max(base - fixed_base[n, consumer, u], 0.0) * max(rel[u], 1e-6) ** (-sigma[n])
                     w_sum += w[u]
             if any_sub:
+                free = base_sum - fixed_sum  # the requirement whose mix follows prices
                 for u in range(S):
                     if substitutes[consumer, u]:
-                        out[n, consumer, u] = base_sum * w[u] / w_sum
+                        if w_sum > 0.0:
+                            out[n, consumer, u] = free * w[u] / w_sum + fixed_now[n, consumer, u]
+                        else:
+                            out[n, consumer, u] = free * intensity[consumer, u] / base_sum + fixed_now[n, consumer, u]
         # designs and contracts turn over in a few years: close a share of the gap
         for i in range(S):
             for j in range(S):
@@ -546,13 +551,15 @@ def _mix_draws(n0, n1, intensity, substitutes, price, world_price0, sigma, curre
                 out[n, i, j] = cur + k[n] * (out[n, i, j] - cur)
 
 
-def input_mix_arrays(intensity, substitutes, price, world_price0, sigma, current, mix_adjustment):
-    """Compiled :func:`buildrace.engine.run.input_mix` with the mix in force ``current`` (N, S, S)."""
+def input_mix_arrays(intensity, substitutes, price, world_price0, sigma, current, mix_adjustment, fixed_now, fixed_base):
+    """Compiled :func:`buildrace.engine.run.input_mix` with the mix in force ``current`` (N, S, S)
+    and the intensities held to a fixed chemistry now and in the base year (N, S, S)."""
     p = _as(price, np.shape(price))
     N, _, S = p.shape
     out = np.empty((N, S, S))
     _over_draws(
         _mix_draws, N, _as(intensity, (S, S)), np.ascontiguousarray(substitutes, dtype=np.bool_), p,
-        _as(world_price0, (N, S)), _per_draw(sigma, N), _as(current, (N, S, S)), _per_draw(mix_adjustment, N), out,
+        _as(world_price0, (N, S)), _per_draw(sigma, N), _as(current, (N, S, S)), _per_draw(mix_adjustment, N),
+        _as(fixed_now, (N, S, S)), _as(fixed_base, (N, S, S)), out,
     )
     return out

@@ -80,6 +80,7 @@ class Context:
     horizon: np.ndarray  # (N, E, S) usual lead time plus half the ramp-up (policy does not move it)
     base_share: np.ndarray  # (E, S) each economy's base-year share of world capacity (share-seekers' target)
     share_weight: np.ndarray  # (N, E) weight of market-share planning in each economy's investment
+    fixed_share: np.ndarray  # (N, T, K) share of each fixed-chemistry entry's consumer bought for its use
     commodity: np.ndarray  # (S,) raw-material stages, priced by scarcity along an inverse demand curve
     memo: dict = field(default_factory=dict)  # arrays reused across years while their inputs stay put
 
@@ -156,14 +157,17 @@ def implied_arrivals(capacity0, g, n_lead, replace_rate, N: int, K: int) -> np.n
     return out
 
 
-def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None) -> np.ndarray:
+def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None, t: int = 0) -> np.ndarray:
     """Input intensities (N, S, S) with the mix of substitutes following relative prices.
 
     A consumer whose inputs substitute (a pack of LFP or nickel-based cells) splits its
     total requirement between them by ``share_u ~ a0_u * (P_u / P0_u) ** (-sigma)``, with
     last year's world-average prices relative to the base year's (so the base-year mix is
     reproduced) and sigma the chemistry elasticity: a cell chemistry that gets cheaper,
-    or scarce and dear, gains or loses share of new packs. With ``current`` (the mix in
+    or scarce and dear, gains or loses share of new packs. The part of the requirement
+    held to a fixed chemistry (stationary storage's LFP packs, :func:`fixed_inputs` at
+    year index ``t``) is set aside first, from the base-year mix as well, so that it grows
+    with its use rather than with relative prices. With ``current`` (the mix in
     force), the mix closes a share ``mix_adjustment`` of the gap each year: designs and
     supply contracts turn over in a few years, and an instant switch would chase last
     year's price and zigzag.
@@ -171,19 +175,25 @@ def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None
     c, cal = ctx.c, ctx.cal
     if not c.substitutes.any():
         return cal.intensity
+    fixed_now, fixed_base = fixed_inputs(ctx, t)
     if backend.kernels() is not None and current is not None:  # the compiled twin (engine/compiled_step.py)
         from buildrace.engine.compiled_step import input_mix_arrays
 
         return input_mix_arrays(cal.intensity, c.substitutes, price, ctx.world_price0, c.mp("chemistry_elasticity"), current,
-                                c.mp("mix_adjustment"))
+                                c.mp("mix_adjustment"), fixed_now, fixed_base)
     out = np.repeat(cal.intensity[None], price.shape[0], axis=0)
     rel = price.mean(axis=1) / np.where(ctx.world_price0 > 0, ctx.world_price0, 1.0)  # (N, S)
     sigma = c.mp("chemistry_elasticity", 2)
     for consumer in np.flatnonzero(c.substitutes.any(axis=1)):  # substitute groups (one: packs)
         inputs = np.flatnonzero(c.substitutes[consumer])
         base = cal.intensity[consumer, inputs]  # (K,)
-        w = base[None] * power(np.maximum(rel[:, inputs], 1e-6), -sigma)
-        out[:, consumer, inputs] = base.sum() * w / w.sum(axis=1, keepdims=True)
+        now, then = fixed_now[:, consumer, inputs], fixed_base[:, consumer, inputs]  # (N, K)
+        w = np.maximum(base[None] - then, 0.0) * power(np.maximum(rel[:, inputs], 1e-6), -sigma)
+        w_sum = w.sum(axis=1, keepdims=True)
+        free = base.sum() - now.sum(axis=1, keepdims=True)  # the requirement whose mix follows prices
+        out[:, consumer, inputs] = np.where(
+            w_sum > 0, free * w / np.where(w_sum > 0, w_sum, 1.0), free * base[None] / base.sum()
+        ) + now
     if current is not None:
         k = c.mp("mix_adjustment", 3)
         out = current + k * (out - current)
@@ -199,7 +209,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
     # --- 3. cost (inputs at last year's prices) ---
     learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
-    intensity = input_mix(ctx, state.price, state.mix)
+    intensity = input_mix(ctx, state.price, state.mix, t)
     cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     shocks = c.shocks
     if shocks is not None:  # cost noise around learning (a random walk per stage)
@@ -380,8 +390,46 @@ def prepare(c: Compiled) -> Context:
         base_share=_base_share(c),
         share_weight=np.clip(c.mp("share_planning_strength", 2) * c.share_planning, 0.0, 1.0),
         commodity=commodity_stages(c.index.stages),
+        fixed_share=np.zeros((st.N, len(c.index.years), 0)),
     )
-    return replace(ctx, world_cost0=_world_cost(ctx))
+    return replace(ctx, world_cost0=_world_cost(ctx), fixed_share=fixed_chemistry_shares(c, cal, leontief))
+
+
+def fixed_chemistry_shares(c: Compiled, cal, leontief: np.ndarray) -> np.ndarray:
+    """Share of each fixed-chemistry consumer's output bought for its use, per draw and
+    year (N, T, K), times the share of that use's units built of the fixed input
+    (``buildrace.model.compile.FIXED_CHEMISTRY``: stationary storage's packs, LFP).
+
+    Read off the demand paths before prices respond (final demand along its growth path,
+    other demand along ``other_demand_growth``, through the Leontief inverse), so the
+    shares are known for every year before the run. Simplification: a year in which
+    prices move demand away from its path keeps the path's share.
+    """
+    N, T = c.growth.shape[:2]
+    out = np.zeros((N, T, len(c.fixed_chemistry)))
+    if not c.fixed_chemistry:
+        return out
+    final = (c.demand0[None, None] * c.growth).sum(axis=2)  # (N, T, U) world final demand along the paths
+    other = cal.other_demand0.sum(axis=0)[None, None] * (1.0 + c.mp("other_demand_growth", 3)) ** np.arange(T)[None, :, None]
+    total = (final @ cal.use_intensity + other) @ leontief  # (N, T, S) everything each stage's output is bought for
+    for k, (use, consumer, _, param) in enumerate(c.fixed_chemistry):  # the entries (one: storage packs)
+        bought = final[:, :, use] * cal.use_intensity[use, consumer]
+        out[:, :, k] = c.stage[param][:, consumer][:, None] * safe_divide(bought, total[:, :, consumer])
+    return np.clip(out, 0.0, 1.0)
+
+
+def fixed_inputs(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Input intensities (N, S, S) held to a fixed chemistry at year index t and in the
+    base year: a fixed-chemistry entry's share of its consumer's total substitute input,
+    on its one input (storage packs' LFP cells); zero elsewhere."""
+    c, cal = ctx.c, ctx.cal
+    N, S = ctx.fixed_share.shape[0], cal.intensity.shape[0]
+    now, base = np.zeros((N, S, S)), np.zeros((N, S, S))
+    for k, (_, consumer, inp, _) in enumerate(c.fixed_chemistry):  # the entries (one: storage packs)
+        total = cal.intensity[consumer, c.substitutes[consumer]].sum()
+        now[:, consumer, inp] += ctx.fixed_share[:, t, k] * total
+        base[:, consumer, inp] += ctx.fixed_share[:, 0, k] * total
+    return now, base
 
 
 def _base_share(c: Compiled) -> np.ndarray:

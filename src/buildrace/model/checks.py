@@ -12,7 +12,12 @@ from pydantic import ValidationError
 from buildrace.errors import InputError
 from buildrace.model.parameters import ModelParameters
 from buildrace.model.scenario import Scenario
-from buildrace.model.world import ECONOMY_PARAMETERS, STAGE_PARAMETERS, World
+from buildrace.model.world import (
+    ECONOMY_PARAMETERS,
+    OPTIONAL_STAGE_PARAMETERS,
+    STAGE_PARAMETERS,
+    World,
+)
 
 
 def _fail(where: str, what: str, value, valid) -> None:
@@ -74,7 +79,7 @@ def check_scenario(scenario: Scenario, world: World) -> None:
         info = ModelParameters.model_fields.get(name)
         raise InputError(f"parameters.model.{name}: {err['msg']}{bounds_hint(info) if info else ''}") from None
     for param, targets in scenario.parameters.stages.items():
-        if param not in STAGE_PARAMETERS + ("price_elasticity",):
+        if param not in STAGE_PARAMETERS + OPTIONAL_STAGE_PARAMETERS:
             _fail("parameters.stages", "stage parameter", param, STAGE_PARAMETERS)
         check_stages(world, list(targets), f"parameters.stages.{param}")
         for target, value in targets.items():

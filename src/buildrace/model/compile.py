@@ -32,18 +32,26 @@ from buildrace.model.world import (
     ECONOMY_PARAMETERS,
     FINAL_USES,
     GROWTH_PERIODS,
+    OPTIONAL_STAGE_PARAMETERS,
     STAGE_PARAMETERS,
     World,
     load_world,
 )
 
 # Stage parameters the engine reads, as (N, S) arrays (the draw axis is for uncertainty).
-ENGINE_STAGE_PARAMETERS = STAGE_PARAMETERS + ("price_elasticity",)
+ENGINE_STAGE_PARAMETERS = STAGE_PARAMETERS + OPTIONAL_STAGE_PARAMETERS
 SUBSTITUTE_INPUTS = {
     "li_ion_battery.pack": ("li_ion_battery.cell_lfp", "li_ion_battery.cell_nmc811"),
 }
 """Inputs that substitute for each other in a consumer (a pack is made of LFP or of
 nickel-based cells): a shortage of one is made up by the other, in proportion."""
+FIXED_CHEMISTRY = {
+    "use.storage_installations": ("li_ion_battery.pack", "li_ion_battery.cell_lfp", "storage_lfp_share"),
+}
+"""Final uses whose packs are built of one chemistry whatever the relative prices: use ->
+(consumer stage, input, the consumer's stage parameter giving the share of the use's
+packs built of that input). Stationary storage takes LFP cells (IEA: about 90% of
+battery storage deployed in 2024, well under half five years earlier)."""
 PHASE_SURVIVAL = {"announced": 0.5, "permitting": 0.7, "construction": 0.9, "ramping": 1.0}
 """Probability a base-year pipeline project is completed, by phase (ASM; cancellations
 of announced US battery plants in 2024-25 ran at roughly a third to a half, S38/S39)."""
@@ -83,6 +91,7 @@ class Compiled:
     shocks: Shocks | None = None  # log shock paths (buildrace.model.shocks); None: no shocks
     notes: tuple[str, ...] = field(default_factory=tuple)
     trade_target: np.ndarray | None = None  # (M, E, S) observed base-year share of e in m's purchases (NaN: not observed)
+    fixed_chemistry: tuple[tuple[int, int, int, str], ...] = ()  # (use, consumer, input, share parameter), FIXED_CHEMISTRY
 
     def mp(self, name: str, ndim: int = 1) -> np.ndarray:
         """Model parameter ``name`` per draw, shaped (N, 1, ...) to broadcast over ``ndim`` axes."""
@@ -249,9 +258,10 @@ def compile_scenario(
 
     model = ModelParameters(**{k: point(v) for k, v in {**ModelParameters().model_dump(), **params.model}.items()})
     sp = world.stage_parameters.copy()
-    if "price_elasticity" not in sp.columns:
-        sp["price_elasticity"] = 0.0
-    sp["price_elasticity"] = sp["price_elasticity"].fillna(0.0)
+    for optional in OPTIONAL_STAGE_PARAMETERS:
+        if optional not in sp.columns:
+            sp[optional] = 0.0
+        sp[optional] = sp[optional].fillna(0.0)
     stage = {p: np.repeat(sp[p].to_numpy(float)[None, :], draws, axis=0) for p in ENGINE_STAGE_PARAMETERS}
     mult = {p: np.ones((draws, len(economies), len(stages))) for p in ("unit_cost", "capex", "permit_years", "build_years")}
     use_scale = np.ones((draws, len(uses)))
@@ -328,6 +338,10 @@ def compile_scenario(
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
         trade_target=_trade_target(world, economies, stages),
+        fixed_chemistry=tuple(
+            (uses.index(u), stage_pos[cons], stage_pos[inp], param) for u, (cons, inp, param) in FIXED_CHEMISTRY.items()
+            if u in uses and cons in stage_pos and inp in stage_pos and substitutes[stage_pos[cons], stage_pos[inp]]
+        ),
     )
 
 

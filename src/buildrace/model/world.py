@@ -28,6 +28,10 @@ STAGE_PARAMETERS = (
     "cancel_prob_permit",
     "cancel_prob_build",
 )
+OPTIONAL_STAGE_PARAMETERS = ("price_elasticity", "storage_lfp_share")
+"""Stage parameters a world may give for some stages only (0 elsewhere): the own-price
+elasticity of the final use a stage serves, and the share of stationary-storage packs
+built of LFP cells (on the pack stage; see ``buildrace.model.compile.FIXED_CHEMISTRY``)."""
 #: Parameters every (economy, stage) must carry in ``economy_stage_parameters.csv``.
 ECONOMY_STAGE_PARAMETERS = ("unit_cost", "capex", "permit_years", "build_years")
 ECONOMY_PARAMETERS = ("market_share_planning",)
@@ -64,8 +68,8 @@ class World:
         Index ``stage``; columns ``sector``, ``name``, ``name_vi``, ``unit``,
         ``price_unit``, ``price_factor``.
     stage_parameters
-        Index ``stage``; one column per name in :data:`STAGE_PARAMETERS` (plus optional
-        ``price_elasticity``).
+        Index ``stage``; one column per name in :data:`STAGE_PARAMETERS` (plus the
+        optional :data:`OPTIONAL_STAGE_PARAMETERS`).
     economy_stage_parameters
         MultiIndex (``economy``, ``stage``); one column per :data:`ECONOMY_STAGE_PARAMETERS`.
     inputs

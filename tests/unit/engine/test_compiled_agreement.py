@@ -351,14 +351,20 @@ def test_input_mix_agrees(seed):
     c = SimpleNamespace(substitutes=substitutes, mp=lambda name, ndim=1: draws[name].reshape((-1,) + (1,) * (ndim - 1)))
     intensity = rng.uniform(0.0, 2.0, (S, S)) * (rng.random((S, S)) > 0.3)
     intensity[substitutes] = rng.uniform(0.1, 1.0, int(substitutes.sum()))  # substitutes are inputs in use
-    ctx = SimpleNamespace(c=c, cal=SimpleNamespace(intensity=intensity),
+    # a fixed-chemistry entry on one of the consumer's substitutes (storage packs' LFP), or none
+    fixed_input = int(rng.choice(np.flatnonzero(substitutes[consumer]))) if substitutes[consumer].any() else -1
+    c.fixed_chemistry = ((0, consumer, fixed_input, "share"),) if fixed_input >= 0 and rng.random() < 0.7 else ()
+    T = 3
+    fixed_share = rng.uniform(0.0, 1.0, (N, T, len(c.fixed_chemistry))) * (rng.random((N, T, len(c.fixed_chemistry))) > 0.2)
+    ctx = SimpleNamespace(c=c, cal=SimpleNamespace(intensity=intensity), fixed_share=fixed_share,
                           world_price0=rng.uniform(0.0, 100.0, (N, S)) * (rng.random((N, S)) > 0.1))
     price = rng.uniform(1.0, 200.0, (N, M, S))
     current = np.repeat(intensity[None], N, axis=0) * rng.uniform(0.8, 1.2, (N, S, S))
+    t = int(rng.integers(0, T))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(backend.ENV, "numpy")
-        ref = engine_run.input_mix(ctx, price, current)
-    assert_agree(ref, engine_run.input_mix(ctx, price, current), "input mix")
+        ref = engine_run.input_mix(ctx, price, current, t)
+    assert_agree(ref, engine_run.input_mix(ctx, price, current, t), "input mix")
 
 
 def _chain(rng, S):
