@@ -17,7 +17,8 @@ the reference path (``BUILDRACE_ENGINE=numpy``):
   (:func:`buildrace.engine.demand.final_use_demand`), stage demand
   (:func:`~buildrace.engine.demand.stage_demand`) and the stockpile purchases (MODEL.md
   step 1);
-- :func:`cost_demand_phase`: the first three in one call (the year step's path);
+- :func:`cost_demand_phase`: each pair's available capacity and the first three in one
+  call (the year step's path);
 - :func:`implied_arrivals`: the loop of :func:`buildrace.engine.run.implied_pipeline`
   (projects in flight in the base year);
 - :func:`price_phase`: unmet shares, the glut factor, prices (index and anchor, or last
@@ -275,55 +276,76 @@ def implied_arrivals(capacity0, g, n_lead, replace_rate, N: int, K: int) -> np.n
 
 
 @njit(cache=True, nogil=True)
-def _cost_demand_draws(n0, n1, cost_pair, avail_pair, theta_pair, starts, E, S, content, x, seg, spread, credit,
-                       credit_share, itc, world_cost0, cost_shock, shocked, price, price0, ups, demand0, growth_t,
-                       elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock,
-                       avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase):  # pragma: no cover - compiled
+def _avail_draws(n0, n1, capacity, ramping, util, mask0, base_year, avail_pair):  # pragma: no cover - compiled
+    P = capacity.shape[1]
+    for n in range(n0, n1):
+        un = n if util.shape[0] > 1 else 0
+        for p in range(P):
+            if base_year:  # base-year capacity still commissioning is in the data's output
+                a = util[un, p] * capacity[n, p] * mask0[p]
+            else:
+                a = util[un, p] * (capacity[n, p] - 0.5 * ramping[n, p])
+            avail_pair[n, p] = a if not a < 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _cost_demand_draws(n0, n1, capacity, ramping, util, mask0, base_year, cost_pair, avail_pair, theta_pair, starts, E,
+                       S, content, x, seg, spread, credit, credit_share, itc, world_cost0, cost_shock, shocked, price,
+                       price0, ups, demand0, growth_t, elasticity, coupling, use_intensity, other0, other_mult,
+                       stock_months, stock, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final,
+                       purchase):  # pragma: no cover - compiled
+    _avail_draws(n0, n1, capacity, ramping, util, mask0, base_year, avail_pair)
     _economy_draws(n0, n1, cost_pair, avail_pair, theta_pair, starts, E, S, avail, cost_e)
     _credit_draws(n0, n1, content, x, seg, spread, credit, credit_share, itc, cost_e, credit_unit, cost_eff, itc_t)
     _demand_draws(n0, n1, avail, cost_e, world_cost0, cost_shock, shocked, price, price0, ups, demand0, growth_t,
                   elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock, final, d_final, purchase)
 
 
-def cost_demand_constants(theta_pair, starts, segregation, spread, world_cost0, price0, use_price_stage, demand0,
-                          elasticity, coupling, use_intensity, other0, N: int, P: int):
+def cost_demand_constants(utilisation, avail_mask0, theta_pair, starts, segregation, spread, world_cost0, price0,
+                          use_price_stage, demand0, elasticity, coupling, use_intensity, other0, N: int, P: int):
     """The run's constant arguments of :func:`cost_demand_phase`, converted once (a tuple to pass back)."""
     demand0 = _as(demand0, np.shape(demand0))
     M, U = demand0.shape
     S = np.shape(use_intensity)[1]
     return (
-        _lead(theta_pair, N, (P,)), _i64(starts), _per_draw(segregation, N), _per_draw(spread, N),
+        _lead(utilisation, N, (P,)), _as(avail_mask0, (P,)), _lead(theta_pair, N, (P,)), _i64(starts), _per_draw(segregation, N), _per_draw(spread, N),
         _as(world_cost0, (N, S)), _as(price0, (N, M, S)), _i64(np.maximum(use_price_stage, 0)), demand0,
         _lead(elasticity, N, (U,)), _lead(coupling, N, (U, U)), _as(use_intensity, (U, S)), _as(other0, (M, S)),
     )
 
 
-def cost_demand_phase(constants, cost_pair, avail_pair, E: int, S: int, content_cn, credit_feoc, credit, credit_share,
-                      itc, cost_shock, price, growth_t, other_mult, stock_months, stock):
-    """:func:`economy_phase`, :func:`credit_phase` and :func:`demand_phase` in one call.
+def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, E: int, S: int, content_cn, credit_feoc,
+                      credit, credit_share, itc, cost_shock, price, growth_t, other_mult, stock_months, stock):
+    """Each pair's available capacity, then :func:`economy_phase`, :func:`credit_phase` and
+    :func:`demand_phase`, in one call.
 
     They follow one another in the year step and share their arrays: one call a year
-    instead of three saves the argument handling that dominates at one draw.
-    ``constants`` is :func:`cost_demand_constants`. Returns ``avail, cost_e,
+    instead of four saves the argument handling that dominates at one draw. Available
+    capacity (N, P) is :func:`buildrace.engine.pipeline.available_capacity` floored at 0,
+    or in the base year (``base_year``) ``utilisation * capacity * avail_mask0``.
+    ``constants`` is :func:`cost_demand_constants`. Returns ``avail_pair, avail, cost_e,
     credit_unit, cost_eff, itc_t, final, d_final, purchase``.
     """
-    theta, starts, seg, spread, world_cost0, price0, ups, demand0, elasticity, coupling, use_intensity, other0 = constants
+    (util, mask0, theta, starts, seg, spread, world_cost0, price0, ups, demand0, elasticity, coupling, use_intensity,
+     other0) = constants
     cost_pair = _as(cost_pair, np.shape(cost_pair))
     N, P = cost_pair.shape
     M, U = demand0.shape
     nes, nms = (N, E, S), (N, M, S)
+    avail_pair = np.empty((N, P))
     avail, cost_e, credit_unit, cost_eff, itc_t = (np.empty(nes) for _ in range(5))
     final, d_final, purchase = np.empty((N, M, U)), np.empty(nms), np.empty(nms)
     shocked = cost_shock is not None
     _over_draws(
-        _cost_demand_draws, N, cost_pair, _as(avail_pair, (N, P)), theta, starts, int(E), int(S),
+        _cost_demand_draws, N, _as(capacity, (N, P)), _as(ramping, (N, P)), util, mask0, bool(base_year), cost_pair,
+        avail_pair, theta, starts, int(E), int(S),
         _lead(content_cn, N, (E, S)), _as(credit_feoc, (E, S)), seg, spread, _as(credit, (E, S)),
         _as(credit_share, (E, S)), _as(itc, (E, S)), world_cost0, _as(cost_shock if shocked else 1.0, (N, S)), shocked,
         _as(price, nms), price0, ups, demand0, _lead(growth_t, N, (M, U)), elasticity, coupling, use_intensity, other0,
         _per_draw(other_mult, N), _as(stock_months, (M, S)), _as(stock, nms),
         avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase,
     )
-    return avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase
+    return avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase
 
 
 # --------------------------------------------------------------------------- stocks and accounts

@@ -215,28 +215,28 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     if shocks is not None:  # cost noise around learning (a random walk per stage)
         cost_shock = np.exp(shocks.cost[:, t])  # (N, S)
         cost_pair = cost_pair * cost_shock[:, ix.pair_stage]
-    util = cal.utilisation
-    avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
-    if t == 0:
-        avail_pair = util * state.capacity * cal.avail_mask0[None]
-    avail_pair = np.maximum(avail_pair, 0.0)
     lam_w = c.mp("within_economy_lambda", 2)
     # traced content: the foreign-entity (CN) share of each economy's output, last year
     content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
     shock_t = cost_shock if shocks is not None else None
     other_mult = (1.0 + c.mp("other_demand_growth")) ** t
-    if backend.kernels() is not None:  # economy costs, credits and demand in one compiled call (engine/compiled_year.py)
+    if backend.kernels() is not None:  # capacity, economy costs, credits and demand in one compiled call (engine/compiled_year.py)
         from buildrace.engine.compiled_year import cost_demand_constants, cost_demand_phase
 
         constants = _per_year(ctx, "cost_demand", lambda: cost_demand_constants(
-            cal.theta_pair, starts, c.mp("origin_segregation"), c.mp("origin_spread"), ctx.world_cost0, cal.price0,
+            cal.utilisation, cal.avail_mask0, cal.theta_pair, starts, c.mp("origin_segregation"), c.mp("origin_spread"), ctx.world_cost0, cal.price0,
             c.use_price_stage, c.demand0, st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, st.N, st.P,
         ))
-        avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_phase(
-            constants, cost_pair, avail_pair, E, S, content_cn, pol.credit_feoc[t], pol.credit[t], pol.credit_share[t],
+        avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_phase(
+            constants, state.capacity, state.ramping, t == 0, cost_pair, E, S, content_cn, pol.credit_feoc[t], pol.credit[t], pol.credit_share[t],
             pol.itc[t], shock_t, state.price, c.growth[:, t], other_mult, pol.stock_months[t], state.stock,
         )
     else:
+        util = cal.utilisation
+        avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
+        if t == 0:
+            avail_pair = util * state.capacity * cal.avail_mask0[None]
+        avail_pair = np.maximum(avail_pair, 0.0)
         avail = group_sum(avail_pair, starts, E, S)
         cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
         credit_unit, cost_eff, itc_t = credit_phase(  # credits paid on compliant output only
@@ -561,17 +561,18 @@ def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple
         ctx = prepare(c)
         state = initial_state(ctx)
         T = ctx.st.T
-        stacked: dict[str, np.ndarray] = {}
-        buffers: list[tuple[str, np.ndarray]] = []  # the kept outputs' (N, T, ...) buffers, in output order
+        years: dict[str, list[np.ndarray]] = {}  # each kept output's arrays, year by year
         for t in range(T):
             state, out = step(state, t, ctx)
             if t == 0:
-                for name, arr in out.items():
-                    if keep is None or name in keep:
-                        stacked[name] = np.empty((arr.shape[0], T) + arr.shape[1:], dtype=arr.dtype)
-                        buffers.append((name, stacked[name]))
-            for name, buf in buffers:
-                buf[:, t] = out[name]
+                years = {name: [] for name in out if keep is None or name in keep}
+            for name, arrays in years.items():
+                arrays.append(out[name])  # a year's outputs are never written to again
             if progress is not None:
                 progress(t + 1, T)
+        # stacked once per output at the end (a copy into an (N, T, ...) buffer every year
+        # was some thirty small copies a year), each year's list freed as it is stacked
+        stacked: dict[str, np.ndarray] = {}
+        for name in list(years):
+            stacked[name] = np.stack(years.pop(name), axis=1)
     return stacked, ctx

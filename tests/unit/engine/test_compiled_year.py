@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildrace.engine import accounts, backend, calibrate, demand, origin, prices
+from buildrace.engine import accounts, backend, calibrate, demand, origin, pipeline, prices
 from buildrace.engine.groups import group_sum
 
 compiled_year = pytest.importorskip(
@@ -144,13 +144,21 @@ def test_stocks_and_accounts_agree(reference, seed, per_draw_tariff, per_draw_mi
 
 
 @settings(max_examples=30, deadline=None)
-@given(seeds, st.booleans())
-def test_cost_demand_phase_agrees(reference, seed, shocked):
-    """The fused call (the year step's compiled path) against the three reference phases in turn."""
+@given(seeds, st.booleans(), st.booleans())
+def test_cost_demand_phase_agrees(reference, seed, shocked, base_year):
+    """The fused call (the year step's compiled path) against available capacity and the
+    three reference phases in turn."""
     rng = np.random.default_rng(seed)
     N, E, S, U = (int(rng.integers(1, 5)) for _ in range(4))
     starts, P = _sites(rng, E, S)
-    cost, avail_pair, theta = _u(rng, 1.0, 100.0, (N, P)), _u(rng, 0.0, 10.0, (N, P), 0.3), _u(rng, 0.0, 3.0, (N, P), 0.1)
+    capacity = _u(rng, 0.0, 10.0, (N, P), 0.3)
+    ramping = capacity * rng.uniform(0.0, 1.0, (N, P)) * (rng.random((N, P)) < 0.5) + _u(rng, 0.0, 5.0, (N, P), 0.8)
+    util, mask0 = rng.uniform(0.5, 1.0, (N, P)), (rng.random(P) < 0.8).astype(float)
+    if base_year:
+        avail_pair = np.maximum(util * capacity * mask0[None], 0.0)
+    else:
+        avail_pair = np.maximum(pipeline.available_capacity(capacity, ramping, util), 0.0)
+    cost, theta = _u(rng, 1.0, 100.0, (N, P)), _u(rng, 0.0, 3.0, (N, P), 0.1)
     content = _u(rng, 0.0, 1.0, (N, E, S), 0.3)
     limit = np.where(rng.random((E, S)) < 0.4, 1.0, rng.uniform(0.0, 1.0, (E, S)))
     seg, spread = rng.uniform(0.0, 1.0, N), rng.uniform(0.01, 0.5, N)
@@ -167,13 +175,13 @@ def test_cost_demand_phase_agrees(reference, seed, shocked):
     credits = calibrate.credit_phase(content, limit, seg[:, None, None], spread[:, None, None], credit, share, itc, cost_e)
     demands = demand.demand_phase(avail, cost_e, world_cost0, shock, price, price0, ups, demand0, growth, elasticity,
                                   coupling, use_int, other0, other_mult, months, stock)
-    constants = compiled_year.cost_demand_constants(theta, starts, seg, spread, world_cost0, price0, ups, demand0,
-                                                    elasticity, coupling, use_int, other0, N, P)
-    new = compiled_year.cost_demand_phase(constants, cost, avail_pair, E, S, content, limit, credit, share, itc, shock,
-                                          price, growth, other_mult, months, stock)
-    names = ("avail", "economy cost", "credit per unit", "effective cost", "investment credit", "final demand",
+    constants = compiled_year.cost_demand_constants(util, mask0, theta, starts, seg, spread, world_cost0, price0, ups,
+                                                    demand0, elasticity, coupling, use_int, other0, N, P)
+    new = compiled_year.cost_demand_phase(constants, capacity, ramping, base_year, cost, E, S, content, limit, credit,
+                                          share, itc, shock, price, growth, other_mult, months, stock)
+    names = ("available capacity", "avail", "economy cost", "credit per unit", "effective cost", "investment credit", "final demand",
              "stage demand", "purchase")
-    for ref, got, name in zip((avail, cost_e, *credits, *demands), new, names, strict=True):
+    for ref, got, name in zip((avail_pair, avail, cost_e, *credits, *demands), new, names, strict=True):
         assert_agree(np.broadcast_to(ref, got.shape), got, name)
 
 
