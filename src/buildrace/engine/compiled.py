@@ -305,6 +305,10 @@ def _split_draw(n, q_group, avail, cost, theta, lam, starts, rounds, q):  # prag
     """One draw of the site split (see ``trade.split_to_sites``); writes ``q[n]``."""
     P = avail.shape[1]
     G = starts.shape[0]
+    # scratch for one group's sites, allocated once a draw rather than once a group
+    # (a few hundred groups a draw, each allocation costing more than its group's arithmetic)
+    pref = np.empty(P)
+    head = np.empty(P)
     for g in range(G):
         a0 = starts[g]
         a1 = starts[g + 1] if g + 1 < G else P
@@ -315,8 +319,6 @@ def _split_draw(n, q_group, avail, cost, theta, lam, starts, rounds, q):  # prag
             den += avail[n, p]
         mean = num / den if den > 0.0 else 1.0
         k = a1 - a0
-        pref = np.empty(k)
-        head = np.empty(k)
         for i in range(k):
             p = a0 + i
             rel = _at(cost, n, p) / mean if mean > 0.0 else 1.0

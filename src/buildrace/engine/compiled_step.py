@@ -364,7 +364,7 @@ def _pair_cost_draws(n0, n1, capacity, wc0, pair_stage, pair_economy, sc_order, 
     N, P = capacity.shape
     E, S = own_share.shape[1], own_share.shape[2]
     K = sc_starts.shape[0]
-    bill, home, seg = np.empty((E, S)), np.empty((E, S)), np.empty(K)
+    bill, home, seg, agglo_k = np.empty((E, S)), np.empty((E, S)), np.empty(K), np.empty(K)
     for n in range(n0, n1):
         a_n = n if intensity.shape[0] > 1 else 0
         fn = n if factor.shape[0] > 1 else 0
@@ -386,9 +386,12 @@ def _pair_cost_draws(n0, n1, capacity, wc0, pair_stage, pair_economy, sc_order, 
                 tot += capacity[n, q] / wc0[pair_stage[q]]
             seg[k] = tot
         mr, al, kp = mass_ref[n], alpha[n], kappa[n]
+        # one power per site cluster, not per pair: the pairs of a site share their cluster's mass
+        for k in range(K):
+            agglo_k[k] = (1.0 + seg[k] / mr) ** (-al)
         for p in range(P):
             e, s = pair_economy[p], pair_stage[p]
-            agglo = (1.0 + seg[sc_of_pair[p]] / mr) ** (-al)
+            agglo = agglo_k[sc_of_pair[p]]
             lis = home[e, s] / bill[e, s] if bill[e, s] > 0.0 else 1.0
             integ = 1.0 + (kp * kappa_mult[p]) * (1.0 - lis)
             energy = electricity[n, s] * elec_price[e]
