@@ -126,6 +126,8 @@ def _plan_draws(
             world_need = -np.inf
             world_supply = 0.0
             life = life_e[n, s]
+            # the capital recovery factor is the stage's, the same for every economy: one power, not E
+            crf = rate / (1.0 - (1.0 + rate) ** (-max(life, 1.0)))
             for e in range(E):
                 w_won = 0.0
                 for m in range(M):
@@ -165,7 +167,6 @@ def _plan_draws(
                     den += w
                 nbk = num / den if den > 0.0 else cost_e[n, e, s]
                 netback[n, e, s] = nbk
-                crf = rate / (1.0 - (1.0 + rate) ** (-max(life, 1.0)))
                 charge = capex[n, e, s] * crf / u
                 cost_inv = cost_e[n, e, s] - credit_unit[n, e, s] - itc[n, e, s] * charge
                 z[n, e, s] = u * (nbk - cost_inv) / max(capex[n, e, s], 1e-9) - hurdle_gap[n, e]
@@ -439,6 +440,16 @@ def _site_draws(n0, n1, cost_pair, private, fund_extra, survive, beta, attract, 
         for g in range(G):
             e, s = g // S, g % S
             a, b = starts[g], starts[g + 1] if g + 1 < G else P
+            pv, fx = private[n, e, s], fund_extra[n, e, s]
+            if pv == 0.0 and fx == 0.0:
+                # nothing to site (most groups most years): the same zeros, signs included (the
+                # shares below are finite and not negative), without the group's exponentials
+                for p in range(a, b):
+                    floor = max(survive[sn, p], 0.05)
+                    fp = fx * 0.0
+                    announce[n, p] = (pv * 0.0 + fp) / floor
+                    fund_pair[n, p] = fp / floor
+                continue
             tot = 0.0
             for p in range(a, b):
                 tot += cost_pair[n, p]
