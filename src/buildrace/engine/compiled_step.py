@@ -198,6 +198,8 @@ def _plan_draws(
 
 def _per_economy(a, N: int, E: int) -> np.ndarray:
     """A (N or 1, E, 1) per-economy term as a C-contiguous (N, E) array."""
+    if type(a) is np.ndarray and a.shape == (N, E, 1) and a.dtype == np.float64 and a.flags.c_contiguous:
+        return a.reshape(N, E)
     return _as(np.broadcast_to(a, (N, E, 1))[..., 0], (N, E))
 
 
@@ -218,7 +220,7 @@ def plan_investment(
     flows = _as(flows, np.shape(flows))
     N, M, E, S = flows.shape
     tariff = np.asarray(tariff, dtype=float)
-    tariff = _as(tariff, tariff.shape if tariff.ndim == 4 else (1, M, E, S))
+    tariff = _as(tariff if tariff.ndim == 4 else tariff[None], tariff.shape if tariff.ndim == 4 else (1, M, E, S))
     nes = (N, E, S)
     potential, growth = np.empty((N, S)), np.empty((N, S))
     netback, z, surviving, private, fund_extra = (np.empty(nes) for _ in range(5))
@@ -300,7 +302,7 @@ def offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, th
     bilateral = _as(bilateral, np.shape(bilateral))
     N, M, E, S = bilateral.shape
     tariff = np.asarray(tariff, dtype=float)
-    tariff = _as(tariff, tariff.shape if tariff.ndim == 4 else (1, M, E, S))
+    tariff = _as(tariff if tariff.ndim == 4 else tariff[None], tariff.shape if tariff.ndim == 4 else (1, M, E, S))
     dlv, pref = np.empty((N, M, E, S)), np.empty((N, M, E, S))
     cap_w, index = np.empty((N, E, S)), np.empty((N, M, S))
     _over_draws(

@@ -340,7 +340,8 @@ def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, 
         _cost_demand_draws, N, _as(capacity, (N, P)), _as(ramping, (N, P)), util, mask0, bool(base_year), cost_pair,
         avail_pair, theta, starts, int(E), int(S),
         _lead(content_cn, N, (E, S)), _as(credit_feoc, (E, S)), seg, spread, _as(credit, (E, S)),
-        _as(credit_share, (E, S)), _as(itc, (E, S)), world_cost0, _as(cost_shock if shocked else 1.0, (N, S)), shocked,
+        _as(credit_share, (E, S)), _as(itc, (E, S)), world_cost0,
+        _as(cost_shock, (N, S)) if shocked else world_cost0, shocked,  # (unread without shocks: any (N, S) array)
         _as(price, nms), price0, ups, demand0, _lead(growth_t, N, (M, U)), elasticity, coupling, use_intensity, other0,
         _per_draw(other_mult, N), _as(stock_months, (M, S)), _as(stock, nms),
         avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase,
@@ -489,13 +490,14 @@ def price_phase(unmet, demand, served, flows, output, capacity, starts, index, a
     capacity = _as(capacity, np.shape(capacity))
     shocked = price_shock is not None
     unmet_share, capacity_e, price, own_share = np.empty(nms), np.empty(nes), np.empty(nms), np.empty(nes)
-    glut = np.empty((N, S))
+    glut, glut_prev = np.empty((N, S)), _as(glut_prev, (N, S))
     _over_draws(
         _price_draws, N, _as(unmet, nms), _as(demand, nms), _as(served, nms), flows, _as(output, nes), capacity,
-        _i64(starts), _as(index, nms), _as(anchor, nms), _as(price_prev, nms), _as(glut_prev, (N, S)),
+        _i64(starts), _as(index, nms), _as(anchor, nms), _as(price_prev, nms), glut_prev,
         _as(unmet_share_prev, nms), _per_draw(target_utilisation, N), _per_draw(glut_discount, N), _per_draw(markup, N),
         _per_draw(elasticity, N), _per_draw(cap, N), np.ascontiguousarray(commodity, dtype=np.bool_),
-        _as(price_shock if shocked else 0.0, (N, S)), shocked, _as(own_share_prev, nes), UNMET_CEILING,
+        _as(price_shock, (N, S)) if shocked else glut_prev, shocked,  # (unread without shocks: any (N, S) array)
+        _as(own_share_prev, nes), UNMET_CEILING,
         unmet_share, capacity_e, glut, price, own_share,
     )
     return unmet_share, capacity_e, glut, price, own_share

@@ -574,5 +574,9 @@ def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple
         # was some thirty small copies a year), each year's list freed as it is stacked
         stacked: dict[str, np.ndarray] = {}
         for name in list(years):
-            stacked[name] = np.stack(years.pop(name), axis=1)
+            arrays = years.pop(name)
+            if arrays[0].shape[0] == 1:  # one draw: (T, 1, ...) is (1, T, ...) in memory, one C call
+                stacked[name] = np.array(arrays).reshape((1, len(arrays)) + arrays[0].shape[1:])
+            else:
+                stacked[name] = np.stack(arrays, axis=1)
     return stacked, ctx
