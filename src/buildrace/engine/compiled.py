@@ -609,14 +609,23 @@ _STRUCTURES: dict[bytes, tuple] = {}
 """Static chain structure per (intensity pattern, substitutes, levels): a scenario has one."""
 
 
+_LAST_STRUCTURE: list = [None]
+"""The last call's (levels, substitutes' bytes, used inputs' bytes, structure): a run asks
+every year with the same level tables, and building the cache key costs more than the check."""
+
+
 def _structure(pattern, substitutes, levels):
     """Input lists and level tables, computed once per chain structure (cached by content)."""
     subs = np.zeros(pattern.shape, np.bool_) if substitutes is None else np.asarray(substitutes, np.bool_)
+    used, subs_bytes = (pattern > 0).tobytes(), subs.tobytes()
+    last = _LAST_STRUCTURE[0]
+    if last is not None and last[0] is levels and last[1] == subs_bytes and last[2] == used:
+        return last[3]
     lv_stage = np.concatenate([np.asarray(lv, dtype=np.int64) for lv in levels]) if len(levels) else np.zeros(0, np.int64)
     lv_start = np.concatenate([[0], np.cumsum([len(lv) for lv in levels])]).astype(np.int64)
     # the lists depend on which inputs are used, not on how much of each: a chemistry mix
     # that moves every year keeps its structure (and its cache entry)
-    key = (pattern > 0).tobytes() + subs.tobytes() + lv_stage.tobytes() + lv_start.tobytes()
+    key = used + subs_bytes + lv_stage.tobytes() + lv_start.tobytes()
     hit = _STRUCTURES.get(key)
     if hit is None:
         S = pattern.shape[0]
@@ -627,6 +636,7 @@ def _structure(pattern, substitutes, levels):
         if len(_STRUCTURES) > 64:  # a long session with many worlds: keep the cache small
             _STRUCTURES.clear()
         hit = _STRUCTURES[key] = (comp_idx, sub_idx, lv_stage, lv_start, lv_comp, lv_sub)
+    _LAST_STRUCTURE[0] = (levels, subs_bytes, used, hit)
     return hit
 
 
