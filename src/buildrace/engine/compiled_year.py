@@ -44,6 +44,7 @@ import numpy as np
 from numba import njit
 
 from buildrace.engine.compiled import _as, _over_draws
+from buildrace.engine.contract import UNMET_CEILING
 
 
 def _i64(a) -> np.ndarray:
@@ -482,7 +483,6 @@ def price_phase(unmet, demand, served, flows, output, capacity, starts, index, a
 
     Returns ``unmet_share, capacity_e, glut, price, own_share``.
     """
-    from buildrace.engine.prices import UNMET_CEILING
 
     flows = _as(flows, np.shape(flows))
     N, M, E, S = flows.shape

@@ -41,3 +41,6 @@ EXPECTED_GROWTH_CAP = 0.6
 """Cap on the demand growth investors extrapolate over the lead time: above the fastest
 sustained growth of 2018-2024 (EV sales, ~50% a year), so one year's jump is not
 extrapolated; chosen on the 2018 backtest (docs/calibration.md)."""
+UNMET_CEILING = 1.0 - 1e-12
+"""Unmet shares are clipped below 1 so that the raw materials' inverse demand curve stays
+finite (the price cap binds long before; engine/prices.py and its compiled twin)."""

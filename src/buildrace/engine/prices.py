@@ -19,11 +19,8 @@ import numpy as np
 
 from buildrace.engine import backend
 from buildrace.engine.calibrate import glut_factor
+from buildrace.engine.contract import UNMET_CEILING
 from buildrace.engine.groups import group_sum, safe_divide
-
-UNMET_CEILING = 1.0 - 1e-12
-"""Unmet shares are clipped below 1 so that the inverse demand curve stays finite (the
-price cap binds long before)."""
 
 
 def scarcity_factor(unmet_share, markup, elasticity, cap, commodity):
