@@ -15,34 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buildrace.engine import backend, investment, market, pipeline, preference_fit, trade
+from buildrace.testing.agreement import assert_agree
 
 compiled = pytest.importorskip(
     "buildrace.engine.compiled", reason="numba is not installed: the compiled engine is not available"
 )
 
-RTOL = 1e-9
 EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "examples").glob("*.yaml"))
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
-
-
-def assert_agree(ref, new, what=""):
-    ref, new = np.asarray(ref, dtype=float), np.asarray(new, dtype=float)
-    assert ref.shape == new.shape, f"{what}: shape {new.shape} != {ref.shape}"
-    if not ref.size:
-        return
-    scale = float(np.max(np.abs(ref)))
-    tol = RTOL * (np.abs(ref) + scale)
-    bad = ~(np.abs(ref - new) <= tol)
-    assert not bad.any(), f"{what}: {int(bad.sum())} of {ref.size} values differ, worst {np.max(np.abs(ref - new)):.3g} (scale {scale:.3g})"
-
-
-@pytest.fixture(scope="module")
-def reference():
-    """Run the engine modules' functions on the NumPy path (for every generated example)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(backend.ENV, "numpy")
-        assert not backend.compiled()
-        yield
 
 
 def _market(rng, N, M, E, S, sparse=0.3):
