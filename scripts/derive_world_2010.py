@@ -183,6 +183,18 @@ CAPACITY_SPLIT_AS_PRODUCTION = True
 # --- final demand in 2010 and the growth a forecaster used in 2010 -------------------
 # (economy, use, value, g1 (to 2030), g2 (2031-2040), g3 (2041-2050), source, confidence)
 EV_G = (0.48, 0.08, 0.02)
+# new cars sold in 2010, the market EV sales saturate (recalled figures)
+CAR_MARKET_2010 = {
+    "CN": (13800000, "passenger vehicles 2010 ~13.8 M (CAAM)"),
+    "US": (11600000, "light-vehicle sales 2010 ~11.6 M"),
+    "EU": (11400000, "EU27 new cars 2010 ~13.4 M less the UK's 2.0 M (ACEA)"),
+    "JP": (4960000, "new vehicles 2010 ~4.96 M (JADA)"),
+    "KR": (1470000, "domestic car sales 2010 ~1.47 M"),
+    "IN": (2400000, "passenger vehicles 2010 ~2.4 M (SIAM)"),
+    "VN": (110000, "car sales 2010 ~0.11 M (VAMA)"),
+    "ROW": (26300000, "world light vehicles ~72 M less the listed economies"),
+}
+
 DEMAND: list[tuple[str, str, float, tuple[float, float, float], str, str]] = [
     ("CN", "use.ev_sales", 1500, EV_G, "Y01 JAC J3 583 and BYD F3DM 417 among the top five, ~1,500 in all (ASM); growth Y11", "low"),
     ("EU", "use.ev_sales", 1600, EV_G, "Y01 Roadster, i-MiEV (from Dec-2010) and small series in the EU, ASM; growth Y11", "low"),
@@ -370,7 +382,11 @@ def main() -> None:
     fd = pd.DataFrame([
         {"economy": e, "use": u, "value": v, "unit": {"use.ev_sales": "vehicles", "use.pv_installations": "GW",
                                                        "use.storage_installations": "GWh", "use.wind_installations": "GW"}[u],
-         "growth_2025_2030": g[0], "growth_2031_2040": g[1], "growth_2041_2050": g[2], "source": s, "confidence": c}
+         "growth_2025_2030": g[0], "growth_2031_2040": g[1], "growth_2041_2050": g[2],
+         "market_size": CAR_MARKET_2010[e][0] if u == "use.ev_sales" else None,
+         "source": s + (f"; market_size REC {CAR_MARKET_2010[e][1]} (new cars a year: the ceiling of EV sales)"
+                        if u == "use.ev_sales" else ""),
+         "confidence": c}
         for e, u, v, g, s, c in DEMAND
     ])
     fd.to_csv(OUT / "final_demand.csv", index=False)

@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from buildrace.engine.compiled import _as, _over_draws
-from buildrace.engine.contract import UNMET_CEILING
+from buildrace.engine.contract import SATURATION_SHARPNESS, UNMET_CEILING
 
 
 def _i64(a) -> np.ndarray:
@@ -171,8 +171,8 @@ def credit_phase(content_cn, credit_feoc, segregation, spread, credit, credit_sh
 
 @njit(cache=True, nogil=True)
 def _demand_draws(n0, n1, avail, cost_e, world_cost0, cost_shock, shocked, price, price0, ups, demand0, growth_t,
-                  elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock,
-                  final, d_final, purchase):  # pragma: no cover - compiled
+                  elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock, market0, market_scale,
+                  market_mult, final, d_final, purchase):  # pragma: no cover - compiled
     N, E, S = cost_e.shape
     M, U = demand0.shape
     trend = np.empty(S)
@@ -205,7 +205,12 @@ def _demand_draws(n0, n1, avail, cost_e, world_cost0, cost_shock, shocked, price
                 extra = 0.0
                 for u in range(U):
                     extra += above[m, u] * coupling[kn, u, j]
-                final[n, m, j] = max(base[m, j] + extra, 0.0)
+                f = max(base[m, j] + extra, 0.0)
+                mk = market0[m, j] * market_mult[n]
+                if mk > 0.0:  # held under the use's market (demand.market_ceiling)
+                    sh = f / mk
+                    f = mk * sh / (1.0 + sh**SATURATION_SHARPNESS) ** (1.0 / SATURATION_SHARPNESS) * market_scale[m, j]
+                final[n, m, j] = f
             om = other_mult[n]
             for s in range(S):
                 d = 0.0
@@ -218,7 +223,8 @@ def _demand_draws(n0, n1, avail, cost_e, world_cost0, cost_shock, shocked, price
 
 
 def demand_phase(avail, cost_e, world_cost0, cost_shock, price, price0, use_price_stage, demand0, growth_t, elasticity,
-                 coupling, use_intensity, other0, other_mult, stock_months, stock):
+                 coupling, use_intensity, other0, other_mult, stock_months, stock, market0=None, market_scale=None,
+                 market_mult=None):
     """Final demand (N, M, U), stage demand with stockpile purchases (N, M, S) and the purchases (N, M, S).
 
     Twin of step 1 of :func:`buildrace.engine.run.step`: the world cost trend
@@ -239,9 +245,17 @@ def demand_phase(avail, cost_e, world_cost0, cost_shock, price, price0, use_pric
         _as(cost_shock if shocked else 1.0, (N, S)), shocked, _as(price, (N, M, S)), _as(price0, (N, M, S)),
         _i64(np.maximum(use_price_stage, 0)), demand0, _lead(growth_t, N, (M, U)), _lead(elasticity, N, (U,)),
         _lead(coupling, N, (U, U)), _as(use_intensity, (U, S)), _as(other0, (M, S)), _per_draw(other_mult, N),
-        _as(stock_months, (M, S)), _as(stock, (N, M, S)), final, d_final, purchase,
+        _as(stock_months, (M, S)), _as(stock, (N, M, S)), *_market_args(market0, market_scale, market_mult, N, M, U),
+        final, d_final, purchase,
     )
     return final, d_final, purchase
+
+
+def _market_args(market0, market_scale, market_mult, N: int, M: int, U: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The market ceiling's kernel arguments: no market (zeros) where none is given."""
+    if market0 is None:
+        return np.zeros((M, U)), np.ones((M, U)), np.ones(N)
+    return _as(market0, (M, U)), _as(market_scale, (M, U)), _per_draw(market_mult, N)
 
 
 # --------------------------------------------------------------------------- base-year pipeline
@@ -293,17 +307,19 @@ def _avail_draws(n0, n1, capacity, ramping, util, mask0, base_year, avail_pair):
 def _cost_demand_draws(n0, n1, capacity, ramping, util, mask0, base_year, cost_pair, avail_pair, theta_pair, starts, E,
                        S, content, x, seg, spread, credit, credit_share, itc, world_cost0, cost_shock, shocked, price,
                        price0, ups, demand0, growth_t, elasticity, coupling, use_intensity, other0, other_mult,
-                       stock_months, stock, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final,
-                       purchase):  # pragma: no cover - compiled
+                       stock_months, stock, market0, market_scale, market_mult, avail, cost_e, credit_unit, cost_eff,
+                       itc_t, final, d_final, purchase):  # pragma: no cover - compiled
     _avail_draws(n0, n1, capacity, ramping, util, mask0, base_year, avail_pair)
     _economy_draws(n0, n1, cost_pair, avail_pair, theta_pair, starts, E, S, avail, cost_e)
     _credit_draws(n0, n1, content, x, seg, spread, credit, credit_share, itc, cost_e, credit_unit, cost_eff, itc_t)
     _demand_draws(n0, n1, avail, cost_e, world_cost0, cost_shock, shocked, price, price0, ups, demand0, growth_t,
-                  elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock, final, d_final, purchase)
+                  elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock, market0, market_scale,
+                  market_mult, final, d_final, purchase)
 
 
 def cost_demand_constants(utilisation, avail_mask0, theta_pair, starts, segregation, spread, world_cost0, price0,
-                          use_price_stage, demand0, elasticity, coupling, use_intensity, other0, N: int, P: int):
+                          use_price_stage, demand0, elasticity, coupling, use_intensity, other0, N: int, P: int,
+                          market0=None, market_scale=None):
     """The run's constant arguments of :func:`cost_demand_phase`, converted once (a tuple to pass back)."""
     demand0 = _as(demand0, np.shape(demand0))
     M, U = demand0.shape
@@ -312,11 +328,13 @@ def cost_demand_constants(utilisation, avail_mask0, theta_pair, starts, segregat
         _lead(utilisation, N, (P,)), _as(avail_mask0, (P,)), _lead(theta_pair, N, (P,)), _i64(starts), _per_draw(segregation, N), _per_draw(spread, N),
         _as(world_cost0, (N, S)), _as(price0, (N, M, S)), _i64(np.maximum(use_price_stage, 0)), demand0,
         _lead(elasticity, N, (U,)), _lead(coupling, N, (U, U)), _as(use_intensity, (U, S)), _as(other0, (M, S)),
+        *_market_args(market0, market_scale, None, N, M, U)[:2],
     )
 
 
 def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, E: int, S: int, content_cn, credit_feoc,
-                      credit, credit_share, itc, cost_shock, price, growth_t, other_mult, stock_months, stock):
+                      credit, credit_share, itc, cost_shock, price, growth_t, other_mult, stock_months, stock,
+                      market_mult=None):
     """Each pair's available capacity, then :func:`economy_phase`, :func:`credit_phase` and
     :func:`demand_phase`, in one call.
 
@@ -328,7 +346,7 @@ def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, 
     credit_unit, cost_eff, itc_t, final, d_final, purchase``.
     """
     (util, mask0, theta, starts, seg, spread, world_cost0, price0, ups, demand0, elasticity, coupling, use_intensity,
-     other0) = constants
+     other0, market0, market_scale) = constants
     cost_pair = _as(cost_pair, np.shape(cost_pair))
     N, P = cost_pair.shape
     M, U = demand0.shape
@@ -344,7 +362,8 @@ def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, 
         _as(credit_share, (E, S)), _as(itc, (E, S)), world_cost0,
         _as(cost_shock, (N, S)) if shocked else world_cost0, shocked,  # (unread without shocks: any (N, S) array)
         _as(price, nms), price0, ups, demand0, _lead(growth_t, N, (M, U)), elasticity, coupling, use_intensity, other0,
-        _per_draw(other_mult, N), _as(stock_months, (M, S)), _as(stock, nms),
+        _per_draw(other_mult, N), _as(stock_months, (M, S)), _as(stock, nms), market0, market_scale,
+        _per_draw(1.0 if market_mult is None else market_mult, N),
         avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase,
     )
     return avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase

@@ -44,3 +44,8 @@ extrapolated; chosen on the 2018 backtest (docs/calibration.md)."""
 UNMET_CEILING = 1.0 - 1e-12
 """Unmet shares are clipped below 1 so that the raw materials' inverse demand curve stays
 finite (the price cap binds long before; engine/prices.py and its compiled twin)."""
+SATURATION_SHARPNESS = 4.0
+"""Exponent k of the smooth ceiling ``h(s) = s / (1 + s ** k) ** (1 / k)`` on a final use's
+share s of its market (final_demand.csv ``market_size``: new cars for EV sales): within
+2% of s below half the market, 16% under it at the market, never above it (assumption:
+adoption curves bend well before they fill the market)."""

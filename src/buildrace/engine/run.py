@@ -220,16 +220,18 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
     shock_t = cost_shock if shocks is not None else None
     other_mult = (1.0 + c.mp("other_demand_growth")) ** t
+    market_mult = (1.0 + c.mp("market_growth")) ** t
     if backend.kernels() is not None:  # capacity, economy costs, credits and demand in one compiled call (engine/compiled_year.py)
         from buildrace.engine.compiled_year import cost_demand_constants, cost_demand_phase
 
         constants = _per_year(ctx, "cost_demand", lambda: cost_demand_constants(
             cal.utilisation, cal.avail_mask0, cal.theta_pair, starts, c.mp("origin_segregation"), c.mp("origin_spread"), ctx.world_cost0, cal.price0,
             c.use_price_stage, c.demand0, st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, st.N, st.P,
+            c.market0, c.market_scale,
         ))
         avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_phase(
             constants, state.capacity, state.ramping, t == 0, cost_pair, E, S, content_cn, pol.credit_feoc[t], pol.credit[t], pol.credit_share[t],
-            pol.itc[t], shock_t, state.price, c.growth[:, t], other_mult, pol.stock_months[t], state.stock,
+            pol.itc[t], shock_t, state.price, c.growth[:, t], other_mult, pol.stock_months[t], state.stock, market_mult,
         )
     else:
         util = cal.utilisation
@@ -252,7 +254,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         final, d_final, purchase = demand_phase(
             avail, cost_e, ctx.world_cost0, shock_t, state.price, cal.price0, c.use_price_stage, c.demand0,
             c.growth[:, t], st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, other_mult,
-            pol.stock_months[t], state.stock,
+            pol.stock_months[t], state.stock, c.market0, c.market_scale, market_mult,
         )
 
     # --- 2. trade and production ---

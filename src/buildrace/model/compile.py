@@ -92,6 +92,8 @@ class Compiled:
     notes: tuple[str, ...] = field(default_factory=tuple)
     trade_target: np.ndarray | None = None  # (M, E, S) observed base-year share of e in m's purchases (NaN: not observed)
     fixed_chemistry: tuple[tuple[int, int, int, str], ...] = ()  # (use, consumer, input, share parameter), FIXED_CHEMISTRY
+    market0: np.ndarray | None = None  # (M, U) base-year market a use saturates (0: none), final_demand.csv market_size
+    market_scale: np.ndarray | None = None  # (M, U) s0 / h(s0): keeps the base year under the market ceiling (1: none)
 
     def mp(self, name: str, ndim: int = 1) -> np.ndarray:
         """Model parameter ``name`` per draw, shaped (N, 1, ...) to broadcast over ``ndim`` axes."""
@@ -184,6 +186,25 @@ def _growth_path(world: World, economies, uses, years, scale: np.ndarray) -> np.
     step = 1.0 + rates[None, :, :, period].transpose(0, 3, 1, 2) * scale[:, None, None, :]  # (N, T, E, U)
     step[:, 0] = 1.0
     return np.cumprod(np.maximum(step, 0.0), axis=1)
+
+
+def _markets(world: World, economies, uses) -> tuple[np.ndarray, np.ndarray]:
+    """Each (economy, use)'s base-year market (M, U; 0 where the world gives none) and the
+    factor ``s0 / h(s0)`` that keeps the base year's demand under the engine's smooth
+    ceiling (:data:`buildrace.engine.contract.SATURATION_SHARPNESS`; 1 where there is no
+    market or no base-year demand)."""
+    from buildrace.engine.contract import SATURATION_SHARPNESS as k
+
+    shape = (len(economies), len(uses))
+    fd = world.final_demand
+    if "market_size" not in fd.columns:
+        return np.zeros(shape), np.ones(shape)
+    index = pd.MultiIndex.from_product([list(economies), list(uses)])
+    market0 = np.nan_to_num(fd["market_size"].reindex(index).to_numpy(float).reshape(shape))
+    demand0 = np.nan_to_num(fd["value"].reindex(index).to_numpy(float).reshape(shape))
+    s0 = np.where(market0 > 0, demand0 / np.where(market0 > 0, market0, 1.0), 0.0)
+    scale = np.where(s0 > 0, (1.0 + s0**k) ** (1.0 / k), 1.0)  # s0 / h(s0)
+    return market0, scale
 
 
 def compile_scenario(
@@ -324,6 +345,7 @@ def compile_scenario(
         index.stage_chain, commodity_stages(stages),
     )
     growth = _growth_path(world, economies, uses, years, use_scale)
+    market0, market_scale = _markets(world, economies, uses)
     if shocks is not None:
         growth = growth * np.exp(shocks.demand)
     return Compiled(
@@ -338,6 +360,7 @@ def compile_scenario(
         capacity0=capacity0, production0=production0, pipeline=pipeline,
         policy=policy, draws=draws, seed=seed, draw_offset=draw_offset, model_draws=model_draws,
         trade_target=_trade_target(world, economies, stages),
+        market0=market0, market_scale=market_scale,
         fixed_chemistry=tuple(
             (uses.index(u), stage_pos[cons], stage_pos[inp], param) for u, (cons, inp, param) in FIXED_CHEMISTRY.items()
             if u in uses and cons in stage_pos and inp in stage_pos and substitutes[stage_pos[cons], stage_pos[inp]]

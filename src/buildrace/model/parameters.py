@@ -108,6 +108,11 @@ class ModelParameters(BaseModel):
         description="how far prices fall below cost per unit of slack (world utilisation short of the planned "
         "utilisation): 0.5 cuts prices 15% at 30% slack (ASM; the 2023-24 PV and battery gluts)",
     )
+    market_growth: Annotated[float, Field(ge=-0.1, le=0.2)] = Field(
+        0.01,
+        description="annual growth of the market a final use saturates (final_demand.csv market_size: new cars "
+        "for EV sales; world light-vehicle sales grew about 1% a year in 2010-2024, REC)",
+    )
     other_demand_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = Field(
         0.02, description="annual growth of demand from uses outside the modelled chains (ASM)"
     )

@@ -95,6 +95,8 @@ def test_demand_phase_agrees(reference, seed, shocked, per_draw_growth):
         rng.uniform(0.5, 3.0, (N if per_draw_growth else 1, M, U)), rng.uniform(0.0, 2.0, (N, U)),
         _u(rng, 0.0, 0.5, (N, U, U), 0.5), _u(rng, 0.0, 2.0, (U, S), 0.4), _u(rng, 0.0, 5.0, (M, S), 0.5),
         rng.uniform(0.8, 2.0, N), _u(rng, 0.0, 6.0, (M, S), 0.6), _u(rng, 0.0, 4.0, (N, M, S), 0.5),
+        # markets a use saturates (0: none), from below the demand to far above it
+        _u(rng, 1.0, 60.0, (M, U), 0.4), rng.uniform(1.0, 1.1, (M, U)), rng.uniform(0.8, 1.5, N),
     )
     for ref, new, name in zip(demand.demand_phase(*args), compiled_year.demand_phase(*args),
                               ("final demand", "stage demand", "purchase"), strict=True):
@@ -153,12 +155,13 @@ def test_cost_demand_phase_agrees(reference, seed, shocked, base_year):
     avail = group_sum(avail_pair, starts, E, S)
     cost_e = calibrate.economy_cost(cost, avail_pair, theta, None, SimpleNamespace(group_start=starts), SimpleNamespace(E=E, S=S))
     credits = calibrate.credit_phase(content, limit, seg[:, None, None], spread[:, None, None], credit, share, itc, cost_e)
+    market0, market_scale, market_mult = _u(rng, 1.0, 60.0, (E, U), 0.4), rng.uniform(1.0, 1.1, (E, U)), rng.uniform(0.8, 1.5, N)
     demands = demand.demand_phase(avail, cost_e, world_cost0, shock, price, price0, ups, demand0, growth, elasticity,
-                                  coupling, use_int, other0, other_mult, months, stock)
+                                  coupling, use_int, other0, other_mult, months, stock, market0, market_scale, market_mult)
     constants = compiled_year.cost_demand_constants(util, mask0, theta, starts, seg, spread, world_cost0, price0, ups,
-                                                    demand0, elasticity, coupling, use_int, other0, N, P)
+                                                    demand0, elasticity, coupling, use_int, other0, N, P, market0, market_scale)
     new = compiled_year.cost_demand_phase(constants, capacity, ramping, base_year, cost, E, S, content, limit, credit,
-                                          share, itc, shock, price, growth, other_mult, months, stock)
+                                          share, itc, shock, price, growth, other_mult, months, stock, market_mult)
     names = ("available capacity", "avail", "economy cost", "credit per unit", "effective cost", "investment credit", "final demand",
              "stage demand", "purchase")
     for ref, got, name in zip((avail_pair, avail, cost_e, *credits, *demands), new, names, strict=True):
