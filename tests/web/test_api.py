@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -666,3 +666,20 @@ def test_report_download(client):
     assert 'filename="buildrace-race-vi.html"' in r.headers["content-disposition"]
     assert 'lang="vi"' in r.text[:400]
     assert_error(client.post("/api/report.html", json={"lang": "fr"}), 422, "'en' or 'vi'", "lang")
+
+
+def test_a_failure_is_retried_even_before_its_callback_has_run():
+    # a future's outcome is visible before its done-callbacks run: a request in between
+    # must not be handed the failed computation again
+    pool = ThreadPoolExecutor(max_workers=1)
+    cache = SingleFlightCache(pool, size=2)
+    failed: Future = Future()
+    failed.set_exception(ValueError("no"))
+    cache._flying[("p", "f")] = failed  # finished, its callback not yet run
+    future, how = cache.get_or_compute(("p", "f"), lambda: b"ok")
+    assert how == "miss" and future.result() == b"ok"
+    done: Future = Future()
+    done.set_result(b"x")
+    cache._flying[("p", "d")] = done
+    assert cache.get_or_compute(("p", "d"), lambda: b"y")[1] == "hit"
+    pool.shutdown()

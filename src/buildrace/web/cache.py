@@ -56,6 +56,16 @@ class SingleFlightCache:
                 done.set_result(body)
                 return done, "hit"
             flying = self._flying.get(key)
+            if flying is not None and flying.done():
+                # finished, but its callback has not run yet (a future's result is visible
+                # before its callbacks): settle it here, so that a failure is retried rather
+                # than handed out again, and a success counts as the hit it is
+                self._settle(key, flying)
+                body = self._done.get(key)
+                if body is not None:
+                    self.hits += 1
+                    return flying, "hit"
+                flying = None
             if flying is not None:
                 self.shared += 1
                 return flying, "shared"
@@ -67,12 +77,20 @@ class SingleFlightCache:
 
     def _finish(self, key: Key, future: Future[bytes]) -> None:
         with self._lock:
-            self._flying.pop(key, None)
-            if not future.cancelled() and future.exception() is None:
-                self._done[key] = future.result()
-                self._done.move_to_end(key)
-                while len(self._done) > self.size:
-                    self._done.popitem(last=False)
+            self._settle(key, future)
+
+    def _settle(self, key: Key, future: Future[bytes]) -> None:
+        """Move a finished computation out of flight (the caller holds the lock); keep its
+        answer unless it failed. Settling twice (here and in the callback) is harmless."""
+        if self._flying.get(key) is future:
+            del self._flying[key]
+        elif key in self._done or self._flying.get(key) is not None:
+            return  # already settled, or a newer computation of the key is in flight
+        if not future.cancelled() and future.exception() is None:
+            self._done[key] = future.result()
+            self._done.move_to_end(key)
+            while len(self._done) > self.size:
+                self._done.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._done)
