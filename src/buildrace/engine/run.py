@@ -81,6 +81,7 @@ class Context:
     base_share: np.ndarray  # (E, S) each economy's base-year share of world capacity (share-seekers' target)
     share_weight: np.ndarray  # (N, E) weight of market-share planning in each economy's investment
     fixed_share: np.ndarray  # (N, T, K) share of each fixed-chemistry entry's consumer bought for its use
+    fixed_base: np.ndarray  # (N, S, S) base-year intensities held to a fixed chemistry (fixed_inputs at t = 0)
     commodity: np.ndarray  # (S,) raw-material stages, priced by scarcity along an inverse demand curve
     memo: dict = field(default_factory=dict)  # arrays reused across years while their inputs stay put
 
@@ -175,7 +176,7 @@ def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None
     c, cal = ctx.c, ctx.cal
     if not c.substitutes.any():
         return cal.intensity
-    fixed_now, fixed_base = fixed_inputs(ctx, t)
+    fixed_now, fixed_base = fixed_inputs(ctx, t), ctx.fixed_base
     if backend.kernels() is not None and current is not None:  # the compiled twin (engine/compiled_step.py)
         from buildrace.engine.compiled_step import input_mix_arrays
 
@@ -393,8 +394,10 @@ def prepare(c: Compiled) -> Context:
         share_weight=np.clip(c.mp("share_planning_strength", 2) * c.share_planning, 0.0, 1.0),
         commodity=commodity_stages(c.index.stages),
         fixed_share=np.zeros((st.N, len(c.index.years), 0)),
+        fixed_base=np.zeros((st.N, st.S, st.S)),
     )
-    return replace(ctx, world_cost0=_world_cost(ctx), fixed_share=fixed_chemistry_shares(c, cal, leontief))
+    ctx = replace(ctx, world_cost0=_world_cost(ctx), fixed_share=fixed_chemistry_shares(c, cal, leontief))
+    return replace(ctx, fixed_base=fixed_inputs(ctx, 0))
 
 
 def fixed_chemistry_shares(c: Compiled, cal, leontief: np.ndarray) -> np.ndarray:
@@ -420,18 +423,17 @@ def fixed_chemistry_shares(c: Compiled, cal, leontief: np.ndarray) -> np.ndarray
     return np.clip(out, 0.0, 1.0)
 
 
-def fixed_inputs(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Input intensities (N, S, S) held to a fixed chemistry at year index t and in the
-    base year: a fixed-chemistry entry's share of its consumer's total substitute input,
-    on its one input (storage packs' LFP cells); zero elsewhere."""
+def fixed_inputs(ctx: Context, t: int) -> np.ndarray:
+    """Input intensities (N, S, S) held to a fixed chemistry at year index t: a
+    fixed-chemistry entry's share of its consumer's total substitute input, on its one
+    input (storage packs' LFP cells); zero elsewhere. The base year's (t = 0) is kept in
+    ``Context.fixed_base``."""
     c, cal = ctx.c, ctx.cal
     N, S = ctx.fixed_share.shape[0], cal.intensity.shape[0]
-    now, base = np.zeros((N, S, S)), np.zeros((N, S, S))
+    out = np.zeros((N, S, S))
     for k, (_, consumer, inp, _) in enumerate(c.fixed_chemistry):  # the entries (one: storage packs)
-        total = cal.intensity[consumer, c.substitutes[consumer]].sum()
-        now[:, consumer, inp] += ctx.fixed_share[:, t, k] * total
-        base[:, consumer, inp] += ctx.fixed_share[:, 0, k] * total
-    return now, base
+        out[:, consumer, inp] += ctx.fixed_share[:, t, k] * cal.intensity[consumer, c.substitutes[consumer]].sum()
+    return out
 
 
 def _base_share(c: Compiled) -> np.ndarray:

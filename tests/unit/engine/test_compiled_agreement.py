@@ -340,6 +340,7 @@ def test_input_mix_agrees(seed):
                           world_price0=rng.uniform(0.0, 100.0, (N, S)) * (rng.random((N, S)) > 0.1))
     price = rng.uniform(1.0, 200.0, (N, M, S))
     current = np.repeat(intensity[None], N, axis=0) * rng.uniform(0.8, 1.2, (N, S, S))
+    ctx.fixed_base = engine_run.fixed_inputs(ctx, 0)
     t = int(rng.integers(0, T))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(backend.ENV, "numpy")

@@ -24,8 +24,10 @@ def _ctx(share_now: float, share_base: float, sigma: float = 2.0):
     draws = {"chemistry_elasticity": np.array([sigma]), "mix_adjustment": np.array([1.0])}
     c = SimpleNamespace(substitutes=substitutes, fixed_chemistry=((0, PACK, LFP, "storage_lfp_share"),),
                         mp=lambda name, ndim=1: draws[name].reshape((-1,) + (1,) * (ndim - 1)))
-    return SimpleNamespace(c=c, cal=SimpleNamespace(intensity=intensity), world_price0=np.ones((1, 3)),
-                           fixed_share=np.array([[[share_base], [share_now]]]))
+    ctx = SimpleNamespace(c=c, cal=SimpleNamespace(intensity=intensity), world_price0=np.ones((1, 3)),
+                          fixed_share=np.array([[[share_base], [share_now]]]))
+    ctx.fixed_base = engine_run.fixed_inputs(ctx, 0)
+    return ctx
 
 
 def _mix(ctx, lfp_price: float = 1.0, t: int = 1):
