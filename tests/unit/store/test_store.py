@@ -116,3 +116,27 @@ def test_pending_chunks_come_one_at_a_time_and_done_draws_count_the_range_asked(
     assert next(todo) == (0, 0, 1)  # a generator: ten million chunks are not a list in memory
     assert list(_pending(10, 4, {1})) == [(0, 0, 4), (2, 8, 2)]
     assert _done_draws(10, 4, {1, 2, 7}) == 6  # chunk 7 lies beyond the draws asked
+
+
+def test_the_draws_view_binds_one_schema_unless_the_files_differ(tmp_path):
+    """Chunks of one store share their columns (a hash in each file): the view reads the
+    first file's schema rather than every file's (union_by_name held ~2 MB a file). A
+    file with other columns, or without the hash, still reads: by name, nulls filled."""
+    import numpy as np
+
+    from buildrace.store.chunks import META, connect, open_store, write_chunk
+
+    store = open_store(tmp_path / "s", {"scenario_hash": "h", "seed": 0, "chunk": 2, "draw_stream": "v"})
+    assert (store / META).is_file()
+    for k in range(3):
+        write_chunk(store, k, {"draw": np.arange(2 * k, 2 * k + 2), "x": np.array([1.0, np.nan])}, 2 * k, "h")
+    con = connect(store)
+    assert con.execute("select count(distinct columns_hash) from chunks").fetchone() == (1,)
+    sql = con.execute("select sql from duckdb_views() where view_name = 'draws'").fetchone()[0]
+    assert "union_by_name = false" in sql
+    assert con.execute("select count(*), count(x) from draws").fetchone() == (6, 3)
+    write_chunk(store, 3, {"draw": np.arange(6, 8), "x": np.ones(2), "y": np.ones(2)}, 6, "h")
+    con = connect(store)
+    sql = con.execute("select sql from duckdb_views() where view_name = 'draws'").fetchone()[0]
+    assert "union_by_name = true" in sql
+    assert con.execute("select count(*), count(y) from draws").fetchone() == (8, 2)
