@@ -194,9 +194,9 @@ def step_bytes(draws: int = 8) -> float:
     state = initial_state(ctx)
     new, out = step(state, 0, ctx)
     state_bytes = sum(getattr(state, f.name).nbytes for f in fields(state) if f.name != "arrivals")
-    # the pipeline buffer is touched in one column a year (plus the scattered arrivals)
+    # the pipeline buffer is touched in one year's block per step (plus the scattered arrivals)
     arrivals = state.arrivals
-    state_bytes += arrivals.nbytes // arrivals.shape[-1] * 3
+    state_bytes += arrivals.nbytes // arrivals.shape[0] * 3  # (years, draws, pairs)
     out_bytes = sum(v.nbytes for v in out.values())
     return (2 * state_bytes + out_bytes) / draws
 

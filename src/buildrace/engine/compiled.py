@@ -382,29 +382,30 @@ def split_to_sites(q_group, avail_pair, cost_pair, theta_pair, lam_within, ix, r
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _schedule_pair(flat, base, t, h, a, lead):  # pragma: no cover - compiled
-    """Add ``a`` to one pair's arrivals ``flat[base:base + h]`` at t + lead (fractional split, lead floored at 1)."""
+def _schedule_pair(flat, cell, block, t, h, a, lead):  # pragma: no cover - compiled
+    """Add ``a`` to one pair's arrivals ``flat[cell + i * block]`` (year i of h) at t + lead
+    (fractional split, lead floored at 1): the buffer is (years, draws, pairs)."""
     ld = lead if lead > 1.0 else 1.0
     lo = np.floor(ld)
     f = ld - lo
     i_lo = min(t + np.int64(lo), h - 1)
     i_hi = min(i_lo + 1, h - 1)
-    flat[base + i_lo] += a * (1.0 - f)
-    flat[base + i_hi] += a * f
+    flat[i_lo * block + cell] += a * (1.0 - f)
+    flat[i_hi * block + cell] += a * f
 
 
 @njit(cache=True, nogil=True)
-def _schedule_idx(flat, t, lead, amount, n_idx, p_idx, P, h):  # pragma: no cover - compiled
+def _schedule_idx(flat, t, lead, amount, n_idx, p_idx, P, block, h):  # pragma: no cover - compiled
     N, Q = amount.shape
     for n in range(N):
         for q in range(Q):
             a = amount[n, q]
             if a != 0.0:
-                _schedule_pair(flat, (n_idx[n, q] * P + p_idx[n, q]) * h, t, h, a, lead[n, q])
+                _schedule_pair(flat, n_idx[n, q] * P + p_idx[n, q], block, t, h, a, lead[n, q])
 
 
 def schedule(buffer, t, lead, amount, n_idx, p_idx):
-    """Compiled :func:`buildrace.engine.pipeline.schedule` (updates ``buffer`` in place)."""
+    """Compiled :func:`buildrace.engine.pipeline.schedule` (updates ``buffer`` (T+H, N, P) in place)."""
     if not buffer.flags.c_contiguous:
         raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
     amount = _f(amount)
@@ -412,7 +413,8 @@ def schedule(buffer, t, lead, amount, n_idx, p_idx):
     _schedule_idx(
         buffer.reshape(-1), int(t), _as(lead, shape), amount,
         np.ascontiguousarray(np.broadcast_to(n_idx, shape), dtype=np.int64),
-        np.ascontiguousarray(np.broadcast_to(p_idx, shape), dtype=np.int64), buffer.shape[1], buffer.shape[2],
+        np.ascontiguousarray(np.broadcast_to(p_idx, shape), dtype=np.int64), buffer.shape[2],
+        buffer.shape[1] * buffer.shape[2], buffer.shape[0],
     )
 
 

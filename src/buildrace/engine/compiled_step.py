@@ -490,15 +490,17 @@ def site_projects(cost_pair, private, fund_extra, survive, siting_beta, attract,
 def _progress_draws(n0, n1, flat, t, H, lead, amount, capacity, ramping, pipeline, utilisation, production, lifetime,
                     ramp_years, exit_u, exit_rate, cap_out, ramp_out, pipe_out, life_out, util_out):  # pragma: no cover - compiled
     N, P = amount.shape
+    block = N * P  # one year of the (years, draws, pairs) buffer
+    nxt = (t + 1) * block
     for n in range(n0, n1):
         ln = n if lifetime.shape[0] > 1 else 0
         rn = n if ramp_years.shape[0] > 1 else 0
         for p in range(P):
-            base = (n * P + p) * H
+            cell = n * P + p
             a = amount[n, p]
             if a != 0.0:  # the schedule: a fractional lead splits the project over two years
-                _schedule_pair(flat, base, t, H, a, lead[n, p])
-            arr = flat[base + t + 1] if t + 1 < H else 0.0
+                _schedule_pair(flat, cell, block, t, H, a, lead[n, p])
+            arr = flat[nxt + cell] if t + 1 < H else 0.0
             u = utilisation[n, p]
             short = min(max(1.0 - u / exit_u[n], 0.0), 1.0)
             life = 1.0 / (1.0 / max(lifetime[ln, p], 1.0) + exit_rate[n] * short)
@@ -512,14 +514,16 @@ def _progress_draws(n0, n1, flat, t, H, lead, amount, capacity, ramping, pipelin
 
 def pipeline_progress(arrivals, t, lead, expected_new, capacity, ramping, pipeline, utilisation, production, lifetime,
                       ramp_years, exit_utilisation, exit_rate):
-    """Compiled :func:`buildrace.engine.pipeline.progress` (``arrivals`` updated in place)."""
+    """Compiled :func:`buildrace.engine.pipeline.progress` (``arrivals`` (T+H, N, P) updated in place)."""
     if not arrivals.flags.c_contiguous or arrivals.dtype != np.float64:
         raise ValueError("the pipeline buffer must be a C-contiguous float64 array (it is updated in place)")
     amount = _as(expected_new, np.shape(expected_new))
     N, P = amount.shape
+    if arrivals.shape[1:] != (N, P):
+        raise ValueError(f"the pipeline buffer is (years, draws, pairs) = (H, {N}, {P}), got {arrivals.shape}")
     outs = tuple(np.empty((N, P)) for _ in range(5))
     _over_draws(
-        _progress_draws, N, arrivals.reshape(-1), int(t), arrivals.shape[2], _as(lead, (N, P)), amount,
+        _progress_draws, N, arrivals.reshape(-1), int(t), arrivals.shape[0], _as(lead, (N, P)), amount,
         _as(capacity, (N, P)), _as(ramping, (N, P)), _as(pipeline, (N, P)), _as(utilisation, (N, P)),
         _as(production, (N, P)), _rows(lifetime, N, P), _rows(ramp_years, N, P), _per_draw(exit_utilisation, N),
         _per_draw(exit_rate, N), *outs,

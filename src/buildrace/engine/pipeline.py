@@ -19,25 +19,31 @@ from buildrace.engine.groups import safe_divide
 
 
 def schedule(buffer, t, lead, amount, n_idx, p_idx):
-    """Add ``amount`` (N, P) to ``buffer`` (N, P, T+H) at years t + lead (fractional split)."""
+    """Add ``amount`` (N, P) to ``buffer`` (T+H, N, P) at years t + lead (fractional split).
+
+    The buffer leads with the year: the year that arrives is one contiguous block, and a
+    year's announcements land in a few such blocks (one per lead time), rather than in
+    one scattered element per (draw, pair) row of a draws-first buffer.
+    """
     if (k := backend.kernels()) is not None:  # the compiled twin (engine/compiled.py)
         return k.schedule(buffer, t, lead, amount, n_idx, p_idx)
     lead = np.maximum(lead, 1.0)
     lo = np.floor(lead)
     frac = lead - lo
-    h = buffer.shape[2]
+    h = buffer.shape[0]
     i_lo = np.minimum(t + lo.astype(np.intp), h - 1)
     i_hi = np.minimum(i_lo + 1, h - 1)
-    # flat indices into the (N, P, H) buffer: one scatter per arrival year, no index grids
+    # flat indices into the (H, N, P) buffer: one scatter per arrival year, no index grids
     if not buffer.flags.c_contiguous:
         raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
     # most pairs announce nothing in a given year: scatter only the ones that do
     nz = np.flatnonzero(amount)
-    base = ((n_idx * buffer.shape[1] + p_idx) * h).reshape(-1)[nz]
+    cell = (n_idx * buffer.shape[2] + p_idx).reshape(-1)[nz]
+    block = buffer.shape[1] * buffer.shape[2]
     a, f = amount.reshape(-1)[nz], frac.reshape(-1)[nz]
     flat = buffer.reshape(-1)
-    flat[base + i_lo.reshape(-1)[nz]] += a * (1.0 - f)
-    flat[base + i_hi.reshape(-1)[nz]] += a * f
+    flat[i_lo.reshape(-1)[nz] * block + cell] += a * (1.0 - f)
+    flat[i_hi.reshape(-1)[nz] * block + cell] += a * f
 
 
 def available_capacity(capacity, ramping, utilisation_max):
@@ -61,7 +67,7 @@ def progress(arrivals, t, lead, expected_new, capacity, ramping, pipeline, utili
     """One year of every pair's projects and plants (MODEL.md step 5).
 
     Schedules this year's announcements (``expected_new`` (N, P), after expected
-    cancellations) into ``arrivals`` (N, P, T + H, updated in place) at ``t + lead``,
+    cancellations) into ``arrivals`` (T + H, N, P, updated in place) at ``t + lead``,
     retires plants early where utilisation has sat below ``exit_utilisation`` (a shorter
     effective life, at up to ``exit_rate`` a year more), then advances capacity and
     ramp-up by this year's arrivals (:func:`advance`).
@@ -77,7 +83,7 @@ def progress(arrivals, t, lead, expected_new, capacity, ramping, pipeline, utili
                                  lifetime, ramp_years, exit_utilisation, exit_rate)
     n_idx, p_idx = np.indices(np.shape(expected_new))
     schedule(arrivals, t, lead, expected_new, n_idx, p_idx)
-    arriving = arrivals[:, :, t + 1] if t + 1 < arrivals.shape[2] else np.zeros_like(expected_new)
+    arriving = arrivals[t + 1] if t + 1 < arrivals.shape[0] else np.zeros_like(expected_new)
     # exit: plants at sustained low utilisation close early (a shorter effective life)
     shortfall = np.clip(1.0 - utilisation / exit_utilisation, 0.0, 1.0)
     life_eff = 1.0 / (1.0 / np.maximum(lifetime, 1.0) + exit_rate * shortfall)

@@ -3,7 +3,7 @@
 All arrays carry the draw axis N first; nothing loops over draws, sites or stages (the
 only Python loops are over years and over the handful of chain depth levels).
 The pipeline buffer is updated in place: a private fast path, since copying a
-(draws x pairs x years) buffer every year would dominate the run time.
+(years x draws x pairs) buffer every year would dominate the run time.
 """
 
 from __future__ import annotations
@@ -35,13 +35,17 @@ from buildrace.model.compile import Compiled
 from buildrace.model.shocks import commodity_stages
 
 LEAD_HORIZON = 1
-"""Pipeline buffer columns beyond the horizon: projects arriving after the last year
-land in one sink column (they are still counted in ``pipeline``)."""
+"""Pipeline buffer years beyond the horizon: projects arriving after the last year
+land in one sink year (they are still counted in ``pipeline``)."""
+INIT_BLOCK = 64
+"""Draws whose base-year pipeline is laid out at a time when the run starts."""
 
 
 @dataclass(frozen=True)
 class State:
-    """Engine state at the start of a year (all arrays lead with the draw axis)."""
+    """Engine state at the start of a year (all arrays lead with the draw axis but the
+    pipeline's arrivals, which lead with the year: the step reads one year of them, and
+    writes a year's announcements into the few years their lead times reach)."""
 
     capacity: np.ndarray  # (N, P) operating capacity
     ramping: np.ndarray  # (N, P) part of capacity still ramping up
@@ -50,7 +54,7 @@ class State:
     own_share: np.ndarray  # (N, E, S) share of e's purchases of s bought at home
     stock: np.ndarray  # (N, E, S) stocks (inventories and strategic reserves)
     pipeline: np.ndarray  # (N, P) capacity announced, not yet operating (expected)
-    arrivals: np.ndarray  # (N, P, T + H) expected arrivals by calendar-year index
+    arrivals: np.ndarray  # (T + H, N, P) expected arrivals by calendar-year index (years first)
     fund_capacity: np.ndarray  # (N, P) capacity financed by a sovereign fund
     fund_capital: np.ndarray  # (N, E) public capital deployed (cumulative, USD)
     world_demand: np.ndarray  # (N, S) last year's world demand per stage
@@ -91,12 +95,20 @@ def initial_state(ctx: Context) -> State:
     N, P = st.N, st.P
     k0 = np.repeat(c.capacity0[None], N, axis=0)
     ramping0 = k0 * (1.0 - cal.avail_mask0)[None]
-    arrivals = np.zeros((N, P, st.T + LEAD_HORIZON))
-    h = min(arrivals.shape[2], c.pipeline.shape[1])
+    H = st.T + LEAD_HORIZON
+    arrivals = np.zeros((H, N, P))  # years first: a year's arrivals are one contiguous block
+    pipeline0 = np.empty((N, P))
+    h = min(H, c.pipeline.shape[1])
     implied = implied_pipeline(ctx)  # its columns beyond the longest lead time are zeros: not stored
     k = min(h, implied.shape[2])
-    arrivals[:, :, :k] = np.maximum(c.pipeline[None, :, :k], implied[:, :, :k])
-    arrivals[:, :, k:h] = np.maximum(c.pipeline[None, :, k:h], 0.0)
+    for lo in range(0, N, INIT_BLOCK):  # draws in blocks: a (block, P, H) scratch instead of a second whole buffer
+        hi = min(lo + INIT_BLOCK, N)
+        rows = np.zeros((hi - lo, P, H))
+        rows[:, :, :k] = np.maximum(c.pipeline[None, :, :k], implied[lo:hi, :, :k])
+        rows[:, :, k:h] = np.maximum(c.pipeline[None, :, k:h], 0.0)
+        # each pair's years summed in memory order, as in a draws-first buffer (the same bits)
+        pipeline0[lo:hi] = rows[:, :, 1:].sum(axis=2)
+        arrivals[:, lo:hi] = rows.transpose(2, 0, 1)
     q0 = np.repeat(c.production0[None], N, axis=0)
     wd = ((cal.other_demand0 + c.demand0 @ cal.use_intensity) @ ctx.leontief).sum(axis=0)
     # the origin trace is only needed where a rule reads it (it is a sizeable share of a year)
@@ -108,7 +120,7 @@ def initial_state(ctx: Context) -> State:
     return State(
         capacity=k0, ramping=ramping0, experience=c.mp("experience_years", 2) * q0,
         price=cal.price0.copy(), own_share=cal.own_share0.copy(), stock=np.zeros((N, st.E, st.S)),
-        pipeline=arrivals[:, :, 1:].sum(axis=2), arrivals=arrivals,
+        pipeline=pipeline0, arrivals=arrivals,
         fund_capacity=np.zeros((N, P)), fund_capital=np.zeros((N, st.E)),
         world_demand=np.repeat(wd[None], N, axis=0),
         content=origin0, glut=cal.glut0.copy(), price_anchor=np.ones((N, st.E, st.S)),

@@ -276,7 +276,7 @@ def test_pipeline_schedule_and_advance_agree(reference, seed):
     lead = rng.uniform(0.0, H + 2.0, (N, P))
     amount = rng.uniform(0.0, 5.0, (N, P)) * (rng.random((N, P)) > 0.4)
     n_idx, p_idx = np.indices((N, P))
-    buf_ref = rng.uniform(0.0, 1.0, (N, P, H))
+    buf_ref = rng.uniform(0.0, 1.0, (H, N, P))  # (years, draws, pairs)
     buf_new = buf_ref.copy()
     pipeline.schedule(buf_ref, t, lead, amount, n_idx, p_idx)
     compiled.schedule(buf_new, t, lead, amount, n_idx, p_idx)
@@ -305,7 +305,7 @@ def test_pipeline_progress_agrees(reference, seed):
         capacity * rng.uniform(0.0, 1.0, (N, P)), rng.uniform(0.5, 30.0, (N, P)), rng.uniform(0.0, 4.0, (1, P)),
         rng.uniform(0.3, 0.9, (N, 1)), rng.uniform(0.0, 0.3, (N, 1)),
     )
-    buf_ref = rng.uniform(0.0, 1.0, (N, P, H))
+    buf_ref = rng.uniform(0.0, 1.0, (H, N, P))  # (years, draws, pairs)
     buf_new = buf_ref.copy()
     names = ("capacity", "ramping", "pipeline", "effective life", "utilisation")
     ref = pipeline.progress(buf_ref, t, *args)

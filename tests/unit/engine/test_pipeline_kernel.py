@@ -12,10 +12,10 @@ from buildrace.engine.pipeline import advance, available_capacity, schedule
 
 
 def _schedule_one(t, lead, amount=100.0, horizon=12):
-    buf = np.zeros((1, 1, horizon))
+    buf = np.zeros((horizon, 1, 1))  # (years, draws, pairs)
     n_idx, p_idx = np.indices((1, 1))
     schedule(buf, t, np.array([[lead]]), np.array([[amount]]), n_idx, p_idx)
-    return buf[0, 0]
+    return buf[:, 0, 0]
 
 
 def test_integer_lead_time_arrives_in_one_year():
@@ -42,13 +42,14 @@ def test_arrivals_beyond_the_buffer_are_kept_in_its_last_year():
 
 
 def test_schedule_is_vectorised_over_draws_and_pairs():
-    buf = np.zeros((2, 3, 8))
+    buf = np.zeros((8, 2, 3))  # (years, draws, pairs)
     n_idx, p_idx = np.indices((2, 3))
     lead = np.array([[1.0, 1.5, 2.0], [3.0, 2.5, 1.0]])
     schedule(buf, 1, lead, np.full((2, 3), 10.0), n_idx, p_idx)
-    assert buf.sum(axis=2) == pytest.approx(np.full((2, 3), 10.0))
-    assert buf[0, 1, 2] == pytest.approx(5.0) and buf[0, 1, 3] == pytest.approx(5.0)
-    assert buf[1, 0, 4] == pytest.approx(10.0)
+    assert buf.sum(axis=0) == pytest.approx(np.full((2, 3), 10.0))
+    assert buf[2, 0, 1] == pytest.approx(5.0) and buf[3, 0, 1] == pytest.approx(5.0)
+    assert buf[4, 1, 0] == pytest.approx(10.0)
+    assert buf[:2].sum() == 0.0 and buf[5:].sum() == 0.0
 
 
 @settings(max_examples=50, deadline=None)
