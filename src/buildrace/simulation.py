@@ -90,11 +90,16 @@ def simulate(
     # the first chunk's compilation checks the scenario and gives the identifiers; a
     # serial run reuses it rather than compiling twice
     meta = _compile(sc, tasks[0].draws, world, seed, first_draw, tasks[0].parameter_values)
+    whole: dict[str, np.ndarray] = {}  # serial chunks write into slices of whole-ensemble arrays
     if executor == "serial":
         tasks[0] = replace(tasks[0], compiled=meta)
+        if len(tasks) > 1:
+            tasks = [replace(task, into=_slices_of(whole, draws, task.offset - first_draw)) for task in tasks]
     parts = run_chunks(tasks, executor=executor, workers=workers, progress=(lambda d: progress(d, draws)) if progress else None)
     out = parts[0].outputs
-    if len(parts) > 1:
+    if whole:
+        out = whole
+    elif len(parts) > 1:
         out = {k: np.concatenate([p.outputs[k] for p in parts], axis=0) for k in out}
     shock_years = [p.start for p in sc.shocks]
     attrs = {
@@ -118,6 +123,20 @@ def simulate(
         ds = ds.assign_coords({DRAW: ds[DRAW].values + first_draw})
     ds["intensity_calibration"] = ((STAGE,), parts[0].intensity_scale)
     return ds
+
+
+def _slices_of(whole: dict[str, np.ndarray], draws: int, lo: int):
+    """A run's ``into`` (:func:`buildrace.engine.run.run`): each output of draws ``lo ..``
+    written to its slice of an array over all ``draws`` (made on the first chunk's
+    request), so the chunks need no concatenation (a copy of every output into fresh
+    memory) after the run."""
+
+    def into(name: str, shape: tuple, dtype) -> np.ndarray:
+        if name not in whole:
+            whole[name] = np.empty((draws,) + shape[1:], dtype)
+        return whole[name][lo : lo + shape[0]]
+
+    return into
 
 
 COMPILE_MEMO = 8

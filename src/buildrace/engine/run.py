@@ -38,6 +38,9 @@ LEAD_HORIZON = 1
 """Pipeline buffer years beyond the horizon: projects arriving after the last year
 land in one sink year (they are still counted in ``pipeline``)."""
 INIT_BLOCK = 64
+STACK_INTO_MIN_DRAWS = 8
+"""Draws from which a run copies each year's outputs into whole-run buffers as it goes
+(below it, a list of the years' arrays stacked at the end costs fewer calls)."""
 """Draws whose base-year pipeline is laid out at a time when the run starts."""
 
 
@@ -560,7 +563,7 @@ def _world_cost(ctx: Context) -> np.ndarray:
     return (w * cost_e).sum(axis=1) / w.sum(axis=1)
 
 
-def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple[dict[str, np.ndarray], Context]:
+def run(c: Compiled, keep: frozenset[str] | None = None, progress=None, into=None) -> tuple[dict[str, np.ndarray], Context]:
     """Run the compiled scenario over its horizon.
 
     Parameters
@@ -568,6 +571,9 @@ def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple
     c : the compiled scenario
     keep : names of outputs to keep (default: all); each is stacked as (N, T, ...)
     progress : optional callable ``progress(done_years, total_years)``
+    into : optional callable ``into(name, shape, dtype)`` giving the writable (N, T, ...)
+        array an output is written to, year by year (an ensemble's chunks write into
+        slices of whole-ensemble arrays, rather than being concatenated after the run)
 
     Returns
     -------
@@ -577,22 +583,34 @@ def run(c: Compiled, keep: frozenset[str] | None = None, progress=None) -> tuple
         ctx = prepare(c)
         state = initial_state(ctx)
         T = ctx.st.T
-        years: dict[str, list[np.ndarray]] = {}  # each kept output's arrays, year by year
+        # one draw: each kept output's arrays kept year by year and stacked once at the end
+        # (a copy into an (N, T, ...) buffer every year was some thirty small copies a
+        # year); many draws: copied into (N, T, ...) buffers as the year ends, so each
+        # year's arrays are freed and their memory reused (holding every year's arrays
+        # until the end touched twice the memory, and fresh memory is slow to fault in)
+        years: dict[str, list[np.ndarray]] = {}
+        stacked: dict[str, np.ndarray] = {}
         for t in range(T):
             state, out = step(state, t, ctx)
             if t == 0:
-                years = {name: [] for name in out if keep is None or name in keep}
+                names = [name for name in out if keep is None or name in keep]
+                if into is not None or ctx.st.N >= STACK_INTO_MIN_DRAWS:
+                    make = into or (lambda name, shape, dtype: np.empty(shape, dtype))
+                    stacked = {name: make(name, (out[name].shape[0], T) + out[name].shape[1:], out[name].dtype) for name in names}
+                else:
+                    years = {name: [] for name in names}
+            for name, buffer in stacked.items():
+                buffer[:, t] = out[name]
             for name, arrays in years.items():
                 arrays.append(out[name])  # a year's outputs are never written to again
+            del out
             if progress is not None:
                 progress(t + 1, T)
-        # stacked once per output at the end (a copy into an (N, T, ...) buffer every year
-        # was some thirty small copies a year), each year's list freed as it is stacked
-        stacked: dict[str, np.ndarray] = {}
-        for name in list(years):
+        for name in list(years):  # each year's list freed as it is stacked
             arrays = years.pop(name)
             if arrays[0].shape[0] == 1:  # one draw: (T, 1, ...) is (1, T, ...) in memory, one C call
                 stacked[name] = np.array(arrays).reshape((1, len(arrays)) + arrays[0].shape[1:])
             else:
                 stacked[name] = np.stack(arrays, axis=1)
     return stacked, ctx
+

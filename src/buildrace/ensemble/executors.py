@@ -36,6 +36,7 @@ class ChunkTask:
     parameter_values: dict
     keep: frozenset[str]
     compiled: Compiled | None = None  # the chunk already compiled (serial runs reuse it)
+    into: Callable | None = None  # serial runs: where the run writes its outputs (see engine.run.run)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def run_chunk(task: ChunkTask, progress: Callable[[int, int], None] | None = Non
         task.scenario, draws=task.draws, world=task.world, seed=task.seed,
         draw_offset=task.offset, parameter_values=task.parameter_values,
     )
-    out, ctx = run(c, keep=task.keep, progress=progress)
+    out, ctx = run(c, keep=task.keep, progress=progress, into=task.into)
     return ChunkResult(outputs=out, fit_error=ctx.cal.fit_error, intensity_scale=ctx.cal.intensity_scale)
 
 
