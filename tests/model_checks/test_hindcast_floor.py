@@ -23,22 +23,22 @@ nearly neutral model change (the B = 2016 installations' CRPS ratio went from 1.
 # class -> (median absolute error, coverage, CRPS / no change), measured with the commands above
 TODAY = {
     2016: {
-        "prices": (369.55, 0.467, 3.821),
-        "installations": (83.32, 0.762, 0.689),
-        "capacity_production": (53.59, 0.500, 0.591),
-        "shares": (8.25, 0.733, 0.400),
+        "prices": (338.89, 0.467, 3.723),
+        "installations": (81.44, 0.762, 0.678),
+        "capacity_production": (51.38, 0.625, 0.574),
+        "shares": (7.57, 0.733, 0.410),
     },
     2018: {
-        "prices": (17.69, 0.900, 0.371),
-        "installations": (35.09, 0.795, 0.449),
-        "capacity_production": (44.81, 0.400, 0.388),
-        "shares": (3.55, 0.833, 0.141),
+        "prices": (17.34, 0.900, 0.363),
+        "installations": (36.48, 0.795, 0.447),
+        "capacity_production": (42.40, 0.400, 0.367),
+        "shares": (2.57, 0.833, 0.125),
     },
     2020: {
-        "prices": (31.14, 0.875, 0.908),
-        "installations": (29.11, 0.897, 0.431),
-        "capacity_production": (47.15, 0.406, 0.485),
-        "shares": (3.75, 0.833, 0.144),
+        "prices": (27.57, 0.875, 0.892),
+        "installations": (30.80, 0.931, 0.433),
+        "capacity_production": (45.90, 0.438, 0.461),
+        "shares": (2.83, 0.833, 0.125),
     },
 }
 

@@ -62,7 +62,7 @@ def _plan_draws(
     n0, n1, d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e,
     potential, growth, netback, z, surviving, private, fund_extra,
 ):  # pragma: no cover - compiled
     N, M, E, S = flows.shape
@@ -97,6 +97,10 @@ def _plan_draws(
             gp = growth_prev[n, s]
             g = g_now if np.isnan(gp) else gp + (g_now - gp) / 3.0
             growth[n, s] = g
+            # the share of nameplate a growing industry can run for ramp-up (ramp_availability)
+            gr = max(g, 0.0) * max(ramp_e[n, s], 0.0)
+            ramp_run = 1.0 - 0.5 * gr / (1.0 + gr)
+            u_run = u * ramp_run
             dem_tot = 0.0
             for m in range(M):
                 dem_tot += demand[n, m, s]
@@ -143,14 +147,14 @@ def _plan_draws(
                         reach += pot_m[m] * allowed[m, e, s]
                     exp_e = exp_e + wn * max(base_share[e, s] * reach - exp_e, 0.0)
                 expected[e, s] = exp_e
-                u_plan[e] = u + wn * (u_share[n] - u)
+                u_plan[e] = (u + wn * (u_share[n] - u)) * ramp_run
                 h = horizon_e[n, e, s]
                 surv = capacity_e[n, e, s] * (1.0 - 1.0 / life) ** h
                 surviving[n, e, s] = surv
                 grow = (1.0 + g) ** h
                 growth_h[e] = grow
                 gap[e, s] = max(expected[e, s] * grow / u_plan[e] - surv - pipeline_e[n, e, s], 0.0)
-                world_need = max(world_need, dem_tot * grow / u)
+                world_need = max(world_need, dem_tot * grow / u_run)
                 world_supply += surv + pipeline_e[n, e, s]
                 # producers value capacity at the netback of the markets they expect to sell in
                 wsum = 0.0
@@ -182,7 +186,7 @@ def _plan_draws(
                 zz = z[n, e, s]
                 prv = rsp * gap_e * _logistic(zz, bt) * invest_mult[n, e, s]
                 private[n, e, s] = prv
-                home = max(demand[n, e, s] * grow / u - surv - (pipe + prv), 0.0)
+                home = max(demand[n, e, s] * grow / u_run - surv - (pipe + prv), 0.0)
                 fund_extra[n, e, s] = rsp * home * _logistic(zz + fund_gap[n, e], bt) * fund_on[e, s]
         # a sovereign fund spends up to its budget
         for e in range(E):
@@ -214,7 +218,7 @@ def plan_investment(
     d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e,
 ):
     """Compiled :func:`buildrace.engine.investment.plan_investment` (same arguments and results)."""
     flows = _as(flows, np.shape(flows))
@@ -235,7 +239,8 @@ def plan_investment(
         _per_draw(reference_hurdle, N), _per_draw(beta, N), _per_draw(response, N), _as(invest_mult, nes),
         _per_economy(fund_gap, N, E), _as(fund_on, (E, S)),
         _as(fund_equity, (E,)), _as(fund_budget, (E,)), _as(share_weight, np.shape(share_weight)), _as(base_share, (E, S)),
-        _per_draw(u_share, N), potential, growth, netback, z, surviving, private, fund_extra,
+        _per_draw(u_share, N), _as(np.reshape(ramp_e, (-1, S)), (N, S)), potential, growth, netback,
+        z, surviving, private, fund_extra,
     )
     return potential, growth, netback, z, surviving, private, fund_extra
 

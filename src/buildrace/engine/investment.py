@@ -43,6 +43,19 @@ def logistic(z, beta):
     return 1.0 / (1.0 + np.exp(-np.clip(beta * z, -60.0, 60.0)))
 
 
+def ramp_availability(growth, ramp_years):
+    """Share of nameplate capacity an industry growing at ``growth`` can run, for ramp-up.
+
+    New plants run at half rate while they ramp up (:func:`buildrace.engine.pipeline.available_capacity`)
+    and mature at ``1 / ramp_years`` a year, so an industry that adds capacity at rate g
+    carries a ramping share ``g R / (1 + g R)`` of its nameplate in steady growth, which
+    runs at half rate: ``1 - 0.5 g R / (1 + g R)``. Producers who plan output at a target
+    utilisation size nameplate for it (1 without growth or ramp-up).
+    """
+    gr = np.maximum(growth, 0.0) * np.maximum(ramp_years, 0.0)
+    return 1.0 - 0.5 * gr / (1.0 + gr)
+
+
 def capacity_gap(expected_sales, growth, lead_years, utilisation, capacity, pipeline):
     """Capacity to add (N, E, S): expected sales at the end of the lead time over target
     utilisation, less capacity and pipeline, floored at zero."""
@@ -55,7 +68,7 @@ def plan_investment(
     d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share,
+    invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e,
 ):
     """Capacity each economy's private investors and its sovereign fund plan this year (MODEL.md step 4).
 
@@ -76,6 +89,8 @@ def plan_investment(
     fund_on : (E, S) 1 where the fund targets the stage; fund_equity, fund_budget : (E,)
     share_weight : (N or 1, E) weight of market-share planning; base_share : (E, S) each economy's
         base-year share of world capacity; u_share : (N, 1, 1) the utilisation share-seekers plan for
+    ramp_e : (N, 1, S) ramp-up years: nameplate is sized for the share of it a growing industry
+        can run (:func:`ramp_availability`)
 
     Returns
     -------
@@ -84,7 +99,7 @@ def plan_investment(
     args = (d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
             allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
             transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
-            invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share)
+            invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e)
     if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
         from buildrace.engine.compiled_step import plan_investment as compiled_plan
 
@@ -116,7 +131,11 @@ def plan_investment(
     w = share_weight[:, :, None]
     reach = ((d_final @ leontief)[:, :, None, :] * allowed[None]).sum(axis=1)  # (N, E, S)
     expected = expected + w * np.maximum(base_share[None] * reach - expected, 0.0)
-    u_plan = u_target + w * (u_share - u_target)
+    # in a growing industry part of the nameplate is always ramping up at half rate: output
+    # planned at a utilisation needs that much more nameplate (else growth means shortage)
+    ramp_run = ramp_availability(growth[:, None, :], ramp_e)
+    u_plan = (u_target + w * (u_share - u_target)) * ramp_run
+    u_run = u_target * ramp_run
     surviving = capacity_e * power(1.0 - 1.0 / life_e, horizon_e)
     gap = capacity_gap(expected, growth[:, None, :], horizon_e, u_plan, surviving, pipeline_e)
     netback_m = (price[:, :, None, :] - transport[:, None, None, :] * offdiag[None, :, :, None]) / (1.0 + tariff)
@@ -136,7 +155,7 @@ def plan_investment(
     # economies by their share of that supply, and taken off each one's plan
     # (the need is this year's demand, shortages included, grown over the lead time:
     # the potential demand investors otherwise plan for can run ahead of it)
-    world_need = (demand.sum(axis=1)[:, None, :] * power(1.0 + growth[:, None, :], horizon_e) / u_target).max(axis=1)
+    world_need = (demand.sum(axis=1)[:, None, :] * power(1.0 + growth[:, None, :], horizon_e) / u_run).max(axis=1)
     world_supply = (surviving + pipeline_e).sum(axis=1)
     excess = np.maximum(world_supply - world_need, 0.0)
     supply_share = safe_divide(surviving + pipeline_e, world_supply[:, None, :])
@@ -148,7 +167,7 @@ def plan_investment(
     # a sovereign fund builds beyond the private gap: it plans its targets for the home
     # market's own demand (self-sufficiency) on top of what private investors plan, takes
     # the projects that clear its own (lower) hurdle, and spends up to its budget
-    home_need = capacity_gap(demand, growth[:, None, :], horizon_e, u_target, surviving, pipeline_e + private)
+    home_need = capacity_gap(demand, growth[:, None, :], horizon_e, u_run, surviving, pipeline_e + private)
     fund_extra = response * home_need * logistic(z + fund_gap, beta) * fund_on[None]
     fund_cost = (fund_extra * capex * fund_equity[None, :, None]).sum(axis=2)
     fund_scale = np.minimum(1.0, safe_divide(fund_budget[None], fund_cost, 0.0))

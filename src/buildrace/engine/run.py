@@ -333,7 +333,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         c.mp("reference_hurdle", 3), c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult,
         _per_year(ctx, "fund_gap", lambda: (c.hurdle - pol.fund_hurdle)[None, :, None]),
         _per_year(ctx, "fund_on", lambda: (group_sum(pol.fund_target, starts, E, S) > 0).astype(float))[t], pol.fund_equity, pol.fund_budget[t],
-        ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3),
+        ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3), c.stage["ramp_years"][:, None, :],
     )
 
     permit, build, survive = lead_times(ctx, t)

@@ -135,6 +135,8 @@ def _plan_inputs(rng, N, E, S, growth_known):
         u(0, 1, E), sparse(u(0, 1e4, E), 0.5),
         # market-share planning: weights (some economies off), base shares, planning utilisation
         sparse(u(0, 1, (int(rng.choice([1, N])), E)), 0.4), u(0, 1, (E, S)), u(0.3, 0.9, (N, 1, 1)),
+        # ramp-up years (some stages without a ramp)
+        sparse(u(0.5, 4, (N, 1, S)), 0.3),
     )
 
 
