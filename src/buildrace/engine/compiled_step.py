@@ -63,7 +63,7 @@ def _plan_draws(
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
     invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e,
-    potential, growth, netback, z, surviving, private, fund_extra,
+    retained, crf_s, potential, growth, netback, z, surviving, private, fund_extra,
 ):  # pragma: no cover - compiled
     N, M, E, S = flows.shape
     entry = np.empty((M, E))
@@ -81,7 +81,6 @@ def _plan_draws(
         tn = n if tariff.shape[0] > 1 else 0
         nw = n if share_weight.shape[0] > 1 else 0
         u, ps, rsp, bt = u_target[n], pooling_share[n], response[n], beta[n]
-        rate = max(reference_hurdle[n], 1e-9)
         for s in range(S):
             pot = 0.0
             for m in range(M):
@@ -129,9 +128,7 @@ def _plan_draws(
                     entry[m, e] = entry[m, e] / entry_sum[m] if entry_sum[m] > 0.0 else 0.0
             world_need = -np.inf
             world_supply = 0.0
-            life = life_e[n, s]
-            # the capital recovery factor is the stage's, the same for every economy: one power, not E
-            crf = rate / (1.0 - (1.0 + rate) ** (-max(life, 1.0)))
+            crf = crf_s[n, s]  # the capital recovery factor is the stage's, the same for every economy
             for e in range(E):
                 w_won = 0.0
                 for m in range(M):
@@ -149,7 +146,7 @@ def _plan_draws(
                 expected[e, s] = exp_e
                 u_plan[e] = (u + wn * (u_share[n] - u)) * ramp_run
                 h = horizon_e[n, e, s]
-                surv = capacity_e[n, e, s] * (1.0 - 1.0 / life) ** h
+                surv = capacity_e[n, e, s] * retained[n, e, s]
                 surviving[n, e, s] = surv
                 grow = (1.0 + g) ** h
                 growth_h[e] = grow
@@ -214,15 +211,44 @@ def _per_draw(a, N: int) -> np.ndarray:
     return _as(np.reshape(a, (-1,)) if np.ndim(a) else a, (N,))
 
 
+@njit(cache=True, nogil=True)
+def _plan_constant_draws(n0, n1, horizon_e, life_e, reference_hurdle, retained, crf):  # pragma: no cover - compiled
+    N, E, S = horizon_e.shape
+    for n in range(n0, n1):
+        rate = max(reference_hurdle[n], 1e-9)
+        for s in range(S):
+            life = life_e[n, s]
+            crf[n, s] = rate / (1.0 - (1.0 + rate) ** (-max(life, 1.0)))
+            for e in range(E):
+                retained[n, e, s] = (1.0 - 1.0 / life) ** horizon_e[n, e, s]
+
+
+def plan_constants(horizon_e, life_e, reference_hurdle, N: int, E: int, S: int):
+    """The investment plan's terms that stay put over a run: the share of today's capacity
+    still operating at the end of each economy's horizon, ``(1 - 1 / life) ** horizon``
+    (N, E, S), and each stage's capital recovery factor at the reference hurdle (N, S)
+    (:func:`buildrace.engine.investment.plan_investment`). Lifetimes, horizons and the
+    hurdle are draws' parameters, so a run takes these (E + 1) x S powers a draw once
+    rather than once a year (the same powers, the same bits)."""
+    retained, crf = np.empty((N, E, S)), np.empty((N, S))
+    _over_draws(_plan_constant_draws, N, _as(horizon_e, (N, E, S)), _as(np.reshape(life_e, (-1, S)), (N, S)),
+                _per_draw(reference_hurdle, N), retained, crf)
+    return retained, crf
+
+
 def plan_investment(
     d_final, leontief, world_demand, growth_prev, demand, output, unmet, flows, allowed, avail, pipeline_e,
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
     invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e,
+    constants=None,
 ):
-    """Compiled :func:`buildrace.engine.investment.plan_investment` (same arguments and results)."""
+    """Compiled :func:`buildrace.engine.investment.plan_investment` (same arguments and results);
+    ``constants``: :func:`plan_constants` of the same horizons, lifetimes and hurdle, when the
+    caller keeps them over a run (computed here otherwise)."""
     flows = _as(flows, np.shape(flows))
     N, M, E, S = flows.shape
+    retained, crf = constants if constants is not None else plan_constants(horizon_e, life_e, reference_hurdle, N, E, S)
     tariff = np.asarray(tariff, dtype=float)
     tariff = _as(tariff if tariff.ndim == 4 else tariff[None], tariff.shape if tariff.ndim == 4 else (1, M, E, S))
     nes = (N, E, S)
@@ -239,7 +265,7 @@ def plan_investment(
         _per_draw(reference_hurdle, N), _per_draw(beta, N), _per_draw(response, N), _as(invest_mult, nes),
         _per_economy(fund_gap, N, E), _as(fund_on, (E, S)),
         _as(fund_equity, (E,)), _as(fund_budget, (E,)), _as(share_weight, np.shape(share_weight)), _as(base_share, (E, S)),
-        _per_draw(u_share, N), _as(np.reshape(ramp_e, (-1, S)), (N, S)), potential, growth, netback,
+        _per_draw(u_share, N), _as(np.reshape(ramp_e, (-1, S)), (N, S)), retained, crf, potential, growth, netback,
         z, surviving, private, fund_extra,
     )
     return potential, growth, netback, z, surviving, private, fund_extra

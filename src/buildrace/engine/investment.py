@@ -69,6 +69,7 @@ def plan_investment(
     allies, pooling_share, lam, pool_premium, preference, horizon_e, capacity_e, life_e, u_target, price,
     transport, offdiag, tariff, cost_e, credit_unit, itc, capex, hurdle_gap, reference_hurdle, beta, response,
     invest_mult, fund_gap, fund_on, fund_equity, fund_budget, share_weight, base_share, u_share, ramp_e,
+    compiled_constants=None,
 ):
     """Capacity each economy's private investors and its sovereign fund plan this year (MODEL.md step 4).
 
@@ -91,6 +92,8 @@ def plan_investment(
         base-year share of world capacity; u_share : (N, 1, 1) the utilisation share-seekers plan for
     ramp_e : (N, 1, S) ramp-up years: nameplate is sized for the share of it a growing industry
         can run (:func:`ramp_availability`)
+    compiled_constants : optional, for the compiled twin only: its run-constant powers
+        (:func:`buildrace.engine.compiled_step.plan_constants`) kept by the caller over a run
 
     Returns
     -------
@@ -103,7 +106,7 @@ def plan_investment(
     if backend.kernels() is not None:  # the compiled twin (engine/compiled_step.py)
         from buildrace.engine.compiled_step import plan_investment as compiled_plan
 
-        return compiled_plan(*args)
+        return compiled_plan(*args, constants=compiled_constants)
     # potential demand: what final demand would need of each stage if the whole chain
     # delivered (Leontief inverse); a shortage downstream hides demand upstream, and
     # investors look through it

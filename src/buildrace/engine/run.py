@@ -334,6 +334,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         _per_year(ctx, "fund_gap", lambda: (c.hurdle - pol.fund_hurdle)[None, :, None]),
         _per_year(ctx, "fund_on", lambda: (group_sum(pol.fund_target, starts, E, S) > 0).astype(float))[t], pol.fund_equity, pol.fund_budget[t],
         ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3), c.stage["ramp_years"][:, None, :],
+        compiled_constants=_plan_constants(ctx),
     )
 
     permit, build, survive = lead_times(ctx, t)
@@ -479,6 +480,21 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
     ctx.memo["lead_times"] = (t, permit, build, survive)
     return permit, build, survive
+
+
+def _plan_constants(ctx: Context):
+    """The compiled investment plan's run-constant powers (kept in the context's memo), or
+    None on the reference path."""
+    if backend.kernels() is None:
+        return None
+    c, st = ctx.c, ctx.st
+
+    def make():
+        from buildrace.engine.compiled_step import plan_constants
+
+        return plan_constants(ctx.horizon, c.stage["lifetime_years"][:, None, :], c.mp("reference_hurdle", 3), st.N, st.E, st.S)
+
+    return _per_year(ctx, "plan_constants", make)
 
 
 def _unchanged(a: np.ndarray) -> np.ndarray:
