@@ -321,7 +321,11 @@ def _offer_draws(n0, n1, cost_eff, tariff, premium, transport, offdiag, avail, l
                 for e in range(E):
                     if factor[m, e, s] > 0.0:  # a banned supplier adds nothing (and must not overflow exp)
                         w = (theta[n, e, s] * cap_w[n, e, s]) * bilateral[n, m, e, s] * avail[n, e, s]
-                        inclusive += w * factor[m, e, s] * np.exp(-lm * d[e] / m_safe - xmax)
+                        x = -lm * d[e] / m_safe - xmax
+                        # a supplier without capacity adds an exact zero where the exponent is at
+                        # most 0 (as xmax makes it, NaN aside): skip its exponential
+                        if w != 0.0 or not x <= 0.0:
+                            inclusive += w * factor[m, e, s] * np.exp(x)
                 if inclusive > 0.0 and wsum > 0.0:
                     index[n, m, s] = -(m_safe / lm) * (np.log(inclusive / wsum) + xmax)
                 else:
