@@ -23,22 +23,22 @@ nearly neutral model change (the B = 2016 installations' CRPS ratio went from 1.
 # class -> (median absolute error, coverage, CRPS / no change), measured with the commands above
 TODAY = {
     2016: {
-        "prices": (338.89, 0.467, 3.723),
-        "installations": (81.44, 0.762, 0.678),
-        "capacity_production": (51.38, 0.625, 0.574),
-        "shares": (7.57, 0.733, 0.410),
+        "prices": (347.31, 0.400, 4.282),
+        "installations": (84.86, 0.729, 0.776),
+        "capacity_production": (53.88, 0.625, 0.564),
+        "shares": (7.01, 0.733, 0.405),
     },
     2018: {
-        "prices": (17.34, 0.900, 0.363),
-        "installations": (36.48, 0.795, 0.447),
-        "capacity_production": (42.40, 0.400, 0.367),
-        "shares": (2.57, 0.833, 0.125),
+        "prices": (17.93, 0.900, 0.385),
+        "installations": (36.58, 0.821, 0.346),
+        "capacity_production": (45.27, 0.457, 0.411),
+        "shares": (2.54, 0.833, 0.125),
     },
     2020: {
-        "prices": (27.57, 0.875, 0.892),
-        "installations": (30.80, 0.931, 0.433),
-        "capacity_production": (45.90, 0.438, 0.461),
-        "shares": (2.83, 0.833, 0.125),
+        "prices": (33.09, 0.875, 0.870),
+        "installations": (33.47, 1.000, 0.366),
+        "capacity_production": (46.82, 0.469, 0.492),
+        "shares": (2.56, 0.833, 0.128),
     },
 }
 
