@@ -158,8 +158,9 @@ def connect(path: str | Path):
     # the view binds the first file's schema once. ``union_by_name`` binds every file's
     # schema and, with DuckDB's Parquet metadata cache, held about 2 MB a file (2.5 GB at
     # 1,000 files); it is kept only for stores whose files differ or predate the hash.
-    hashes, unknown = con.execute(
+    row = con.execute(
         "SELECT count(DISTINCT columns_hash), count(*) FILTER (WHERE columns_hash IS NULL) FROM chunks").fetchone()
+    hashes, unknown = row if row is not None else (0, 0)
     union = "true" if hashes != 1 or unknown else "false"
     con.execute(f"CREATE VIEW draws AS SELECT * FROM read_parquet('{glob}', union_by_name={union})")
     return con
