@@ -506,11 +506,7 @@ def _clear_draw_impl(
             for m in range(M):
                 der = 0.0
                 for k in range(S):
-                    # most stages use few inputs: a zero intensity adds an exact zero
-                    # (unless the plan is not finite, which is then carried as the product is)
-                    a, x = intensity[ni, k, s], planned[n, m, k]
-                    if a != 0.0 or not np.isfinite(x):
-                        der += x * a
+                    der += planned[n, m, k] * intensity[ni, k, s]
                 derived[n, m, s] = der
                 demand[n, m, s] = final_demand[n, m, s] + der
         has_cap = (has_lic and lv_lic[lv]) or has_cc

@@ -530,13 +530,12 @@ def _progress_draws(n0, n1, flat, t, H, lead, amount, capacity, ramping, pipelin
     for n in range(n0, n1):
         ln = n if lifetime.shape[0] > 1 else 0
         rn = n if ramp_years.shape[0] > 1 else 0
-        for p in range(P):  # the schedule first (a fractional lead splits a project over two years) ...
+        for p in range(P):
+            cell = n * P + p
             a = amount[n, p]
-            if a != 0.0:
-                _schedule_pair(flat, n * P + p, block, t, H, a, lead[n, p])
-        for p in range(P):  # ... then the plants, in a loop without the schedule's branch and scatter
-            a = amount[n, p]
-            arr = flat[nxt + n * P + p] if t + 1 < H else 0.0
+            if a != 0.0:  # the schedule: a fractional lead splits the project over two years
+                _schedule_pair(flat, cell, block, t, H, a, lead[n, p])
+            arr = flat[nxt + cell] if t + 1 < H else 0.0
             u = utilisation[n, p]
             short = min(max(1.0 - u / exit_u[n], 0.0), 1.0)
             life = 1.0 / (1.0 / max(lifetime[ln, p], 1.0) + exit_rate[n] * short)
