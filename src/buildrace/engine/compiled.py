@@ -89,7 +89,7 @@ def _as(a, shape) -> np.ndarray:
 # --------------------------------------------------------------------------- trade
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # inlined into _column (see there)
 def _spill(dem, head0, w0, rounds, has_cap, cap, flows, rem, head, cl, w, alloc, load):  # pragma: no cover - compiled
     """One (draw, stage) column of the spill allocation (see ``trade.allocate``).
 
@@ -183,10 +183,9 @@ def _spill(dem, head0, w0, rounds, has_cap, cap, flows, rem, head, cl, w, alloc,
             head[e] = v
 
 
-# inlined into its callers (numba's IR, not LLVM's choice): a call into another cached
-# library is not optimised across the call when loaded from the cache, and the clearing
-# ran 18% slower from the cache than freshly compiled (inlining _spill too gains more,
-# but triples the clearing's first compile)
+# inlined into its callers (numba's IR, not LLVM's choice), and _spill into it: a call
+# into another cached library is not optimised across the call when loaded from the
+# cache (the clearing ran 18% slower from the cache than freshly compiled)
 @njit(cache=True, nogil=True, inline="always")
 def _column(dem, head0, pref, share, members, local, rounds, has_cap, cap, flows, rem, head, ws, ws_e, ws_m):  # pragma: no cover - compiled
     """One column of ``allocate_with_local_content`` (``local``: the reservation applies).
@@ -198,30 +197,36 @@ def _column(dem, head0, pref, share, members, local, rounds, has_cap, cap, flows
     cl, w, alloc, w0, f_local, cap_open = ws[0], ws[1], ws[2], ws[3], ws[4], ws[5]
     load, head1 = ws_e[0], ws_e[1]
     reserved, left, open_d = ws_m[0], ws_m[1], ws_m[2]
-    if not local:
+    # the spill runs once, or twice under a reservation (the reserved share among its
+    # members, then the rest in the open market), from one call site: inlined once
+    for phase in range(2 if local else 1):
+        if not local:
+            for m in range(M):
+                for e in range(E):
+                    w0[m, e] = pref[m, e] * head0[e]
+            d_in, h_in, c_in, f_out, r_out, h_out = dem, head0, cap, flows, rem, head
+        elif phase == 0:
+            for m in range(M):
+                reserved[m] = dem[m] * share[m]
+                for e in range(E):
+                    w0[m, e] = (pref[m, e] * members[m, e]) * head0[e]
+            d_in, h_in, c_in, f_out, r_out, h_out = reserved, head0, cap, f_local, left, head1
+        else:
+            if has_cap:
+                for m in range(M):
+                    for e in range(E):
+                        v = cap[m, e] - f_local[m, e]
+                        cap_open[m, e] = v if v > 0.0 else 0.0
+            for m in range(M):
+                open_d[m] = (dem[m] - reserved[m]) + left[m]
+                for e in range(E):
+                    w0[m, e] = pref[m, e] * head1[e]
+            d_in, h_in, c_in, f_out, r_out, h_out = open_d, head1, cap_open, flows, rem, head
+        _spill(d_in, h_in, w0, rounds, has_cap, c_in, f_out, r_out, h_out, cl, w, alloc, load)
+    if local:
         for m in range(M):
             for e in range(E):
-                w0[m, e] = pref[m, e] * head0[e]
-        _spill(dem, head0, w0, rounds, has_cap, cap, flows, rem, head, cl, w, alloc, load)
-        return
-    for m in range(M):
-        reserved[m] = dem[m] * share[m]
-        for e in range(E):
-            w0[m, e] = (pref[m, e] * members[m, e]) * head0[e]
-    _spill(reserved, head0, w0, rounds, has_cap, cap, f_local, left, head1, cl, w, alloc, load)
-    if has_cap:
-        for m in range(M):
-            for e in range(E):
-                v = cap[m, e] - f_local[m, e]
-                cap_open[m, e] = v if v > 0.0 else 0.0
-    for m in range(M):
-        open_d[m] = (dem[m] - reserved[m]) + left[m]
-        for e in range(E):
-            w0[m, e] = pref[m, e] * head1[e]
-    _spill(open_d, head1, w0, rounds, has_cap, cap_open, flows, rem, head, cl, w, alloc, load)
-    for m in range(M):
-        for e in range(E):
-            flows[m, e] = f_local[m, e] + flows[m, e]
+                flows[m, e] = f_local[m, e] + flows[m, e]
 
 
 @njit(cache=True, nogil=True)
