@@ -73,6 +73,7 @@ def _over_draws(kernel, N: int, *args) -> None:
         f.result()
 
 _F8 = np.float64
+_F8_DTYPE = np.dtype(np.float64)  # the native float64 dtype, shared by the arrays NumPy makes
 
 
 def _f(a) -> np.ndarray:
@@ -80,8 +81,11 @@ def _f(a) -> np.ndarray:
 
 
 def _as(a, shape) -> np.ndarray:
-    """``a`` as a C-contiguous float64 array of ``shape`` (no copy when it already is one)."""
-    if type(a) is np.ndarray and a.shape == shape and a.dtype == _F8 and a.flags.c_contiguous:
+    """``a`` as a C-contiguous float64 array of ``shape`` (no copy when it already is one).
+
+    Asked a few thousand times a run: the dtype is checked by identity before equality
+    (arrays unpickled from another process carry a float64 dtype that is another object)."""
+    if type(a) is np.ndarray and (a.dtype is _F8_DTYPE or a.dtype == _F8) and a.shape == shape and a.flags.c_contiguous:
         return a
     return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=_F8)
 
