@@ -104,9 +104,10 @@ def initial_state(ctx: Context) -> State:
     h = min(H, c.pipeline.shape[1])
     implied = implied_pipeline(ctx)  # its columns beyond the longest lead time are zeros: not stored
     k = min(h, implied.shape[2])
-    for lo in range(0, N, INIT_BLOCK):  # draws in blocks: a (block, P, H) scratch instead of a second whole buffer
+    scratch = np.zeros((min(INIT_BLOCK, N), P, H))  # draws in blocks: one small scratch, not a second whole buffer
+    for lo in range(0, N, INIT_BLOCK):
         hi = min(lo + INIT_BLOCK, N)
-        rows = np.zeros((hi - lo, P, H))
+        rows = scratch[: hi - lo]  # its columns from h on stay zero
         rows[:, :, :k] = np.maximum(c.pipeline[None, :, :k], implied[lo:hi, :, :k])
         rows[:, :, k:h] = np.maximum(c.pipeline[None, :, k:h], 0.0)
         # each pair's years summed in memory order, as in a draws-first buffer (the same bits)
