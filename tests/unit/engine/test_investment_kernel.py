@@ -7,7 +7,14 @@ import warnings
 import numpy as np
 import pytest
 
-from buildrace.engine.investment import capacity_gap, capital_recovery, logistic, margin_signal
+from buildrace.engine.investment import (
+    capacity_gap,
+    capital_recovery,
+    logistic,
+    margin_signal,
+    ramp_availability,
+)
+from buildrace.engine.pipeline import advance, available_capacity
 
 
 def test_margin_signal_hand_case():
@@ -57,3 +64,24 @@ def test_capacity_gap_hand_case_and_floor():
     gap = capacity_gap(np.array(85.0), np.array(0.1), np.array(2.0), 0.85, np.array(50.0), np.array(20.0))
     assert gap == pytest.approx(85.0 * 1.21 / 0.85 - 70.0)
     assert capacity_gap(np.array(10.0), np.array(0.0), np.array(1.0), 0.85, np.array(50.0), np.array(0.0)) == 0.0
+
+
+def test_ramp_availability_is_one_without_growth_or_ramp_and_falls_with_both():
+    assert ramp_availability(np.array(0.0), np.array(3.0)) == 1.0
+    assert ramp_availability(np.array(-0.1), np.array(3.0)) == 1.0  # a shrinking industry adds nothing
+    assert ramp_availability(np.array(0.25), np.array(0.0)) == 1.0
+    assert ramp_availability(np.array(0.25), np.array(3.0)) == pytest.approx(1.0 - 0.5 * 0.75 / 1.75)
+    assert ramp_availability(np.array(0.5), np.array(3.0)) < ramp_availability(np.array(0.25), np.array(3.0))
+
+
+@pytest.mark.parametrize("growth, ramp", [(0.1, 2.0), (0.25, 3.0), (0.4, 1.5)])
+def test_ramp_availability_matches_the_pipeline_in_steady_growth(growth, ramp):
+    """Planners' headroom is the share of nameplate the engine's own ramp-up lets a
+    steadily growing industry run (pipeline.advance and available_capacity)."""
+    life = 20.0
+    capacity, ramping = np.array([100.0]), np.array([0.0])
+    for _ in range(80):  # long enough for the ramping share to settle
+        arriving = capacity * (growth + 1.0 / life)
+        capacity, ramping = advance(capacity, ramping, arriving, np.array([life]), np.array([ramp]))
+    runs = available_capacity(capacity, ramping, 1.0) / capacity
+    assert runs[0] == pytest.approx(ramp_availability(np.array(growth), np.array(ramp)), rel=1e-6)
