@@ -310,6 +310,13 @@ def run_backtest(
 ) -> Backtest:
     """Calibrate up to ``base_year`` (or take ``calibration``), forecast, score (see the
     module docstring)."""
+    last = max((r.year for r in history.rows), default=None)
+    if last is None or last <= base_year:
+        # nothing after B to score: an empty table would read as a forecast that cannot miss
+        raise InputError(
+            f"--base-year {base_year}: no observed row after {base_year} to score in {history.source} "
+            f"(its last year is {last}); give a base year before {last}"
+        )
     cal, ds = forecast(history, base_year, scenario, world, draws, seed, calibration)
     series, late = score_series(ds, history, base_year, world)
     unmatched = [u.to_dict() for u in history.unmatched] + late

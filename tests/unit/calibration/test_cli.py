@@ -51,6 +51,8 @@ def _one_error_line(capsys) -> str:
         (["backtest", "--base-year", "2009"], "--base-year 2009: no embedded world"),
         (["calibrate", "--fit-until", "2031"], "--fit-until 2031 is after the last observed year 2024"),
         (["calibrate", "--fit-until", "2018"], "no observed row after the base year 2018 of world_2018 up to 2018"),
+        (["backtest", "--base-year", "2024"], "--base-year 2024: no observed row after 2024 to score"),
+        (["backtest", "--base-year", "2030"], "--base-year 2030: no observed row after 2030 to score"),
     ],
 )
 def test_bad_years_exit_2_with_one_line(capsys, args, needle):
