@@ -34,12 +34,13 @@ are in the file (``tests/unit/calibration`` holds this).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
 
 from buildrace.calibration.fit import (
+    GROWTH_PREFIX,
     AbcSettings,
     CalibrationResult,
     abc_rejection,
@@ -116,6 +117,37 @@ def check_no_leak(calibration: CalibrationResult, base_year: int, where: str = "
         )
 
 
+def for_world(
+    calibration: CalibrationResult, history: History, base_year: int, scenario: Scenario, world: World, draws: int,
+    seed: int,
+) -> CalibrationResult:
+    """A calibration fitted on another base-year world, made fit for ``world``.
+
+    Most fitted parameters transfer (learning-rate and elasticity multipliers apply to the
+    world's own values; investment response, volatilities and the like are the model's),
+    but a demand-growth multiplier scales the growth path of the world it was fitted on:
+    ``world_2010``'s outlooks grew EV sales far more slowly than ``world_2018``'s, so its
+    multiplier applied to the 2018 paths would forecast another market. Those columns are
+    drawn again from ``world``'s own priors, informed by the rows up to ``base_year``
+    (:func:`buildrace.calibration.fit.prior_sample`), draw by draw beside the calibration's
+    sets (draw i takes accepted set i mod k, as :func:`calibration_values` does). The
+    result holds ``draws`` sets and says what it re-drew (``redrawn``).
+    """
+    redraw = [j for j, n in enumerate(calibration.names) if n.startswith(GROWTH_PREFIX)]
+    if calibration.world == world.name or not redraw:
+        return calibration
+    prior = prior_sample(list(history.until(base_year)), scenario, world, draws, seed, fit_until=base_year)
+    sets = calibration.accepted[np.arange(draws) % len(calibration.accepted)].copy()
+    for j in redraw:
+        name = calibration.names[j]
+        # a use this world's priors do not scale (no demand in it) keeps its own path
+        sets[:, j] = prior.accepted[:, prior.names.index(name)] if name in prior.names else 1.0
+    return replace(
+        calibration, accepted=sets, scores=calibration.scores[np.arange(draws) % len(calibration.scores)],
+        point=np.median(sets, axis=0), redrawn=tuple(calibration.names[j] for j in redraw),
+    )
+
+
 def forecast(
     history: History, base_year: int, scenario: Scenario, world: World, draws: int, seed: int,
     calibration: CalibrationResult | None = None,
@@ -129,7 +161,7 @@ def forecast(
         cal = fit_for_backtest(history, base_year, scenario, world, draws, seed)
     else:
         check_no_leak(calibration, base_year)
-        cal = calibration
+        cal = for_world(calibration, history, base_year, scenario, world, draws, seed)
     sc = horizon(scenario, scenario.end_year, world.base_year)
     from buildrace.simulation import simulate
 
@@ -326,6 +358,8 @@ def run_backtest(
         "fit": {
             "method": cal.method, "world": cal.world, "rows_fitted": cal.rows_fitted,
             "last_year_seen": cal.last_year_seen, "draws": int(draws),
+            # a calibration from another base-year world: what was drawn again for this one
+            **({"forecast_world": world.name, "redrawn": list(cal.redrawn)} if cal.redrawn else {}),
         },
         "series": series,
         "classes": classes,

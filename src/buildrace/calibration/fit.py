@@ -156,6 +156,8 @@ class CalibrationResult:
     fit_until : the fit limit asked for (rows after it were never read), if any
     method : ``abc`` (rejection on rows after the base year) or ``prior`` (no such row:
         the sets are a sample of the priors, which the rows up to the limit inform)
+    redrawn : names re-drawn from another world's priors when the sets forecast from it
+        (:func:`buildrace.calibration.backtest.for_world`)
     """
 
     names: tuple[str, ...]
@@ -170,6 +172,7 @@ class CalibrationResult:
     settings: AbcSettings = field(default_factory=AbcSettings)
     fit_until: int | None = None
     method: str = "abc"
+    redrawn: tuple[str, ...] = ()  # fitted on another world: these were drawn again for this one
 
     @property
     def last_year_seen(self) -> int:

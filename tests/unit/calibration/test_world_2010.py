@@ -123,3 +123,33 @@ def test_the_backtest_from_2016_starts_from_world_2010():
     assert bt.report["base_year"] == 2016 and bt.report["series"]
     assert all(y > 2016 for s in bt.report["series"] for y in s["years"])
     assert set(bt.report["classes"]) >= {"prices", "installations", "capacity_production", "shares"}
+
+
+def test_a_2010_calibration_forecasts_from_2018_with_2018_growth_paths():
+    """Demand-growth multipliers scale the growth paths of the world they were fitted on;
+    forecasting from world_2018 with a world_2010 fit draws them again from world_2018's
+    own priors (the rest of each set is kept, draw i on set i mod k) and says so."""
+    from buildrace.calibration.backtest import for_world, run_backtest
+    from buildrace.calibration.fit import GROWTH_PREFIX, prior_sample
+
+    cal, history = api.calibrate(base_year=2010, fit_until=2018, candidates=40)
+    assert cal.world == "world_2010"
+    sc18 = load_scenario(base_scenario(2018))
+    w18 = load_world(sc18.world)
+    draws = 6
+    moved = for_world(cal, history, 2018, sc18, w18, draws, 0)
+    prior = prior_sample(list(history.until(2018)), sc18, w18, draws, 0, fit_until=2018)
+    growth = [j for j, n in enumerate(cal.names) if n.startswith(GROWTH_PREFIX)]
+    assert growth and set(moved.redrawn) == {cal.names[j] for j in growth}
+    kept = cal.accepted[np.arange(draws) % len(cal.accepted)]
+    for j, name in enumerate(cal.names):
+        want = prior.accepted[:, prior.names.index(name)] if j in growth else kept[:, j]
+        assert np.array_equal(moved.accepted[:, j], want), name
+    # the 2018 priors centre EV growth on the 2012-2018 trend, far above the 2010 fit's
+    ev = cal.names.index(f"{GROWTH_PREFIX}use.ev_sales")
+    assert np.median(moved.accepted[:, ev]) > 1.3 * np.median(cal.accepted[:, ev])
+    # a calibration from the forecast's own world is used as it is
+    assert for_world(prior, history, 2018, sc18, w18, draws, 0) is prior
+    fit = run_backtest(history, 2018, sc18, w18, 4, 0, calibration=cal).report["fit"]
+    assert fit["world"] == "world_2010" and fit["forecast_world"] == "world_2018"
+    assert fit["redrawn"] == list(moved.redrawn)
