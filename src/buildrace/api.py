@@ -412,7 +412,9 @@ def simulate_calibrated(
 ) -> xr.Dataset:
     """Simulate a scenario over a calibration file's accepted sets, jointly: draw ``i`` uses
     accepted set ``i mod k`` (default ``draws = k``, each set once). The sets' multipliers
-    apply to the scenario's own world."""
+    apply to the scenario's own world; demand-growth multipliers fitted on another world
+    are left out, since they scale that world's growth paths (the scenario's world keeps
+    its own)."""
     from buildrace.calibration.fit import calibration_values, read_calibration
     from buildrace.model.world import load_world
 

@@ -531,9 +531,16 @@ def calibration_overrides(result: CalibrationResult, world: World) -> ParameterO
 
 def calibration_values(result: CalibrationResult, world: World, draws: int) -> dict[tuple[str, ...], np.ndarray]:
     """``parameter_values`` that run a scenario over the accepted sets jointly: draw ``i``
-    uses accepted set ``i mod k`` (best first), so ``draws = k`` uses each set once."""
+    uses accepted set ``i mod k`` (best first), so ``draws = k`` uses each set once.
+
+    Demand-growth multipliers scale the growth paths of the world they were fitted on, so
+    on another ``world`` they are left out (its own paths stand) unless they were drawn
+    again for it (``result.redrawn``, :func:`buildrace.calibration.backtest.for_world`).
+    """
     idx = np.arange(draws) % len(result.accepted)
-    return parameter_values(result.names, result.accepted[idx], world)
+    keep = [j for j, n in enumerate(result.names)
+            if not n.startswith(GROWTH_PREFIX) or result.world == world.name or n in result.redrawn]
+    return parameter_values(tuple(result.names[j] for j in keep), result.accepted[idx][:, keep], world)
 
 
 def write_calibration(result: CalibrationResult, path: str | Path, world: World, observed: str = "") -> Path:

@@ -153,3 +153,15 @@ def test_a_2010_calibration_forecasts_from_2018_with_2018_growth_paths():
     fit = run_backtest(history, 2018, sc18, w18, 4, 0, calibration=cal).report["fit"]
     assert fit["world"] == "world_2010" and fit["forecast_world"] == "world_2018"
     assert fit["redrawn"] == list(moved.redrawn)
+
+
+def test_growth_multipliers_stay_on_the_world_they_were_fitted_on():
+    """simulate_calibrated on another world keeps that world's own growth paths: the
+    fitted multipliers of the 2018 world's outlooks are left out on the 2024 world."""
+    from buildrace.calibration.fit import calibration_values
+
+    cal, _ = api.calibrate(base_year=2018, candidates=40)
+    growth = lambda values: {p for p in values if p[:2] == ("final_uses", "growth_scale")}  # noqa: E731
+    assert growth(calibration_values(cal, load_world("world_2018"), 4))
+    on_2024 = calibration_values(cal, load_world("world_2024"), 4)
+    assert not growth(on_2024) and ("model", "invest_response") in on_2024
