@@ -116,7 +116,7 @@ def run_buildrace(case: Case) -> dict[str, np.ndarray]:
     R = np.zeros((N, E, S))
     X = np.repeat(case.x0[None], N, axis=0)
     P = np.zeros((N, E, S))
-    buffer = np.zeros((N, E * S, T + 1))
+    buffer = np.zeros((T + 1, N, E * S))  # the engine's layout: years first
     n_idx, p_idx = np.indices((N, E * S))
     lead = np.repeat(case.lead.reshape(1, E * S), N, axis=0)
     transport = np.repeat(case.transport[None], N, axis=0)
@@ -150,7 +150,7 @@ def run_buildrace(case: Case) -> dict[str, np.ndarray]:
         orders = case.resp * np.maximum((q + won) * growth_l / case.u - K * survive - P, 0.0)
         flat = orders.reshape(N, E * S)
         pipeline.schedule(buffer, t, lead, flat, n_idx, p_idx)
-        arriving = buffer[:, :, t + 1]
+        arriving = buffer[t + 1]
         k_new, r_new = pipeline.advance(K.reshape(N, -1), R.reshape(N, -1), arriving, life, ramp)
         P = P + orders - arriving.reshape(N, E, S)
         K, R = k_new.reshape(N, E, S), r_new.reshape(N, E, S)

@@ -423,6 +423,9 @@ def schedule(buffer, t, lead, amount, n_idx, p_idx):
         raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
     amount = _f(amount)
     shape = amount.shape
+    if buffer.ndim != 3 or buffer.shape[1:] != shape:
+        # the kernel writes by flat index: a buffer of another layout would be written out of bounds
+        raise ValueError(f"the pipeline buffer must be (T + H, N, P) = (years, {shape[0]}, {shape[1]}), not {buffer.shape}")
     _schedule_idx(
         buffer.reshape(-1), int(t), _as(lead, shape), amount,
         np.ascontiguousarray(np.broadcast_to(n_idx, shape), dtype=np.int64),

@@ -36,6 +36,8 @@ def schedule(buffer, t, lead, amount, n_idx, p_idx):
     # flat indices into the (H, N, P) buffer: one scatter per arrival year, no index grids
     if not buffer.flags.c_contiguous:
         raise ValueError("the pipeline buffer must be C-contiguous (it is updated in place)")
+    if buffer.ndim != 3 or buffer.shape[1:] != np.shape(amount):
+        raise ValueError(f"the pipeline buffer must be (T + H, N, P) = (years, *{np.shape(amount)}), not {buffer.shape}")
     # most pairs announce nothing in a given year: scatter only the ones that do
     nz = np.flatnonzero(amount)
     cell = (n_idx * buffer.shape[2] + p_idx).reshape(-1)[nz]

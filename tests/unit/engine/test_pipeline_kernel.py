@@ -92,3 +92,20 @@ def test_advance_keeps_capacity_non_negative_and_ramping_within_capacity(k, ramp
     assert cap[0] >= 0 and ramp[0] >= 0
     assert ramp[0] <= cap[0] + 1e-9
     assert cap[0] == pytest.approx(max(k - k / max(life, 1.0), 0.0) + arriving)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_a_buffer_in_another_layout_is_refused_not_written_out_of_bounds(engine, monkeypatch):
+    """The compiled kernel writes by flat index: a draws-first buffer (N, P, T + H), the
+    layout before the years led, would be written past its end (heap corruption), so
+    both paths refuse any buffer that is not (T + H, N, P) for the announcements given."""
+    from buildrace.engine import backend
+
+    monkeypatch.setenv(backend.ENV, engine)
+    n_idx, p_idx = np.indices((3, 4))
+    amount = np.full((3, 4), 5.0)
+    with pytest.raises(ValueError, match="must be"):
+        schedule(np.zeros((3, 4, 12)), 1, np.full((3, 4), 2.0), amount, n_idx, p_idx)
+    buf = np.zeros((12, 3, 4))
+    schedule(buf, 1, np.full((3, 4), 2.0), amount, n_idx, p_idx)
+    assert buf.sum() == pytest.approx(amount.sum()) and np.all(buf[3] == 5.0)
