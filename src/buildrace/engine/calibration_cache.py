@@ -9,8 +9,11 @@ every policy array, and the engine backend) returns the same bits as recomputing
 a hit hands back copies, so no caller can change a stored result.
 
 What is left out of the key, and why that is safe: policy rows after the base year,
-the demand growth paths and the shock paths (calibration reads year 0 only), and the
-scenario's text (everything it means is in the arrays).
+the demand growth paths and the shock paths (calibration reads year 0 only), the
+named projects in flight (``pipeline``: the fit reads base-year capacity and output,
+and the projects enter only the run's initial pipeline; it is also by far the largest
+array, most of the cost of the digest), and the scenario's text (everything it means
+is in the arrays).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from buildrace.model.compile import Compiled
 MAX_ENTRIES = 16
 """Calibrations kept (each is a few arrays of draws x pairs; 16 cover a slider session)."""
 
-_SKIPPED = frozenset({"scenario", "notes", "growth", "shocks", "policy"})
+_SKIPPED = frozenset({"scenario", "notes", "growth", "shocks", "policy", "pipeline"})
 _memo: OrderedDict[bytes, Calibration] = OrderedDict()
 
 

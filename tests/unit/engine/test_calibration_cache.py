@@ -45,3 +45,18 @@ def test_the_key_reads_base_year_policy_and_parameters():
     assert key(base) == k0
     base.stage["trade_lambda"][...] *= 1.1
     assert key(base) != k0
+
+
+def test_the_fit_does_not_read_the_named_projects(compiled_race):
+    """The key leaves ``pipeline`` out: that is only safe while the fit never reads it."""
+    from dataclasses import fields, replace
+
+    from buildrace.engine.calibrate import calibrate
+    from buildrace.engine.structure import build_structure
+
+    st = build_structure(compiled_race)
+    other = replace(compiled_race, pipeline=compiled_race.pipeline * 3.0 + 1.0)
+    a, b = calibrate(compiled_race, st), calibrate(other, st)
+    for f in fields(a):
+        np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)
+    assert calibration_cache.calibration_key(other) == calibration_cache.calibration_key(compiled_race)
