@@ -223,17 +223,35 @@ def _plan_constant_draws(n0, n1, horizon_e, life_e, reference_hurdle, retained, 
                 retained[n, e, s] = (1.0 - 1.0 / life) ** horizon_e[n, e, s]
 
 
-def plan_constants(horizon_e, life_e, reference_hurdle, N: int, E: int, S: int):
-    """The investment plan's terms that stay put over a run: the share of today's capacity
-    still operating at the end of each economy's horizon, ``(1 - 1 / life) ** horizon``
-    (N, E, S), and each stage's capital recovery factor at the reference hurdle (N, S)
+def plan_constants(leontief, pooling_share, lam, horizon_e, life_e, u_target, transport, offdiag, capex, hurdle_gap,
+                   reference_hurdle, beta, response, fund_gap, fund_equity, share_weight, base_share, u_share, ramp_e,
+                   N: int, M: int, E: int, S: int) -> dict[str, np.ndarray]:
+    """The investment plan's arguments that stay put over a run, converted once, and its
+    run-constant powers (:func:`plan_investment`'s ``constants``; same names as its arguments).
+
+    The powers: the share of today's capacity still operating at the end of each
+    economy's horizon, ``(1 - 1 / life) ** horizon`` (N, E, S, ``retained``), and each
+    stage's capital recovery factor at the reference hurdle (N, S, ``crf``)
     (:func:`buildrace.engine.investment.plan_investment`). Lifetimes, horizons and the
     hurdle are draws' parameters, so a run takes these (E + 1) x S powers a draw once
-    rather than once a year (the same powers, the same bits)."""
-    retained, crf = np.empty((N, E, S)), np.empty((N, S))
-    _over_draws(_plan_constant_draws, N, _as(horizon_e, (N, E, S)), _as(np.reshape(life_e, (-1, S)), (N, S)),
-                _per_draw(reference_hurdle, N), retained, crf)
-    return retained, crf
+    rather than once a year (the same powers, the same bits). The conversions are the
+    ones :func:`plan_investment` makes of them every call without ``constants``: at one
+    draw, checking some twenty arrays a year cost about as much as the plan's arithmetic.
+    """
+    nes = (N, E, S)
+    out = {
+        "leontief": _as(leontief, (S, S)), "pooling_share": _per_draw(pooling_share, N), "lam": _as(lam, (N, S)),
+        "horizon_e": _as(horizon_e, nes), "life_e": _as(np.reshape(life_e, (-1, S)), (N, S)),
+        "u_target": _per_draw(u_target, N), "transport": _as(transport, (N, S)), "offdiag": _as(offdiag, (M, E)),
+        "capex": _as(capex, nes), "hurdle_gap": _per_economy(hurdle_gap, N, E),
+        "reference_hurdle": _per_draw(reference_hurdle, N), "beta": _per_draw(beta, N), "response": _per_draw(response, N),
+        "fund_gap": _per_economy(fund_gap, N, E), "fund_equity": _as(fund_equity, (E,)),
+        "share_weight": _as(share_weight, np.shape(share_weight)), "base_share": _as(base_share, (E, S)),
+        "u_share": _per_draw(u_share, N), "ramp_e": _as(np.reshape(ramp_e, (-1, S)), (N, S)),
+        "retained": np.empty(nes), "crf": np.empty((N, S)),
+    }
+    _over_draws(_plan_constant_draws, N, out["horizon_e"], out["life_e"], out["reference_hurdle"], out["retained"], out["crf"])
+    return out
 
 
 def plan_investment(
@@ -244,28 +262,32 @@ def plan_investment(
     constants=None,
 ):
     """Compiled :func:`buildrace.engine.investment.plan_investment` (same arguments and results);
-    ``constants``: :func:`plan_constants` of the same horizons, lifetimes and hurdle, when the
-    caller keeps them over a run (computed here otherwise)."""
+    ``constants``: :func:`plan_constants` of the same run-constant arguments, when the
+    caller keeps them over a run (those arguments are then read from it; converted here
+    otherwise)."""
     flows = _as(flows, np.shape(flows))
     N, M, E, S = flows.shape
-    retained, crf = constants if constants is not None else plan_constants(horizon_e, life_e, reference_hurdle, N, E, S)
+    k = constants if constants is not None else plan_constants(
+        leontief, pooling_share, lam, horizon_e, life_e, u_target, transport, offdiag, capex, hurdle_gap, reference_hurdle,
+        beta, response, fund_gap, fund_equity, share_weight, base_share, u_share, ramp_e, N, M, E, S,
+    )
     tariff = np.asarray(tariff, dtype=float)
     tariff = _as(tariff if tariff.ndim == 4 else tariff[None], tariff.shape if tariff.ndim == 4 else (1, M, E, S))
     nes = (N, E, S)
     potential, growth = np.empty((N, S)), np.empty((N, S))
-    netback, z, surviving, private, fund_extra = (np.empty(nes) for _ in range(5))
+    netback, z, surviving, private, fund_extra = np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes)
     _over_draws(
-        _plan_draws, N, _as(d_final, (N, M, S)), _as(leontief, (S, S)), _as(world_demand, (N, S)),
+        _plan_draws, N, _as(d_final, (N, M, S)), k["leontief"], _as(world_demand, (N, S)),
         _as(growth_prev, (N, S)), _as(demand, (N, M, S)), _as(output, nes), _as(unmet, (N, M, S)), flows,
         _as(allowed, (M, E, S)), _as(avail, nes), _as(pipeline_e, nes), _as(allies, (M, E)),
-        _per_draw(pooling_share, N), _as(lam, (N, S)), _as(pool_premium, (M, E)), _as(preference, (N, M, E, S)),
-        _as(horizon_e, nes), _as(capacity_e, nes), _as(np.reshape(life_e, (-1, S)), (N, S)), _per_draw(u_target, N),
-        _as(price, (N, M, S)), _as(transport, (N, S)), _as(offdiag, (M, E)), tariff, _as(cost_e, nes),
-        _as(credit_unit, nes), _as(itc, nes), _as(capex, nes), _per_economy(hurdle_gap, N, E),
-        _per_draw(reference_hurdle, N), _per_draw(beta, N), _per_draw(response, N), _as(invest_mult, nes),
-        _per_economy(fund_gap, N, E), _as(fund_on, (E, S)),
-        _as(fund_equity, (E,)), _as(fund_budget, (E,)), _as(share_weight, np.shape(share_weight)), _as(base_share, (E, S)),
-        _per_draw(u_share, N), _as(np.reshape(ramp_e, (-1, S)), (N, S)), retained, crf, potential, growth, netback,
+        k["pooling_share"], k["lam"], _as(pool_premium, (M, E)), _as(preference, (N, M, E, S)),
+        k["horizon_e"], _as(capacity_e, nes), k["life_e"], k["u_target"],
+        _as(price, (N, M, S)), k["transport"], k["offdiag"], tariff, _as(cost_e, nes),
+        _as(credit_unit, nes), _as(itc, nes), k["capex"], k["hurdle_gap"],
+        k["reference_hurdle"], k["beta"], k["response"], _as(invest_mult, nes),
+        k["fund_gap"], _as(fund_on, (E, S)),
+        k["fund_equity"], _as(fund_budget, (E,)), k["share_weight"], k["base_share"],
+        k["u_share"], k["ramp_e"], k["retained"], k["crf"], potential, growth, netback,
         z, surviving, private, fund_extra,
     )
     return potential, growth, netback, z, surviving, private, fund_extra

@@ -92,8 +92,9 @@ def plan_investment(
         base-year share of world capacity; u_share : (N, 1, 1) the utilisation share-seekers plan for
     ramp_e : (N, 1, S) ramp-up years: nameplate is sized for the share of it a growing industry
         can run (:func:`ramp_availability`)
-    compiled_constants : optional, for the compiled twin only: its run-constant powers
-        (:func:`buildrace.engine.compiled_step.plan_constants`) kept by the caller over a run
+    compiled_constants : optional, for the compiled twin only: its run-constant arguments,
+        converted, and powers (:func:`buildrace.engine.compiled_step.plan_constants` of the
+        same arguments) kept by the caller over a run
 
     Returns
     -------

@@ -319,22 +319,20 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     allowed = _per_year(ctx, "allowed", lambda: (pol.trade_factor > 0).astype(float))[t]
     # projects are sized for demand over the usual lead time: a green lane delivers the
     # same projects sooner rather than shrinking them
-    # ... plus half the ramp-up, when new plants reach their average output
-    horizon_e = ctx.horizon
+    # ... plus half the ramp-up, when new plants reach their average output (ctx.horizon)
     pipeline_e = group_sum(state.pipeline, starts, E, S)
-    u_target = c.mp("target_utilisation", 3)
     # (take: a C-ordered result, which the compiled plan reads without a copy)
     invest_mult = np.exp(np.take(shocks.invest[:, t], ix.stage_chain, axis=2)) if shocks is not None else \
         _per_year(ctx, "no_invest_shock", lambda: np.ones((st.N, E, S)))
+    fixed = _plan_fixed(ctx)
     potential, growth, netback, z, surviving, private, fund_extra = inv.plan_investment(
-        d_final, ctx.leontief, state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
-        avail, pipeline_e, _per_year(ctx, "allies", lambda: pol.pool_member * st.offdiag)[t], c.mp("pooling_investment_share", 4), lam, pol.pool_premium[t],
-        pref, horizon_e, capacity_e, c.stage["lifetime_years"][:, None, :], u_target, price, transport, st.offdiag, tariff_n,
-        cost_e, credit_unit, itc_t, c.capex, _per_year(ctx, "hurdle_gap", lambda: c.hurdle[None, :, None] - c.mp("reference_hurdle", 3)),
-        c.mp("reference_hurdle", 3), c.mp("invest_beta", 3), c.mp("invest_response", 3), invest_mult,
-        _per_year(ctx, "fund_gap", lambda: (c.hurdle - pol.fund_hurdle)[None, :, None]),
-        _per_year(ctx, "fund_on", lambda: (group_sum(pol.fund_target, starts, E, S) > 0).astype(float))[t], pol.fund_equity, pol.fund_budget[t],
-        ctx.share_weight, ctx.base_share, c.mp("share_planning_utilisation", 3), c.stage["ramp_years"][:, None, :],
+        d_final, fixed["leontief"], state.world_demand, state.growth, cl.demand, cl.output, cl.unmet, cl.flows, allowed,
+        avail, pipeline_e, _per_year(ctx, "allies", lambda: pol.pool_member * st.offdiag)[t], fixed["pooling_share"], fixed["lam"],
+        pol.pool_premium[t], pref, fixed["horizon_e"], capacity_e, fixed["life_e"], fixed["u_target"], price, fixed["transport"],
+        fixed["offdiag"], tariff_n, cost_e, credit_unit, itc_t, fixed["capex"], fixed["hurdle_gap"], fixed["reference_hurdle"],
+        fixed["beta"], fixed["response"], invest_mult, fixed["fund_gap"],
+        _per_year(ctx, "fund_on", lambda: (group_sum(pol.fund_target, starts, E, S) > 0).astype(float))[t], fixed["fund_equity"],
+        pol.fund_budget[t], fixed["share_weight"], fixed["base_share"], fixed["u_share"], fixed["ramp_e"],
         compiled_constants=_plan_constants(ctx),
     )
 
@@ -383,8 +381,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     if t == 0:  # base-year capacity still commissioning is not idle
         utilisation = np.ones_like(utilisation)
     content = value_added_origin(cl.flows, served, price, cost_e, intensity, st.levels) if ctx.traces else state.content
-    new_state = replace(
-        state, capacity=capacity, ramping=ramping, experience=state.experience + q_pair,
+    new_state = State(  # every field is new (a direct call: replace() re-reads the fields each year)
+        capacity=capacity, ramping=ramping, experience=state.experience + q_pair,
         price=price, own_share=own_share, stock=stock, pipeline=pipeline_pair,
         arrivals=arrivals, fund_capacity=fund_capacity, fund_capital=fund_capital,
         world_demand=potential, growth=growth, unmet_share=unmet_share, content=content, glut=glut, price_anchor=anchor,
@@ -483,17 +481,36 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return permit, build, survive
 
 
+def _plan_fixed(ctx: Context) -> dict:
+    """The investment plan's arguments that stay put over a run, by the names of
+    :func:`buildrace.engine.investment.plan_investment` (kept in the context's memo)."""
+    def make():
+        c, st = ctx.c, ctx.st
+        return {
+            "leontief": ctx.leontief, "pooling_share": c.mp("pooling_investment_share", 4), "lam": c.stage["trade_lambda"],
+            "horizon_e": ctx.horizon, "life_e": c.stage["lifetime_years"][:, None, :], "u_target": c.mp("target_utilisation", 3),
+            "transport": c.stage["transport_usd_per_unit"], "offdiag": st.offdiag, "capex": c.capex,
+            "hurdle_gap": c.hurdle[None, :, None] - c.mp("reference_hurdle", 3), "reference_hurdle": c.mp("reference_hurdle", 3),
+            "beta": c.mp("invest_beta", 3), "response": c.mp("invest_response", 3),
+            "fund_gap": (c.hurdle - c.policy.fund_hurdle)[None, :, None], "fund_equity": c.policy.fund_equity,
+            "share_weight": ctx.share_weight, "base_share": ctx.base_share, "u_share": c.mp("share_planning_utilisation", 3),
+            "ramp_e": c.stage["ramp_years"][:, None, :],
+        }
+
+    return _per_year(ctx, "plan_fixed", make)
+
+
 def _plan_constants(ctx: Context):
-    """The compiled investment plan's run-constant powers (kept in the context's memo), or
-    None on the reference path."""
+    """The compiled investment plan's run-constant arguments, converted, and powers (kept
+    in the context's memo), or None on the reference path."""
     if backend.kernels() is None:
         return None
-    c, st = ctx.c, ctx.st
+    st = ctx.st
 
     def make():
         from buildrace.engine.compiled_step import plan_constants
 
-        return plan_constants(ctx.horizon, c.stage["lifetime_years"][:, None, :], c.mp("reference_hurdle", 3), st.N, st.E, st.S)
+        return plan_constants(**_plan_fixed(ctx), N=st.N, M=st.E, E=st.E, S=st.S)
 
     return _per_year(ctx, "plan_constants", make)
 
