@@ -613,14 +613,31 @@ _clear_draw = njit(cache=True, nogil=True, inline="always")(_clear_draw_impl)  #
 def _clear_draws(
     n0, n1, final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
     stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant,
-    demand, derived, flows, stock_draw, planned, output, fill,
+    demand, derived, flows, stock_draw, planned, output, fill, served, unmet,
 ):  # pragma: no cover - compiled
+    M, E, S = flows.shape[1], flows.shape[2], flows.shape[3]
     for n in range(n0, n1):
         _clear_draw(
             n, final_demand, avail, preference, intensity, lv_stage, lv_start, share, members, lv_local,
             stock, comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc,
             compliant, demand, derived, flows, stock_draw, planned, output, fill,
         )
+        # served (sum over suppliers in their order, as NumPy reduces a middle axis) and
+        # unmet demand, rounding dust cleared (as the reference)
+        for m in range(M):
+            for s in range(S):
+                served[n, m, s] = flows[n, m, 0, s]
+            for e in range(1, E):
+                for s in range(S):
+                    served[n, m, s] += flows[n, m, e, s]
+            for s in range(S):
+                d = demand[n, m, s]
+                v = d - served[n, m, s] - stock_draw[n, m, s]
+                if v < 0.0:  # np.maximum(v, 0): NaN and -0.0 pass through
+                    v = 0.0
+                if v <= SETTLED * d:
+                    v = 0.0
+                unmet[n, m, s] = v
 
 
 _STRUCTURES: dict[bytes, tuple] = {}
@@ -701,16 +718,14 @@ def clear_markets(
     planned = np.zeros((N, E, S))
     output = np.zeros((N, E, S))
     fill = np.ones((N, M, S))
+    served, unmet = np.empty((N, M, S)), np.empty((N, M, S))  # written by the kernel after each draw's clearing
     _over_draws(
         _clear_draws, N, _as(final_demand, (N, M, S)), _as(avail, (N, E, S)), pref, int3,
         lv_stage, lv_start, share, _as(local_members, (M, E)), lv_local,
         _as(stock, (N, E, S)), comp_idx, sub_idx, lv_comp, lv_sub,
         has_lic, lic, lv_lic, bs, has_cc, cc,
-        demand, derived, flows, stock_draw, planned, output, fill,
+        demand, derived, flows, stock_draw, planned, output, fill, served, unmet,
     )
-    served = flows.sum(axis=2)
-    unmet = np.maximum(demand - served - stock_draw, 0.0)
-    unmet[unmet <= SETTLED * demand] = 0.0  # rounding dust is no shortage (as the reference)
     return Clearing(demand, derived, flows, served, stock_draw, unmet, planned, output, fill)
 
 

@@ -222,7 +222,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     c, st, cal = ctx.c, ctx.st, ctx.cal
     ix, pol = c.index, c.policy
     E, S = st.E, st.S
-    starts, pg = ix.group_start, ix.pair_group
+    starts, pg = ix.group_start, _per_year(ctx, "pair_group", lambda: ix.pair_group)  # (a property: an array op each read)
 
     # --- 3. cost (inputs at last year's prices) ---
     learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
@@ -234,7 +234,10 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         cost_pair = cost_pair * cost_shock[:, ix.pair_stage]
     lam_w = c.mp("within_economy_lambda", 2)
     # traced content: the foreign-entity (CN) share of each economy's output, last year
-    content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
+    if not ctx.traces:  # the origin trace stays at its base-year zeros: its CN share too, converted once
+        content_cn = _per_year(ctx, "content_cn", lambda: np.ascontiguousarray(state.content[..., ctx.cn]) if ctx.cn >= 0 else np.zeros((1, E, S)))
+    else:
+        content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
     shock_t = cost_shock if shocks is not None else None
     other_mult = (1.0 + c.mp("other_demand_growth")) ** t
     market_mult = (1.0 + c.mp("market_growth")) ** t
