@@ -640,3 +640,62 @@ def input_mix_arrays(intensity, substitutes, price, world_price0, sigma, current
         _as(fixed_now, (N, S, S)), _as(fixed_base, (N, S, S)), out,
     )
     return out
+
+
+# --------------------------------------------------------------------------- the year's costs in one call
+
+
+@njit(cache=True, nogil=True)
+def _cost_draws(n0, n1, base_intensity, substitutes, price, world_price0, sigma, current, k, fixed_now, fixed_base,
+                x, starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair, capacity, wc0, pair_economy, sc_order,
+                sc_starts, sc_of_pair, mass_ref, alpha, own_share, kappa, kappa_mult, factor, cost_mult, electricity,
+                elec_price, mix, learn, cost, multiplier):  # pragma: no cover - compiled
+    _mix_draws(n0, n1, base_intensity, substitutes, price, world_price0, sigma, current, k, fixed_now, fixed_base, mix)
+    _learning_draws(n0, n1, x, starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair, learn)
+    _pair_cost_draws(n0, n1, capacity, wc0, pair_stage, pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref, alpha,
+                     price, mix, own_share, kappa, kappa_mult, factor, learn, cost_mult, electricity, elec_price, cost,
+                     multiplier)
+
+
+def cost_constants(intensity, substitutes, world_price0, sigma, mix_adjustment, fixed_base, starts, pair_stage,
+                   phi_econ, phi_world, xeff0, b_pair, world_capacity0, pair_economy, sc_order, sc_starts, sc_of_pair,
+                   mass_ref, alpha, kappa, factor, electricity, elec_price, N: int, E: int, S: int, P: int) -> tuple:
+    """The run's constant arguments of :func:`cost_phase`, converted once (a tuple to pass back):
+    those of :func:`input_mix_arrays`, :func:`learning_arrays` and :func:`pair_cost_arrays`
+    that do not change from year to year, converted as those functions convert them."""
+    i64 = lambda v: np.ascontiguousarray(v, dtype=np.int64)  # noqa: E731
+    return (
+        _as(intensity, (S, S)), np.ascontiguousarray(substitutes, dtype=np.bool_), _as(world_price0, (N, S)),
+        _per_draw(sigma, N), _per_draw(mix_adjustment, N), _as(fixed_base, (N, S, S)),
+        i64(starts), int(E), int(S), i64(pair_stage), _per_draw(phi_econ, N), _per_draw(phi_world, N),
+        _rows(xeff0, N, P), _rows(b_pair, N, P),
+        _as(world_capacity0, (S,)), i64(pair_economy), i64(sc_order), i64(sc_starts), i64(sc_of_pair),
+        _per_draw(mass_ref, N), _per_draw(alpha, N), _per_draw(kappa, N), _rows(factor, N, P), _as(electricity, (N, S)),
+        _as(elec_price, (E,)),
+    )
+
+
+def cost_phase(constants, x_pair, price, current, fixed_now, capacity, own_share, kappa_mult, cost_mult):
+    """:func:`input_mix_arrays`, :func:`learning_arrays` and :func:`pair_cost_arrays` of one
+    year, in one call: the chemistry mix (N, S, S) that moves with last year's prices, the
+    learning factor (N, P) from cumulative production ``x_pair``, and each pair's unit cost
+    and A x V multiplier (N, P) with that mix and learning.
+
+    They open the year step one after another, and at one draw their argument handling
+    cost more than their arithmetic. ``constants`` is :func:`cost_constants`. Returns
+    ``mix, learn, cost, multiplier``; the same bits as the three calls.
+    """
+    (base_intensity, substitutes, world_price0, sigma, k, fixed_base, starts, E, S, pair_stage, phi_econ, phi_world,
+     xeff0, b_pair, wc0, pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref, alpha, kappa, factor, electricity,
+     elec_price) = constants
+    x = _as(x_pair, np.shape(x_pair))
+    N, P = x.shape
+    mix, learn, cost, multiplier = np.empty((N, S, S)), np.empty((N, P)), np.empty((N, P)), np.empty((N, P))
+    _over_draws(
+        _cost_draws, N, base_intensity, substitutes, _as(price, (N, E, S)), world_price0, sigma, _as(current, (N, S, S)),
+        k, _as(fixed_now, (N, S, S)), fixed_base, x, starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair,
+        _as(capacity, (N, P)), wc0, pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref, alpha,
+        _as(own_share, (N, E, S)), kappa, _as(kappa_mult, (P,)), factor, _as(cost_mult, (P,)), electricity, elec_price,
+        mix, learn, cost, multiplier,
+    )
+    return mix, learn, cost, multiplier

@@ -225,9 +225,16 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     starts, pg = ix.group_start, _per_year(ctx, "pair_group", lambda: ix.pair_group)  # (a property: an array op each read)
 
     # --- 3. cost (inputs at last year's prices) ---
-    learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
-    intensity = input_mix(ctx, state.price, state.mix, t)
-    cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
+    fused = _cost_constants(ctx)
+    if fused is not None:  # the chemistry mix, learning and pair costs in one compiled call (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import cost_phase
+
+        intensity, _, cost_pair, _ = cost_phase(fused, state.experience, state.price, state.mix, fixed_inputs(ctx, t),
+                                                state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t])
+    else:
+        learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
+        intensity = input_mix(ctx, state.price, state.mix, t)
+        cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     shocks = c.shocks
     if shocks is not None:  # cost noise around learning (a random walk per stage)
         cost_shock = np.exp(shocks.cost[:, t])  # (N, S)
@@ -482,6 +489,33 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
     ctx.memo["lead_times"] = (t, permit, build, survive)
     return permit, build, survive
+
+
+def _cost_constants(ctx: Context):
+    """The compiled cost phase's run-constant arguments (kept in the context's memo), or
+    None where the step runs the three phases one by one: on the reference path, and
+    where no consumer has substitute inputs (the mix is then the calibrated intensities,
+    which :func:`input_mix` returns as they are)."""
+    if backend.kernels() is None:
+        return None
+
+    def make():
+        c, st, cal = ctx.c, ctx.st, ctx.cal
+        if not c.substitutes.any():
+            return False  # (kept: None would ask again every year)
+        from buildrace.engine.compiled_step import cost_constants
+
+        ix = c.index
+        return cost_constants(
+            cal.intensity, c.substitutes, ctx.world_price0, c.mp("chemistry_elasticity"), c.mp("mix_adjustment"), ctx.fixed_base,
+            ix.group_start, ix.pair_stage, c.mp("spillover_economy"), c.mp("spillover_world"), cal.xeff0, ctx.b_pair,
+            cal.world_capacity0, ix.pair_economy, st.sc_order, st.sc_starts, st.sc_of_pair, c.mp("cluster_mass_ref"),
+            c.mp("agglomeration_alpha"), c.mp("kappa"), cal.factor_cost, c.stage["electricity_mwh_per_unit"], c.elec_price,
+            st.N, st.E, st.S, st.P,
+        )
+
+    value = _per_year(ctx, "cost_constants", make)
+    return value if value is not False else None
 
 
 def _plan_fixed(ctx: Context) -> dict:
