@@ -1,0 +1,51 @@
+"""Fused compiled calls give the bits of the calls they replace."""
+
+import numpy as np
+import pytest
+
+from buildrace.engine import backend
+from buildrace.engine import run as engine_run
+from buildrace.io.scenario_file import load_scenario
+from buildrace.model.compile import compile_scenario
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(scope="module")
+def race_years():
+    """The race's context and its state after three years (compiled engine)."""
+    c = compile_scenario(load_scenario("race"))
+    with backend.pinned():
+        if backend.kernels() is None:
+            pytest.skip("the compiled engine is not selected")
+        ctx = engine_run.prepare(c)
+        state = engine_run.initial_state(ctx)
+        for t in range(3):
+            state, _ = engine_run.step(state, t, ctx)
+    return ctx, state
+
+
+def test_cost_phase_gives_the_bits_of_mix_learning_and_pair_cost(race_years):
+    from buildrace.engine.compiled_step import cost_phase, input_mix_arrays, learning_arrays, pair_cost_arrays
+
+    ctx, state = race_years
+    c, st, cal, t = ctx.c, ctx.st, ctx.cal, 3
+    ix, pol = c.index, c.policy
+    fixed_now = engine_run.fixed_inputs(ctx, t)
+    mix = input_mix_arrays(cal.intensity, c.substitutes, state.price, ctx.world_price0, c.mp("chemistry_elasticity"), state.mix,
+                           c.mp("mix_adjustment"), fixed_now, ctx.fixed_base)
+    learn = learning_arrays(state.experience, ix.group_start, st.E, st.S, ix.pair_stage, c.mp("spillover_economy"),
+                            c.mp("spillover_world"), cal.xeff0, ctx.b_pair)
+    cost, multiplier = pair_cost_arrays(
+        state.capacity, cal.world_capacity0, ix.pair_stage, ix.pair_economy, st.sc_order, st.sc_starts, st.sc_of_pair,
+        c.mp("cluster_mass_ref"), c.mp("agglomeration_alpha"), state.price, mix, state.own_share, c.mp("kappa"),
+        pol.kappa_mult[t], cal.factor_cost, learn, pol.cost_mult[t], c.stage["electricity_mwh_per_unit"], c.elec_price,
+    )
+    with backend.pinned():
+        constants = engine_run._cost_constants(ctx)
+    assert constants is not None  # the race has substitute inputs (cell chemistries)
+    fused = cost_phase(constants, state.experience, state.price, state.mix, fixed_now, state.capacity, state.own_share,
+                       pol.kappa_mult[t], pol.cost_mult[t])
+    for name, a, b in zip(("mix", "learn", "cost", "multiplier"), fused, (mix, learn, cost, multiplier), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), name  # the same bits, signed zeros too
