@@ -522,7 +522,71 @@ def price_phase(unmet, demand, served, flows, output, capacity, starts, index, a
     return unmet_share, capacity_e, glut, price, own_share
 
 
+# --------------------------------------------------------------------------- prices and accounts in one call
+
+
+@njit(cache=True, nogil=True)
+def _price_accounts_draws(n0, n1, unmet, demand, served, flows, output, capacity, starts, index, anchor, price_prev,
+                          glut_prev, unmet_share_prev, target_u, discount, markup, elasticity, cap, commodity, price_shock,
+                          shocked, own_share_prev, ceiling, intensity, fill, derived, stock_prev, purchase, stock_draw,
+                          cost_eff, tariff, credit_unit, jobs_per_unit, elec_per_unit, carry, unmet_share, capacity_e,
+                          glut, price, own_share, used, received, to_stock, stock, tariff_rev, subsidies, jobs,
+                          electricity, carrying):  # pragma: no cover - compiled
+    _price_draws(n0, n1, unmet, demand, served, flows, output, capacity, starts, index, anchor, price_prev, glut_prev,
+                 unmet_share_prev, target_u, discount, markup, elasticity, cap, commodity, price_shock, shocked,
+                 own_share_prev, ceiling, unmet_share, capacity_e, glut, price, own_share)
+    _accounts_draws(n0, n1, output, intensity, fill, derived, stock_prev, purchase, stock_draw, flows, cost_eff, tariff,
+                    credit_unit, jobs_per_unit, elec_per_unit, capacity_e, price_prev, carry, used, received, to_stock,
+                    stock, tariff_rev, subsidies, jobs, electricity, carrying)
+
+
+def price_accounts_constants(starts, target_utilisation, glut_discount, markup, elasticity, cap, commodity,
+                             jobs_per_unit, elec_per_unit, carry, N: int, S: int) -> tuple:
+    """The run's constant arguments of :func:`price_accounts_phase`, converted once (as
+    :func:`price_phase` and :func:`accounts_phase` convert them; a tuple to pass back)."""
+    return (
+        _i64(starts), _per_draw(target_utilisation, N), _per_draw(glut_discount, N), _per_draw(markup, N),
+        _per_draw(elasticity, N), _per_draw(cap, N), np.ascontiguousarray(commodity, dtype=np.bool_),
+        _lead(jobs_per_unit, N, (S,)), _lead(elec_per_unit, N, (S,)), _per_draw(carry, N),
+    )
+
+
+def price_accounts_phase(constants, unmet, demand, served, flows, output, capacity, index, anchor, price_prev, glut_prev,
+                         unmet_share_prev, price_shock, own_share_prev, intensity, fill, derived, stock_prev, purchase,
+                         stock_draw, cost_eff, tariff, credit_unit):
+    """:func:`price_phase`, then :func:`accounts_phase` on its capacities, in one call.
+
+    They follow one another in the year step (the accounts read the capacities the
+    price phase sums), and at one draw their argument handling cost more than their
+    arithmetic. ``constants`` is :func:`price_accounts_constants`; the accounts' last
+    year's price is the price phase's. Returns ``unmet_share, capacity_e, glut, price,
+    own_share`` and then the nine results of :func:`accounts_phase`; the same bits as the
+    two calls.
+    """
+    starts, target_u, discount, markup, elasticity, cap, commodity, jobs_per_unit, elec_per_unit, carry = constants
+    flows = _as(flows, np.shape(flows))
+    N, M, E, S = flows.shape
+    nms, nes = (N, M, S), (N, E, S)
+    capacity = _as(capacity, np.shape(capacity))
+    shocked = price_shock is not None
+    unmet_share, capacity_e, price, own_share = np.empty(nms), np.empty(nes), np.empty(nms), np.empty(nes)
+    glut, glut_prev = np.empty((N, S)), _as(glut_prev, (N, S))
+    accounts = (np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nms), np.empty(nes), np.empty(nes),
+                np.empty(nes), np.empty(nes))
+    _over_draws(
+        _price_accounts_draws, N, _as(unmet, nms), _as(demand, nms), _as(served, nms), flows, _as(output, nes), capacity,
+        starts, _as(index, nms), _as(anchor, nms), _as(price_prev, nms), glut_prev, _as(unmet_share_prev, nms), target_u,
+        discount, markup, elasticity, cap, commodity,
+        _as(price_shock, (N, S)) if shocked else glut_prev, shocked,  # (unread without shocks: any (N, S) array)
+        _as(own_share_prev, nes), UNMET_CEILING,
+        _lead(intensity, N, (S, S)), _as(fill, nms), _as(derived, nms), _as(stock_prev, nes), _as(purchase, nms),
+        _as(stock_draw, nms), _as(cost_eff, nes), _lead(tariff, N, (M, E, S)), _as(credit_unit, nes), jobs_per_unit,
+        elec_per_unit, carry, unmet_share, capacity_e, glut, price, own_share, *accounts,
+    )
+    return (unmet_share, capacity_e, glut, price, own_share) + accounts
+
+
 __all__ = [
     "accounts_phase", "price_phase", "compliant_share", "implied_arrivals", "cost_demand_constants", "cost_demand_phase", "credit_phase", "demand_phase",
-    "economy_phase",
+    "economy_phase", "price_accounts_constants", "price_accounts_phase",
 ]

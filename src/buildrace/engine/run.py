@@ -309,20 +309,32 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         theta_w = (cal.theta_econ * cap_w)[:, None] * cal.bilateral  # capacity enters as K ** alpha, as in the allocation
         free = price_index(dlv, avail, theta_w, np.ones_like(pol.trade_factor[t]), lam)
         anchor = np.where(np.isfinite(free) & (free > 0), safe_divide(cal.price0 / cal.glut0[:, None, :], free, 1.0), 1.0)
-    unmet_share, capacity_e, glut, price, own_share = price_phase(
-        cl.unmet, cl.demand, served, cl.flows, cl.output, state.capacity, starts, index, anchor, state.price, state.glut,
-        state.unmet_share, c.mp("target_utilisation", 2), c.mp("glut_discount", 2), c.mp("scarcity_markup", 3),
-        c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3), ctx.commodity,
-        shocks.price[:, t] if shocks is not None else None, state.own_share,
-    )
+    price_shock = shocks.price[:, t] if shocks is not None else None
+    fused = _price_accounts_constants(ctx)
+    if fused is not None:  # prices, stocks and accounts in one compiled call (engine/compiled_year.py)
+        from buildrace.engine.compiled_year import price_accounts_phase
 
-    # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
-    # --- 6. accounts ---
-    used, received, to_stock, stock, tariff_rev, subsidies, jobs, electricity, carrying = stocks_and_accounts(
-        cl.output, intensity, cl.fill, cl.derived, state.stock, purchase, cl.stock_draw, cl.flows, cost_eff, tariff_t,
-        credit_unit, c.stage["jobs_per_unit"], c.stage["electricity_mwh_per_unit"], capacity_e, state.price,
-        c.mp("stock_carrying_cost", 3),
-    )
+        (unmet_share, capacity_e, glut, price, own_share, used, received, to_stock, stock, tariff_rev, subsidies, jobs,
+         electricity, carrying) = price_accounts_phase(
+            fused, cl.unmet, cl.demand, served, cl.flows, cl.output, state.capacity, index, anchor, state.price, state.glut,
+            state.unmet_share, price_shock, state.own_share, intensity, cl.fill, cl.derived, state.stock, purchase,
+            cl.stock_draw, cost_eff, tariff_t, credit_unit,
+        )
+    else:
+        unmet_share, capacity_e, glut, price, own_share = price_phase(
+            cl.unmet, cl.demand, served, cl.flows, cl.output, state.capacity, starts, index, anchor, state.price, state.glut,
+            state.unmet_share, c.mp("target_utilisation", 2), c.mp("glut_discount", 2), c.mp("scarcity_markup", 3),
+            c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3), ctx.commodity, price_shock,
+            state.own_share,
+        )
+
+        # stocks: surplus inputs stay in stock; purchases fill reserves; draws empty them
+        # --- 6. accounts ---
+        used, received, to_stock, stock, tariff_rev, subsidies, jobs, electricity, carrying = stocks_and_accounts(
+            cl.output, intensity, cl.fill, cl.derived, state.stock, purchase, cl.stock_draw, cl.flows, cost_eff, tariff_t,
+            credit_unit, c.stage["jobs_per_unit"], c.stage["electricity_mwh_per_unit"], capacity_e, state.price,
+            c.mp("stock_carrying_cost", 3),
+        )
     tariff_n = tariff_t if tariff_t.ndim == 4 else tariff_t[None]
 
     # --- 4. investment ---
@@ -516,6 +528,25 @@ def _cost_constants(ctx: Context):
 
     value = _per_year(ctx, "cost_constants", make)
     return value if value is not False else None
+
+
+def _price_accounts_constants(ctx: Context):
+    """The compiled price and accounts phase's run-constant arguments (kept in the
+    context's memo), or None on the reference path."""
+    if backend.kernels() is None:
+        return None
+
+    def make():
+        from buildrace.engine.compiled_year import price_accounts_constants
+
+        c, st = ctx.c, ctx.st
+        return price_accounts_constants(
+            c.index.group_start, c.mp("target_utilisation", 2), c.mp("glut_discount", 2), c.mp("scarcity_markup", 3),
+            c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3), ctx.commodity, c.stage["jobs_per_unit"],
+            c.stage["electricity_mwh_per_unit"], c.mp("stock_carrying_cost", 3), st.N, st.S,
+        )
+
+    return _per_year(ctx, "price_accounts_constants", make)
 
 
 def _plan_fixed(ctx: Context) -> dict:

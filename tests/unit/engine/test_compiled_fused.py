@@ -26,7 +26,12 @@ def race_years():
 
 
 def test_cost_phase_gives_the_bits_of_mix_learning_and_pair_cost(race_years):
-    from buildrace.engine.compiled_step import cost_phase, input_mix_arrays, learning_arrays, pair_cost_arrays
+    from buildrace.engine.compiled_step import (
+        cost_phase,
+        input_mix_arrays,
+        learning_arrays,
+        pair_cost_arrays,
+    )
 
     ctx, state = race_years
     c, st, cal, t = ctx.c, ctx.st, ctx.cal, 3
@@ -49,3 +54,35 @@ def test_cost_phase_gives_the_bits_of_mix_learning_and_pair_cost(race_years):
     for name, a, b in zip(("mix", "learn", "cost", "multiplier"), fused, (mix, learn, cost, multiplier), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=name)
         assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), name  # the same bits, signed zeros too
+
+
+def test_price_accounts_phase_gives_the_bits_of_prices_then_accounts(race_years, monkeypatch):
+    from buildrace.engine import compiled_year
+
+    ctx, state = race_years
+    seen = []
+    fused_call = compiled_year.price_accounts_phase
+
+    def spy(*args):
+        seen.append(args)
+        return fused_call(*args)
+
+    monkeypatch.setattr(compiled_year, "price_accounts_phase", spy)
+    with backend.pinned():
+        engine_run.step(state, 3, ctx)
+    (_, unmet, demand, served, flows, output, capacity, index, anchor, price_prev, glut_prev, unmet_share_prev, price_shock,
+     own_share_prev, intensity, fill, derived, stock_prev, purchase, stock_draw, cost_eff, tariff, credit_unit) = seen[0]
+    c = ctx.c
+    prices = compiled_year.price_phase(
+        unmet, demand, served, flows, output, capacity, c.index.group_start, index, anchor, price_prev, glut_prev,
+        unmet_share_prev, c.mp("target_utilisation", 2), c.mp("glut_discount", 2), c.mp("scarcity_markup", 3),
+        c.mp("commodity_demand_elasticity", 3), c.mp("commodity_price_cap", 3), ctx.commodity, price_shock, own_share_prev,
+    )
+    accounts = compiled_year.accounts_phase(
+        output, intensity, fill, derived, stock_prev, purchase, stock_draw, flows, cost_eff, tariff, credit_unit,
+        c.stage["jobs_per_unit"], c.stage["electricity_mwh_per_unit"], prices[1], price_prev, c.mp("stock_carrying_cost", 3),
+    )
+    fused = fused_call(*seen[0])
+    assert len(fused) == len(prices) + len(accounts) == 14
+    for i, (a, b) in enumerate(zip(fused, prices + accounts, strict=True)):
+        assert np.array_equal(np.ascontiguousarray(a).view(np.uint64), np.ascontiguousarray(b).view(np.uint64)), i
