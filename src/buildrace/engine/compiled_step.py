@@ -699,3 +699,61 @@ def cost_phase(constants, x_pair, price, current, fixed_now, capacity, own_share
         mix, learn, cost, multiplier,
     )
     return mix, learn, cost, multiplier
+
+
+# --------------------------------------------------------------------------- site projects and the pipeline in one call
+
+
+@njit(cache=True, nogil=True)
+def _site_progress_draws(n0, n1, cost, private, fund_extra, survive, beta, attract, fund_target, starts, pair_count, flat,
+                         t, H, lead, capacity, ramping, pipeline, utilisation, production, lifetime, ramp_years, exit_u,
+                         exit_rate, announce, fund_pair, expected_new, cap_out, ramp_out, pipe_out, life_out,
+                         util_out):  # pragma: no cover - compiled
+    _site_draws(n0, n1, cost, private, fund_extra, survive, beta, attract, fund_target, starts, pair_count, announce,
+                fund_pair)
+    P = announce.shape[1]
+    for n in range(n0, n1):  # the expected capacity of the year's announcements (announce * survive)
+        sn = n if survive.shape[0] > 1 else 0
+        for p in range(P):
+            expected_new[n, p] = announce[n, p] * survive[sn, p]
+    _progress_draws(n0, n1, flat, t, H, lead, expected_new, capacity, ramping, pipeline, utilisation, production,
+                    lifetime, ramp_years, exit_u, exit_rate, cap_out, ramp_out, pipe_out, life_out, util_out)
+
+
+def site_progress_constants(siting_beta, starts, pair_count, lifetime, exit_utilisation, exit_rate, N: int, P: int) -> tuple:
+    """The run's constant arguments of :func:`site_progress_phase`, converted once (as
+    :func:`site_projects` and :func:`pipeline_progress` convert them; a tuple to pass back)."""
+    return (
+        _per_draw(siting_beta, N), np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(pair_count, dtype=np.int64),
+        _rows(lifetime, N, P), _per_draw(exit_utilisation, N), _per_draw(exit_rate, N),
+    )
+
+
+def site_progress_phase(constants, cost_pair, private, fund_extra, survive, attract, fund_target, arrivals, t, lead,
+                        capacity, ramping, pipeline, utilisation, production, ramp_years):
+    """:func:`site_projects`, then :func:`pipeline_progress` of their expected capacity
+    (``announce * survive``), in one call (``arrivals`` (T+H, N, P) updated in place).
+
+    They follow one another in the year step, and at one draw their argument handling
+    cost more than their arithmetic. ``constants`` is :func:`site_progress_constants`.
+    Returns ``announce, fund_pair`` and then the five results of :func:`pipeline_progress`;
+    the same bits as the two calls.
+    """
+    beta, starts, pair_count, lifetime, exit_u, exit_rate = constants
+    cost = _as(cost_pair, np.shape(cost_pair))
+    N, P = cost.shape
+    E, S = pair_count.shape
+    if not arrivals.flags.c_contiguous or arrivals.dtype != np.float64:
+        raise ValueError("the pipeline buffer must be a C-contiguous float64 array (it is updated in place)")
+    if arrivals.shape[1:] != (N, P):
+        raise ValueError(f"the pipeline buffer is (years, draws, pairs) = (H, {N}, {P}), got {arrivals.shape}")
+    announce, fund_pair, expected_new = np.empty((N, P)), np.empty((N, P)), np.empty((N, P))
+    outs = (np.empty((N, P)), np.empty((N, P)), np.empty((N, P)), np.empty((N, P)), np.empty((N, P)))
+    _over_draws(
+        _site_progress_draws, N, cost, _as(private, (N, E, S)), _as(fund_extra, (N, E, S)), _rows(survive, N, P), beta,
+        _as(attract, (P,)), _as(fund_target, (P,)), starts, pair_count, arrivals.reshape(-1), int(t), arrivals.shape[0],
+        _as(lead, (N, P)), _as(capacity, (N, P)), _as(ramping, (N, P)), _as(pipeline, (N, P)), _as(utilisation, (N, P)),
+        _as(production, (N, P)), lifetime, _rows(ramp_years, N, P), exit_u, exit_rate, announce, fund_pair, expected_new,
+        *outs,
+    )
+    return (announce, fund_pair) + outs

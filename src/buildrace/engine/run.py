@@ -359,22 +359,30 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     )
 
     permit, build, survive = lead_times(ctx, t)
-    announce, fund_pair = inv.site_projects(
-        cost_pair, private, fund_extra, survive, c.mp("siting_beta", 2), pol.attract[t], pol.fund_target[t], starts, pg,
-        st.pair_count,
-    )
+    arrivals = state.arrivals
+    ramp_pair = _per_year(ctx, "ramp_pair", lambda: np.ascontiguousarray(c.stage["ramp_years"][:, ix.pair_stage])) * pol.ramp_mult[t][None]
+    fused = _site_progress_constants(ctx)
+    if fused is not None:  # site projects and the pipeline in one compiled call (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import site_progress_phase
+
+        announce, fund_pair, capacity, ramping, pipeline_pair, life_eff, utilisation = site_progress_phase(
+            fused, cost_pair, private, fund_extra, survive, pol.attract[t], pol.fund_target[t], arrivals, t, permit + build,
+            state.capacity, state.ramping, state.pipeline, state.utilisation, q_pair, ramp_pair,
+        )
+    else:
+        announce, fund_pair = inv.site_projects(
+            cost_pair, private, fund_extra, survive, c.mp("siting_beta", 2), pol.attract[t], pol.fund_target[t], starts, pg,
+            st.pair_count,
+        )
+
+        # --- 5. pipeline ---
+        expected_new = announce * survive
+        capacity, ramping, pipeline_pair, life_eff, utilisation = pipe.progress(
+            arrivals, t, permit + build, expected_new, state.capacity, state.ramping, state.pipeline, state.utilisation, q_pair,
+            _life_pair(ctx), ramp_pair, c.mp("exit_utilisation", 2), c.mp("exit_rate", 2),
+        )
     announced = group_sum(announce, starts, E, S)
     itc_paid = itc_t * c.capex * announced
-
-    # --- 5. pipeline ---
-    arrivals = state.arrivals
-    expected_new = announce * survive
-    capacity, ramping, pipeline_pair, life_eff, utilisation = pipe.progress(
-        arrivals, t, permit + build, expected_new, state.capacity, state.ramping, state.pipeline, state.utilisation, q_pair,
-        _per_year(ctx, "life_pair", lambda: np.ascontiguousarray(c.stage["lifetime_years"][:, ix.pair_stage])),
-        _per_year(ctx, "ramp_pair", lambda: np.ascontiguousarray(c.stage["ramp_years"][:, ix.pair_stage])) * pol.ramp_mult[t][None],
-        c.mp("exit_utilisation", 2), c.mp("exit_rate", 2),
-    )
 
     if fund_pair.any() or state.fund_capacity.any():
         fund_capital = state.fund_capital + group_sum(fund_pair * c.capex[:, ix.pair_economy, ix.pair_stage], starts, E, S).sum(axis=2) * pol.fund_equity[None]
@@ -547,6 +555,27 @@ def _price_accounts_constants(ctx: Context):
         )
 
     return _per_year(ctx, "price_accounts_constants", make)
+
+
+def _life_pair(ctx: Context) -> np.ndarray:
+    """Each pair's stage lifetime (N, P), C-ordered (kept in the context's memo)."""
+    return _per_year(ctx, "life_pair", lambda: np.ascontiguousarray(ctx.c.stage["lifetime_years"][:, ctx.c.index.pair_stage]))
+
+
+def _site_progress_constants(ctx: Context):
+    """The compiled site and pipeline phase's run-constant arguments (kept in the
+    context's memo), or None on the reference path."""
+    if backend.kernels() is None:
+        return None
+
+    def make():
+        from buildrace.engine.compiled_step import site_progress_constants
+
+        c, st = ctx.c, ctx.st
+        return site_progress_constants(c.mp("siting_beta", 2), c.index.group_start, st.pair_count, _life_pair(ctx),
+                                       c.mp("exit_utilisation", 2), c.mp("exit_rate", 2), st.N, st.P)
+
+    return _per_year(ctx, "site_progress_constants", make)
 
 
 def _plan_fixed(ctx: Context) -> dict:

@@ -86,3 +86,34 @@ def test_price_accounts_phase_gives_the_bits_of_prices_then_accounts(race_years,
     assert len(fused) == len(prices) + len(accounts) == 14
     for i, (a, b) in enumerate(zip(fused, prices + accounts, strict=True)):
         assert np.array_equal(np.ascontiguousarray(a).view(np.uint64), np.ascontiguousarray(b).view(np.uint64)), i
+
+
+def test_site_progress_phase_gives_the_bits_of_sites_then_pipeline(race_years, monkeypatch):
+    from buildrace.engine import compiled_step
+
+    ctx, state = race_years
+    seen = []
+    fused_call = compiled_step.site_progress_phase
+
+    def spy(*args):
+        seen.append([a.copy() if isinstance(a, np.ndarray) else a for a in args])  # (the buffer is written in place)
+        return fused_call(*args)
+
+    monkeypatch.setattr(compiled_step, "site_progress_phase", spy)
+    with backend.pinned():
+        engine_run.step(state, 3, ctx)
+    (constants, cost_pair, private, fund_extra, survive, attract, fund_target, arrivals, t, lead, capacity, ramping, pipeline,
+     utilisation, production, ramp_years) = seen[0]
+    c, st = ctx.c, ctx.st
+    announce, fund_pair = compiled_step.site_projects(cost_pair, private, fund_extra, survive, c.mp("siting_beta", 2), attract,
+                                                      fund_target, c.index.group_start, c.index.pair_group, st.pair_count)
+    buffer = arrivals.copy()
+    progress = compiled_step.pipeline_progress(buffer, t, lead, announce * survive, capacity, ramping, pipeline, utilisation,
+                                               production, engine_run._life_pair(ctx), ramp_years, c.mp("exit_utilisation", 2),
+                                               c.mp("exit_rate", 2))
+    fused_buffer = arrivals.copy()
+    fused = fused_call(constants, cost_pair, private, fund_extra, survive, attract, fund_target, fused_buffer, t, lead, capacity,
+                       ramping, pipeline, utilisation, production, ramp_years)
+    assert len(fused) == 7
+    for i, (a, b) in enumerate(zip(fused + (fused_buffer,), (announce, fund_pair) + progress + (buffer,), strict=True)):
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
