@@ -352,7 +352,7 @@ def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, 
     M, U = demand0.shape
     nes, nms = (N, E, S), (N, M, S)
     avail_pair = np.empty((N, P))
-    avail, cost_e, credit_unit, cost_eff, itc_t = (np.empty(nes) for _ in range(5))
+    avail, cost_e, credit_unit, cost_eff, itc_t = np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes)
     final, d_final, purchase = np.empty((N, M, U)), np.empty(nms), np.empty(nms)
     shocked = cost_shock is not None
     _over_draws(

@@ -246,8 +246,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     else:
         content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
     shock_t = cost_shock if shocks is not None else None
-    other_mult = (1.0 + c.mp("other_demand_growth")) ** t
-    market_mult = (1.0 + c.mp("market_growth")) ** t
+    other_mult, market_mult = _per_year(ctx, "growth_mult", lambda: [  # each year's, as (1 + g) ** t
+        ((1.0 + c.mp("other_demand_growth")) ** y, (1.0 + c.mp("market_growth")) ** y) for y in range(st.T)])[t]
     if backend.kernels() is not None:  # capacity, economy costs, credits and demand in one compiled call (engine/compiled_year.py)
         from buildrace.engine.compiled_year import cost_demand_constants, cost_demand_phase
 
