@@ -46,8 +46,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from buildrace.engine.compiled import _advance_pair, _as, _over_draws, _schedule_pair
-from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP
+from buildrace.engine.compiled import (
+    _F8,
+    _advance_pair,
+    _as,
+    _as2,
+    _clear_draws,
+    _f,
+    _level_any,
+    _over_draws,
+    _schedule_pair,
+    _split_draws,
+    _structure,
+)
+from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP, Clearing
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -757,3 +769,76 @@ def site_progress_phase(constants, cost_pair, private, fund_extra, survive, attr
         *outs,
     )
     return (announce, fund_pair) + outs
+
+
+# --------------------------------------------------------------------------- offers, clearing and sites in one call
+
+
+@njit(cache=True, nogil=True)
+def _trade_draws(n0, n1, cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral,
+                 final_demand, intensity, lv_stage, lv_start, share, members, lv_local, stock, comp_idx, sub_idx, lv_comp,
+                 lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant, avail_pair, cost_pair, theta_pair,
+                 lam_within, group_start, rounds, dlv, cap_w, pref, index, demand, derived, flows, stock_draw, planned,
+                 output, fill, served, unmet, q):  # pragma: no cover - compiled
+    _offer_draws(n0, n1, cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral, dlv,
+                 cap_w, pref, index)
+    _clear_draws(n0, n1, final_demand, avail, pref, intensity, lv_stage, lv_start, share, members, lv_local, stock,
+                 comp_idx, sub_idx, lv_comp, lv_sub, has_lic, licence, lv_lic, base_share, has_cc, compliant, demand,
+                 derived, flows, stock_draw, planned, output, fill, served, unmet)
+    N, E, S = output.shape
+    _split_draws(n0, n1, output.reshape((N, E * S)), avail_pair, cost_pair, theta_pair, lam_within, group_start, rounds, q)
+
+
+def trade_phase(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral, final_demand,
+                intensity, levels, local_share, local_members, stock, substitutes, licence, base_share, compliant_cap,
+                avail_pair, cost_pair, theta_pair, lam_within, group_start, rounds: int = 3):
+    """:func:`offers`, then :func:`buildrace.engine.compiled.clear_markets` with their
+    preferences, then :func:`buildrace.engine.compiled.split_to_sites` of the cleared
+    output, in one call.
+
+    They follow one another in the year step, and at one draw their argument handling
+    cost more than much of their arithmetic. The arguments are those of the three calls
+    (less the preference and the output that pass from one to the next), converted as
+    they convert them. Returns ``dlv, cap_w, pref, index`` (as :func:`offers`), the
+    :class:`~buildrace.engine.contract.Clearing` and each pair's production (N, P); the
+    same bits as the three calls.
+    """
+    bilateral = _as(bilateral, np.shape(bilateral))
+    N, M, E, S = bilateral.shape
+    tariff = np.asarray(tariff, dtype=float)
+    tariff = _as(tariff if tariff.ndim == 4 else tariff[None], tariff.shape if tariff.ndim == 4 else (1, M, E, S))
+    avail = _as(avail, (N, E, S))
+    dlv, pref = np.empty((N, M, E, S)), np.empty((N, M, E, S))
+    cap_w, index = np.empty((N, E, S)), np.empty((N, M, S))
+    # the clearing's tables (compiled.clear_markets)
+    intensity = np.asarray(intensity, dtype=_F8)
+    pattern = intensity if intensity.ndim == 2 else intensity[0]
+    int3 = _f(intensity[None] if intensity.ndim == 2 else intensity)
+    comp_idx, sub_idx, lv_stage, lv_start, lv_comp, lv_sub = _structure(pattern, substitutes, levels)
+    share = _as(local_share, (M, S))
+    lv_local = _level_any(share, lv_stage, lv_start, False)
+    has_lic = licence is not None
+    lic = _as(licence, (M, E, S)) if has_lic else np.zeros((1, 1, 1))
+    lv_lic = _level_any(lic.reshape(M * E, S), lv_stage, lv_start, True) if has_lic else np.zeros(len(levels), np.bool_)
+    has_lic = bool(lv_lic.any())
+    bs = _as(base_share, pref.shape) if has_lic else np.zeros((1, 1, 1, 1))
+    has_cc = compliant_cap is not None
+    cc = _as(compliant_cap, pref.shape) if has_cc else np.zeros((1, 1, 1, 1))
+    demand, derived, flows = np.zeros((N, M, S)), np.zeros((N, M, S)), np.zeros((N, M, E, S))
+    stock_draw, planned, output, fill = np.zeros((N, M, S)), np.zeros((N, E, S)), np.zeros((N, E, S)), np.ones((N, M, S))
+    served, unmet = np.empty((N, M, S)), np.empty((N, M, S))
+    # the split to sites (compiled.split_to_sites)
+    avail_pair = _f(avail_pair)
+    P = avail_pair.shape[1]
+    q = np.zeros((N, P))
+    _over_draws(
+        _trade_draws, N, _as(cost_eff, (N, E, S)), tariff, _as(premium, (M, E)), _as(transport, (N, S)),
+        _as(offdiag, (M, E)), avail, _as(lam, (N, S)), _as(factor, (M, E, S)), _as(theta, (N, E, S)),
+        _per_draw(alpha, N), bilateral, _as(final_demand, (N, M, S)), int3, lv_stage, lv_start, share,
+        _as(local_members, (M, E)), lv_local, _as(stock, (N, E, S)), comp_idx, sub_idx, lv_comp, lv_sub, has_lic, lic,
+        lv_lic, bs, has_cc, cc, avail_pair, _as2(cost_pair, N, P), _as2(theta_pair, N, P), _as2(lam_within, N, P),
+        np.ascontiguousarray(group_start, dtype=np.int64), int(rounds), dlv, cap_w, pref, index, demand, derived, flows,
+        stock_draw, planned, output, fill, served, unmet, q,
+    )
+    clearing = Clearing(demand, derived, flows, served, stock_draw, unmet, planned, output, fill)
+    return dlv, cap_w, pref, index, clearing, q

@@ -287,15 +287,26 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     # --- 2. trade and production ---
     lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]
     tariff_t, compliant_cap = rules_of_origin(ctx, t, state.content, avail)
-    dlv, cap_w, pref, index = offers(
-        cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag, avail, lam, pol.trade_factor[t], cal.theta_econ,
-        c.mp("capacity_weight_exponent", 3), cal.bilateral,
-    )
-    cl = clear_markets(
-        d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes,
-        licence=_per_year(ctx, "licence", lambda: licence_in_force(pol.licence, slice(None)))[t], base_share=cal.import_share0, compliant_cap=compliant_cap,
-    )
-    q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
+    licence = _per_year(ctx, "licence", lambda: licence_in_force(pol.licence, slice(None)))[t]
+    if backend.kernels() is not None:  # offers, clearing and the split to sites in one compiled call (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import trade_phase
+
+        dlv, cap_w, pref, index, cl, q_pair = trade_phase(
+            cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag, avail, lam, pol.trade_factor[t], cal.theta_econ,
+            c.mp("capacity_weight_exponent", 3), cal.bilateral, d_final, intensity, st.levels, pol.local_share[t],
+            pol.local_members[t], state.stock, c.substitutes, licence, cal.import_share0, compliant_cap, avail_pair, cost_pair,
+            cal.theta_pair, lam_w, ix.group_start,
+        )
+    else:
+        dlv, cap_w, pref, index = offers(
+            cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag, avail, lam, pol.trade_factor[t], cal.theta_econ,
+            c.mp("capacity_weight_exponent", 3), cal.bilateral,
+        )
+        cl = clear_markets(
+            d_final, avail, pref, intensity, st.levels, pol.local_share[t], pol.local_members[t], state.stock, c.substitutes,
+            licence=licence, base_share=cal.import_share0, compliant_cap=compliant_cap,
+        )
+        q_pair = split_to_sites(cl.output, avail_pair, cost_pair, cal.theta_pair, lam_w, ix)
 
     # prices: the logit price index of the suppliers a market may buy from (removing or
     # taxing a supplier can only raise it), anchored so the base year reproduces the

@@ -1,5 +1,7 @@
 """Fused compiled calls give the bits of the calls they replace."""
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 
@@ -116,4 +118,33 @@ def test_site_progress_phase_gives_the_bits_of_sites_then_pipeline(race_years, m
                        ramping, pipeline, utilisation, production, ramp_years)
     assert len(fused) == 7
     for i, (a, b) in enumerate(zip(fused + (fused_buffer,), (announce, fund_pair) + progress + (buffer,), strict=True)):
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
+
+
+def test_trade_phase_gives_the_bits_of_offers_clearing_and_sites(race_years, monkeypatch):
+    from buildrace.engine import compiled, compiled_step
+
+    ctx, state = race_years
+    seen = []
+    fused_call = compiled_step.trade_phase
+
+    def spy(*args):
+        seen.append(args)
+        return fused_call(*args)
+
+    monkeypatch.setattr(compiled_step, "trade_phase", spy)
+    with backend.pinned():
+        engine_run.step(state, 3, ctx)
+    (cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral, final_demand, intensity,
+     levels, local_share, local_members, stock, substitutes, licence, base_share, compliant_cap, avail_pair, cost_pair,
+     theta_pair, lam_within, group_start) = seen[0]
+    offered = compiled_step.offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral)
+    cl = compiled.clear_markets(final_demand, avail, offered[2], intensity, levels, local_share, local_members, stock,
+                                substitutes, licence, base_share, compliant_cap)
+    q = compiled.split_to_sites(cl.output, avail_pair, cost_pair, theta_pair, lam_within, ctx.c.index)
+    dlv, cap_w, pref, index, fused_cl, fused_q = fused_call(*seen[0])
+    parts = [f.name for f in fields(cl)]
+    fused = (dlv, cap_w, pref, index, *(getattr(fused_cl, p) for p in parts), fused_q)
+    alone = (*offered, *(getattr(cl, p) for p in parts), q)
+    for i, (a, b) in enumerate(zip(fused, alone, strict=True)):
         assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
