@@ -445,18 +445,25 @@ def _scenarios() -> list[str]:
 
 @pytest.mark.parametrize("scenario", _scenarios(), ids=lambda s: Path(s).stem)
 def test_whole_run_agrees(scenario, monkeypatch):
+    from buildrace.engine import compiled_step
+
     calls = []
-    real = compiled.clear_markets
 
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
+    def spying(module, name):
+        real = getattr(module, name)
 
-    monkeypatch.setattr(compiled, "clear_markets", spy)
+        def spy(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    spying(compiled, "clear_markets")  # the clearing alone (engine/market.py's dispatch)
+    spying(compiled_step, "trade_phase")  # offers, clearing and sites in one call (the year step's)
     ref = _run(scenario, "numpy", monkeypatch, calls)
     assert not calls, "the reference path called a compiled kernel"
     new = _run(scenario, "numba", monkeypatch, calls)
-    assert calls, "BUILDRACE_ENGINE=numba did not reach the compiled market clearing (dispatch in engine/market.py)"
+    assert calls, "BUILDRACE_ENGINE=numba did not reach the compiled market clearing (engine/market.py, engine/run.py)"
     assert set(ref) == set(new)
     for name in ref:
         assert_agree(ref[name], new[name], f"{Path(scenario).stem}: {name}")
