@@ -59,6 +59,8 @@ from buildrace.engine.compiled import (
     _split_draws,
     _structure,
 )
+from buildrace.engine.compiled_year import _cost_demand_draws, _lead
+from buildrace.engine.compiled_year import _per_draw as _year_per_draw
 from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP, Clearing
 
 
@@ -789,6 +791,16 @@ def _trade_draws(n0, n1, cost_eff, tariff, premium, transport, offdiag, avail, l
     _split_draws(n0, n1, output.reshape((N, E * S)), avail_pair, cost_pair, theta_pair, lam_within, group_start, rounds, q)
 
 
+@njit(cache=True, nogil=True)
+def _level_tables(share, licence, has_lic, lv_stage, lv_start):  # pragma: no cover - compiled
+    """The clearing's per-level flags in one call: local content reserved at some stage of
+    the level, and a licence binding there (``has_lic``: a licence table is given); and
+    whether any level has one (``compiled.clear_markets`` asks the same in three calls)."""
+    lv_local = _level_any(share, lv_stage, lv_start, False)
+    lv_lic = _level_any(licence, lv_stage, lv_start, True) if has_lic else np.zeros(lv_start.shape[0] - 1, np.bool_)
+    return lv_local, lv_lic, lv_lic.any()
+
+
 def trade_phase(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral, final_demand,
                 intensity, levels, local_share, local_members, stock, substitutes, licence, base_share, compliant_cap,
                 avail_pair, cost_pair, theta_pair, lam_within, group_start, rounds: int = 3):
@@ -816,11 +828,10 @@ def trade_phase(cost_eff, tariff, premium, transport, offdiag, avail, lam, facto
     int3 = _f(intensity[None] if intensity.ndim == 2 else intensity)
     comp_idx, sub_idx, lv_stage, lv_start, lv_comp, lv_sub = _structure(pattern, substitutes, levels)
     share = _as(local_share, (M, S))
-    lv_local = _level_any(share, lv_stage, lv_start, False)
     has_lic = licence is not None
     lic = _as(licence, (M, E, S)) if has_lic else np.zeros((1, 1, 1))
-    lv_lic = _level_any(lic.reshape(M * E, S), lv_stage, lv_start, True) if has_lic else np.zeros(len(levels), np.bool_)
-    has_lic = bool(lv_lic.any())
+    lv_local, lv_lic, has_lic = _level_tables(share, lic.reshape(M * E, S) if has_lic else np.zeros((1, 1)), has_lic,
+                                              lv_stage, lv_start)
     bs = _as(base_share, pref.shape) if has_lic else np.zeros((1, 1, 1, 1))
     has_cc = compliant_cap is not None
     cc = _as(compliant_cap, pref.shape) if has_cc else np.zeros((1, 1, 1, 1))
@@ -842,3 +853,69 @@ def trade_phase(cost_eff, tariff, premium, transport, offdiag, avail, lam, facto
     )
     clearing = Clearing(demand, derived, flows, served, stock_draw, unmet, planned, output, fill)
     return dlv, cap_w, pref, index, clearing, q
+
+
+# --------------------------------------------------------------------------- the year's opening in one call
+
+
+@njit(cache=True, nogil=True)
+def _open_year_draws(n0, n1, base_intensity, substitutes, price, world_price0, sigma, current, k, fixed_now, fixed_base,
+                     x, starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair, capacity, wc0, pair_economy,
+                     sc_order, sc_starts, sc_of_pair, mass_ref, alpha, own_share, kappa, kappa_mult, factor, cost_mult,
+                     electricity, elec_price, mix, learn, cost, multiplier, ramping, util, mask0, base_year, theta_pair,
+                     group_start, content, credit_x, seg, spread, credit, credit_share, itc, world_cost0, price0, ups,
+                     demand0, growth_t, elasticity, coupling, use_intensity, other0, other_mult, stock_months, stock,
+                     market0, market_scale, market_mult, avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final,
+                     d_final, purchase):  # pragma: no cover - compiled
+    _cost_draws(n0, n1, base_intensity, substitutes, price, world_price0, sigma, current, k, fixed_now, fixed_base, x,
+                starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair, capacity, wc0, pair_economy, sc_order,
+                sc_starts, sc_of_pair, mass_ref, alpha, own_share, kappa, kappa_mult, factor, cost_mult, electricity,
+                elec_price, mix, learn, cost, multiplier)
+    _cost_demand_draws(n0, n1, capacity, ramping, util, mask0, base_year, cost, avail_pair, theta_pair, group_start, E, S,
+                       content, credit_x, seg, spread, credit, credit_share, itc, world_cost0, world_cost0, False, price,
+                       price0, ups, demand0, growth_t, elasticity, coupling, use_intensity, other0, other_mult,
+                       stock_months, stock, market0, market_scale, market_mult, avail, cost_e, credit_unit, cost_eff, itc_t,
+                       final, d_final, purchase)
+
+
+def open_year_phase(cost_constants, demand_constants, x_pair, price, current, fixed_now, capacity, own_share, kappa_mult,
+                    cost_mult, ramping, base_year: bool, content_cn, credit_feoc, credit, credit_share, itc, growth_t,
+                    other_mult, stock_months, stock, market_mult):
+    """:func:`cost_phase`, then :func:`buildrace.engine.compiled_year.cost_demand_phase` on
+    its pair costs, in one call, for a year without cost shocks (the shocks scale the
+    pair costs between the two: the year step calls them one by one where shocks are drawn).
+
+    ``cost_constants`` is :func:`cost_constants`, ``demand_constants``
+    :func:`buildrace.engine.compiled_year.cost_demand_constants`; the other arguments are
+    those of the two calls (last year's ``price`` serves both). Returns ``mix, learn, cost,
+    multiplier`` and then the nine results of ``cost_demand_phase``; the same bits as the
+    two calls.
+    """
+    (base_intensity, substitutes, world_price0, sigma, k, fixed_base, starts, E, S, pair_stage, phi_econ, phi_world,
+     xeff0, b_pair, wc0, pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref, alpha, kappa, factor, electricity,
+     elec_price) = cost_constants
+    (util, mask0, theta, group_start, seg, spread, world_cost0, price0, ups, demand0, elasticity, coupling, use_intensity,
+     other0, market0, market_scale) = demand_constants
+    x = _as(x_pair, np.shape(x_pair))
+    N, P = x.shape
+    M, U = demand0.shape
+    nes, nms = (N, E, S), (N, M, S)
+    mix, learn, cost, multiplier = np.empty((N, S, S)), np.empty((N, P)), np.empty((N, P)), np.empty((N, P))
+    avail_pair = np.empty((N, P))
+    avail, cost_e, credit_unit, cost_eff, itc_t = np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes)
+    final, d_final, purchase = np.empty((N, M, U)), np.empty(nms), np.empty(nms)
+    price = _as(price, nms)
+    capacity = _as(capacity, (N, P))
+    _over_draws(
+        _open_year_draws, N, base_intensity, substitutes, price, world_price0, sigma, _as(current, (N, S, S)), k,
+        _as(fixed_now, (N, S, S)), fixed_base, x, starts, E, S, pair_stage, phi_econ, phi_world, xeff0, b_pair, capacity, wc0,
+        pair_economy, sc_order, sc_starts, sc_of_pair, mass_ref, alpha, _as(own_share, (N, E, S)), kappa,
+        _as(kappa_mult, (P,)), factor, _as(cost_mult, (P,)), electricity, elec_price, mix, learn, cost, multiplier,
+        _as(ramping, (N, P)), util, mask0, bool(base_year), theta, group_start, _lead(content_cn, N, (E, S)),
+        _as(credit_feoc, (E, S)), seg, spread, _as(credit, (E, S)), _as(credit_share, (E, S)), _as(itc, (E, S)),
+        world_cost0, price0, ups, demand0, _lead(growth_t, N, (M, U)), elasticity, coupling, use_intensity, other0,
+        _year_per_draw(other_mult, N), _as(stock_months, (M, S)), _as(stock, nms), market0, market_scale,
+        _year_per_draw(1.0 if market_mult is None else market_mult, N),
+        avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase,
+    )
+    return mix, learn, cost, multiplier, avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase

@@ -225,64 +225,71 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     starts, pg = ix.group_start, _per_year(ctx, "pair_group", lambda: ix.pair_group)  # (a property: an array op each read)
 
     # --- 3. cost (inputs at last year's prices) ---
-    fused = _cost_constants(ctx)
-    if fused is not None:  # the chemistry mix, learning and pair costs in one compiled call (engine/compiled_step.py)
-        from buildrace.engine.compiled_step import cost_phase
-
-        intensity, _, cost_pair, _ = cost_phase(fused, state.experience, state.price, state.mix, fixed_inputs(ctx, t),
-                                                state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t])
-    else:
-        learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
-        intensity = input_mix(ctx, state.price, state.mix, t)
-        cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
     shocks = c.shocks
-    if shocks is not None:  # cost noise around learning (a random walk per stage)
-        cost_shock = np.exp(shocks.cost[:, t])  # (N, S)
-        cost_pair = cost_pair * cost_shock[:, ix.pair_stage]
     lam_w = c.mp("within_economy_lambda", 2)
     # traced content: the foreign-entity (CN) share of each economy's output, last year
     if not ctx.traces:  # the origin trace stays at its base-year zeros: its CN share too, converted once
         content_cn = _per_year(ctx, "content_cn", lambda: np.ascontiguousarray(state.content[..., ctx.cn]) if ctx.cn >= 0 else np.zeros((1, E, S)))
     else:
         content_cn = state.content[..., ctx.cn] if ctx.cn >= 0 else ctx.memo.setdefault("no_content", np.zeros((1, E, S)))
-    shock_t = cost_shock if shocks is not None else None
     other_mult, market_mult = _per_year(ctx, "growth_mult", lambda: [  # each year's, as (1 + g) ** t
         ((1.0 + c.mp("other_demand_growth")) ** y, (1.0 + c.mp("market_growth")) ** y) for y in range(st.T)])[t]
-    if backend.kernels() is not None:  # capacity, economy costs, credits and demand in one compiled call (engine/compiled_year.py)
-        from buildrace.engine.compiled_year import cost_demand_constants, cost_demand_phase
+    fused = _cost_constants(ctx)
+    if fused is not None and shocks is None:  # costs, capacity, credits and demand in one compiled call (engine/compiled_step.py)
+        from buildrace.engine.compiled_step import open_year_phase
 
-        constants = _per_year(ctx, "cost_demand", lambda: cost_demand_constants(
-            cal.utilisation, cal.avail_mask0, cal.theta_pair, starts, c.mp("origin_segregation"), c.mp("origin_spread"), ctx.world_cost0, cal.price0,
-            c.use_price_stage, c.demand0, st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, st.N, st.P,
-            c.market0, c.market_scale,
-        ))
-        avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_phase(
-            constants, state.capacity, state.ramping, t == 0, cost_pair, E, S, content_cn, pol.credit_feoc[t], pol.credit[t], pol.credit_share[t],
-            pol.itc[t], shock_t, state.price, c.growth[:, t], other_mult, pol.stock_months[t], state.stock, market_mult,
+        (intensity, _, cost_pair, _, avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final,
+         purchase) = open_year_phase(
+            fused, _cost_demand_constants(ctx), state.experience, state.price, state.mix, fixed_inputs(ctx, t),
+            state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t], state.ramping, t == 0, content_cn,
+            pol.credit_feoc[t], pol.credit[t], pol.credit_share[t], pol.itc[t], c.growth[:, t], other_mult,
+            pol.stock_months[t], state.stock, market_mult,
         )
     else:
-        util = cal.utilisation
-        avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
-        if t == 0:
-            avail_pair = util * state.capacity * cal.avail_mask0[None]
-        avail_pair = np.maximum(avail_pair, 0.0)
-        avail = group_sum(avail_pair, starts, E, S)
-        cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
-        credit_unit, cost_eff, itc_t = credit_phase(  # credits paid on compliant output only
-            content_cn, pol.credit_feoc[t], c.mp("origin_segregation", 3), c.mp("origin_spread", 3), pol.credit[t],
-            pol.credit_share[t], pol.itc[t], cost_e,
-        )
+        if fused is not None:  # the chemistry mix, learning and pair costs in one compiled call (engine/compiled_step.py)
+            from buildrace.engine.compiled_step import cost_phase
 
-        # --- 1. demand ---
-        # demand growth paths already assume costs fall; consumers respond to prices that
-        # depart from the world's cost trend (tariffs, scarcity, cost gaps), not to the trend
-        # (cost shocks are news to consumers: the trend they expect excludes them);
-        # strategic stockpiles buy a quarter of the gap to the target each year
-        final, d_final, purchase = demand_phase(
-            avail, cost_e, ctx.world_cost0, shock_t, state.price, cal.price0, c.use_price_stage, c.demand0,
-            c.growth[:, t], st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, other_mult,
-            pol.stock_months[t], state.stock, c.market0, c.market_scale, market_mult,
-        )
+            intensity, _, cost_pair, _ = cost_phase(fused, state.experience, state.price, state.mix, fixed_inputs(ctx, t),
+                                                    state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t])
+        else:
+            learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
+            intensity = input_mix(ctx, state.price, state.mix, t)
+            cost_pair, _ = pair_cost(c, st, intensity, cal.world_capacity0, cal.factor_cost, learn, state.capacity, state.price, state.own_share, t)
+        if shocks is not None:  # cost noise around learning (a random walk per stage)
+            cost_shock = np.exp(shocks.cost[:, t])  # (N, S)
+            cost_pair = cost_pair * cost_shock[:, ix.pair_stage]
+        shock_t = cost_shock if shocks is not None else None
+        if backend.kernels() is not None:  # capacity, economy costs, credits and demand in one compiled call (engine/compiled_year.py)
+            from buildrace.engine.compiled_year import cost_demand_phase
+
+            avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_phase(
+                _cost_demand_constants(ctx), state.capacity, state.ramping, t == 0, cost_pair, E, S, content_cn, pol.credit_feoc[t],
+                pol.credit[t], pol.credit_share[t], pol.itc[t], shock_t, state.price, c.growth[:, t], other_mult, pol.stock_months[t],
+                state.stock, market_mult,
+            )
+        else:
+            util = cal.utilisation
+            avail_pair = pipe.available_capacity(state.capacity, state.ramping, util)
+            if t == 0:
+                avail_pair = util * state.capacity * cal.avail_mask0[None]
+            avail_pair = np.maximum(avail_pair, 0.0)
+            avail = group_sum(avail_pair, starts, E, S)
+            cost_e = economy_cost(cost_pair, avail_pair, cal.theta_pair, lam_w, ix, st)
+            credit_unit, cost_eff, itc_t = credit_phase(  # credits paid on compliant output only
+                content_cn, pol.credit_feoc[t], c.mp("origin_segregation", 3), c.mp("origin_spread", 3), pol.credit[t],
+                pol.credit_share[t], pol.itc[t], cost_e,
+            )
+
+            # --- 1. demand ---
+            # demand growth paths already assume costs fall; consumers respond to prices that
+            # depart from the world's cost trend (tariffs, scarcity, cost gaps), not to the trend
+            # (cost shocks are news to consumers: the trend they expect excludes them);
+            # strategic stockpiles buy a quarter of the gap to the target each year
+            final, d_final, purchase = demand_phase(
+                avail, cost_e, ctx.world_cost0, shock_t, state.price, cal.price0, c.use_price_stage, c.demand0,
+                c.growth[:, t], st.use_elasticity, st.coupling, cal.use_intensity, cal.other_demand0, other_mult,
+                pol.stock_months[t], state.stock, c.market0, c.market_scale, market_mult,
+            )
 
     # --- 2. trade and production ---
     lam, transport = c.stage["trade_lambda"], c.stage["transport_usd_per_unit"]
@@ -520,6 +527,21 @@ def lead_times(ctx: Context, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     survive = power(1.0 - cp, permit) * power(1.0 - cb, build)
     ctx.memo["lead_times"] = (t, permit, build, survive)
     return permit, build, survive
+
+
+def _cost_demand_constants(ctx: Context):
+    """The compiled cost-demand phase's run-constant arguments (kept in the context's memo)."""
+    def make():
+        from buildrace.engine.compiled_year import cost_demand_constants
+
+        c, st, cal = ctx.c, ctx.st, ctx.cal
+        return cost_demand_constants(
+            cal.utilisation, cal.avail_mask0, cal.theta_pair, c.index.group_start, c.mp("origin_segregation"), c.mp("origin_spread"),
+            ctx.world_cost0, cal.price0, c.use_price_stage, c.demand0, st.use_elasticity, st.coupling, cal.use_intensity,
+            cal.other_demand0, st.N, st.P, c.market0, c.market_scale,
+        )
+
+    return _per_year(ctx, "cost_demand", make)
 
 
 def _cost_constants(ctx: Context):

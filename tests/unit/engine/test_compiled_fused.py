@@ -148,3 +148,31 @@ def test_trade_phase_gives_the_bits_of_offers_clearing_and_sites(race_years, mon
     alone = (*offered, *(getattr(cl, p) for p in parts), q)
     for i, (a, b) in enumerate(zip(fused, alone, strict=True)):
         assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
+
+
+def test_open_year_phase_gives_the_bits_of_costs_then_cost_demand(race_years, monkeypatch):
+    from buildrace.engine import compiled_step, compiled_year
+
+    ctx, state = race_years
+    seen = []
+    fused_call = compiled_step.open_year_phase
+
+    def spy(*args):
+        seen.append(args)
+        return fused_call(*args)
+
+    monkeypatch.setattr(compiled_step, "open_year_phase", spy)
+    with backend.pinned():
+        engine_run.step(state, 3, ctx)
+    (cost_constants, demand_constants, x_pair, price, current, fixed_now, capacity, own_share, kappa_mult, cost_mult, ramping,
+     base_year, content_cn, credit_feoc, credit, credit_share, itc, growth_t, other_mult, stock_months, stock,
+     market_mult) = seen[0]
+    costs = compiled_step.cost_phase(cost_constants, x_pair, price, current, fixed_now, capacity, own_share, kappa_mult, cost_mult)
+    demand = compiled_year.cost_demand_phase(
+        demand_constants, capacity, ramping, base_year, costs[2], ctx.st.E, ctx.st.S, content_cn, credit_feoc, credit,
+        credit_share, itc, None, price, growth_t, other_mult, stock_months, stock, market_mult,
+    )
+    fused = fused_call(*seen[0])
+    assert len(fused) == len(costs) + len(demand) == 13
+    for i, (a, b) in enumerate(zip(fused, costs + demand, strict=True)):
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
