@@ -240,7 +240,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
 
         (intensity, _, cost_pair, _, avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final,
          purchase) = open_year_phase(
-            fused, _cost_demand_constants(ctx), state.experience, state.price, state.mix, fixed_inputs(ctx, t),
+            fused, _cost_demand_constants(ctx), state.experience, state.price, state.mix, _fixed_now(ctx, t),
             state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t], state.ramping, t == 0, content_cn,
             pol.credit_feoc[t], pol.credit[t], pol.credit_share[t], pol.itc[t], c.growth[:, t], other_mult,
             pol.stock_months[t], state.stock, market_mult,
@@ -249,7 +249,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         if fused is not None:  # the chemistry mix, learning and pair costs in one compiled call (engine/compiled_step.py)
             from buildrace.engine.compiled_step import cost_phase
 
-            intensity, _, cost_pair, _ = cost_phase(fused, state.experience, state.price, state.mix, fixed_inputs(ctx, t),
+            intensity, _, cost_pair, _ = cost_phase(fused, state.experience, state.price, state.mix, _fixed_now(ctx, t),
                                                     state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t])
         else:
             learn = learning(c, st, state.experience, cal.xeff0, ctx.b_pair)
@@ -496,6 +496,22 @@ def fixed_inputs(ctx: Context, t: int) -> np.ndarray:
     out = np.zeros((N, S, S))
     for k, (_, consumer, inp, _) in enumerate(c.fixed_chemistry):  # the entries (one: storage packs)
         out[:, consumer, inp] += ctx.fixed_share[:, t, k] * cal.intensity[consumer, c.substitutes[consumer]].sum()
+    return out
+
+
+def _fixed_now(ctx: Context, t: int) -> np.ndarray:
+    """:func:`fixed_inputs` at year index t, its entries' shares times their consumers'
+    substitute input taken once a run for every year (the same products, the same bits;
+    the year step asks every year)."""
+    def make():
+        c, cal = ctx.c, ctx.cal
+        return [(consumer, inp, ctx.fixed_share[:, :, k] * cal.intensity[consumer, c.substitutes[consumer]].sum())
+                for k, (_, consumer, inp, _) in enumerate(c.fixed_chemistry)]
+
+    N, S = ctx.fixed_share.shape[0], ctx.cal.intensity.shape[0]
+    out = np.zeros((N, S, S))
+    for consumer, inp, scaled in _per_year(ctx, "fixed_scaled", make):  # the entries (one: storage packs)
+        out[:, consumer, inp] += scaled[:, t]
     return out
 
 

@@ -176,3 +176,11 @@ def test_open_year_phase_gives_the_bits_of_costs_then_cost_demand(race_years, mo
     assert len(fused) == len(costs) + len(demand) == 13
     for i, (a, b) in enumerate(zip(fused, costs + demand, strict=True)):
         assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
+
+
+def test_the_steps_fixed_inputs_are_fixed_inputs(race_years):
+    ctx, _ = race_years
+    assert ctx.c.fixed_chemistry  # the race holds storage packs to a fixed chemistry
+    for t in range(ctx.st.T):
+        a, b = engine_run._fixed_now(ctx, t), engine_run.fixed_inputs(ctx, t)
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), t
