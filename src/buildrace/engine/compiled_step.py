@@ -16,7 +16,13 @@ stays the reference path:
 - :func:`site_projects`, twin of :func:`buildrace.engine.investment.site_projects`
   (the plan spread over each economy's sites, grossed up for cancellations);
 - :func:`pipeline_progress`, twin of :func:`buildrace.engine.pipeline.progress`
-  (MODEL.md step 5: scheduling, early exit, retirement, ramp-up, utilisation).
+  (MODEL.md step 5: scheduling, early exit, retirement, ramp-up, utilisation);
+- the year step's fused calls, each the phases it names one after another in one
+  compiled call, with the same bits: :func:`cost_phase` (mix, learning, pair costs),
+  :func:`open_year_phase` (those, then capacity, credits and demand, in a year without
+  cost shocks), :func:`trade_phase` (offers, clearing, sites) and
+  :func:`site_progress_phase` (site projects, the pipeline); prices and accounts are
+  :func:`buildrace.engine.compiled_year.price_accounts_phase`.
 
 Why: at one draw the reference spends its time in NumPy call overhead (a phase is a
 hundred calls on arrays of a few hundred elements); at hundreds of draws, in the
@@ -33,8 +39,9 @@ anchor (once a run), rules of origin where in force, and the fund's books (a few
 statements a year). What bounds the compiled phases at
 hundreds of draws is their exponentials and powers (logit weights, price index,
 learning, agglomeration), computed one at a time: pip's llvmlite has no vector maths
-library. At one draw each phase call also costs tens of microseconds of argument
-handling, so a 10 ms run needs the whole year step as one compiled function.
+library. At one draw each phase call also costs microseconds of argument handling
+(checks, conversions, numba's dispatch on each argument), hence the fused calls and the
+run-constant arguments converted once a run (``*_constants``).
 
 The reference functions import this module lazily, when
 :mod:`buildrace.engine.backend` selects the compiled engine (numba is never imported
