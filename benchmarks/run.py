@@ -641,13 +641,14 @@ def main() -> None:
     r["targets"] = targets(r)
     r["notes"] = [
         "The compiled engine (numba) covers the base-year fit and pipeline, unit costs and learning, economy "
-        "costs, credits, demand and available capacity (one call a year), the chemistry mix, the offers and "
-        "price index, the trade allocation with local content and bilateral caps, the market clearing, the "
-        "prices after clearing, the split over sites, stocks and accounts, the investment plan, the site "
-        "projects, the pipeline and the value-added origin trace; the base-year price anchor, rules of origin "
-        "where in force, the fund's books and the state update still run as NumPy expressions in "
-        "engine/run.py. At one draw most of what is left is the Python around about 13 compiled calls a year; "
-        "at hundreds of draws, the exponentials and powers the phases compute one at a time.",
+        "costs, credits, demand and available capacity, the chemistry mix, the offers and price index, the "
+        "trade allocation with local content and bilateral caps, the market clearing, the prices after "
+        "clearing, the split over sites, stocks and accounts, the investment plan, the site projects, the "
+        "pipeline and the value-added origin trace, fused into five calls a year and one small one; the "
+        "base-year price anchor, rules of origin where in force, the fund's books and the state update still "
+        "run as NumPy expressions in engine/run.py. At one draw most of what is left is numba's argument "
+        "checks on those calls and the Python around them; at hundreds of draws, the exponentials and powers "
+        "the phases compute one at a time.",
         "The compiled draw loops run on a thread pool from 64 draws a chunk (BUILDRACE_THREADS caps it); a "
         "draw's results do not depend on its chunk or the thread count.",
         "The machine is shared: timings move with its load (see the load average above); the ratios measured "
