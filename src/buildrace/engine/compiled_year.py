@@ -495,6 +495,16 @@ def _price_draws(n0, n1, unmet, demand, served, flows, output, capacity, starts,
                 own_share[n, m, s] = flows[n, m, m, s] / sv if sv > 0.0 else own_share_prev[n, m, s]
 
 
+def _price_arrays(flows, capacity, glut_prev):
+    """The price phase's inputs as the kernel reads them and its empty results
+    (``unmet_share, capacity_e, glut, price, own_share``), shared by its two entry points."""
+    flows = _as(flows, np.shape(flows))
+    N, M, E, S = flows.shape
+    nms, nes = (N, M, S), (N, E, S)
+    results = (np.empty(nms), np.empty(nes), np.empty((N, S)), np.empty(nms), np.empty(nes))
+    return flows, _as(capacity, np.shape(capacity)), _as(glut_prev, (N, S)), results
+
+
 def price_phase(unmet, demand, served, flows, output, capacity, starts, index, anchor, price_prev, glut_prev,
                 unmet_share_prev, target_utilisation, glut_discount, markup, elasticity, cap, commodity, price_shock,
                 own_share_prev):
@@ -503,13 +513,10 @@ def price_phase(unmet, demand, served, flows, output, capacity, starts, index, a
     Returns ``unmet_share, capacity_e, glut, price, own_share``.
     """
 
-    flows = _as(flows, np.shape(flows))
+    flows, capacity, glut_prev, (unmet_share, capacity_e, glut, price, own_share) = _price_arrays(flows, capacity, glut_prev)
     N, M, E, S = flows.shape
     nms, nes = (N, M, S), (N, E, S)
-    capacity = _as(capacity, np.shape(capacity))
     shocked = price_shock is not None
-    unmet_share, capacity_e, price, own_share = np.empty(nms), np.empty(nes), np.empty(nms), np.empty(nes)
-    glut, glut_prev = np.empty((N, S)), _as(glut_prev, (N, S))
     _over_draws(
         _price_draws, N, _as(unmet, nms), _as(demand, nms), _as(served, nms), flows, _as(output, nes), capacity,
         _i64(starts), _as(index, nms), _as(anchor, nms), _as(price_prev, nms), glut_prev,
@@ -564,13 +571,10 @@ def price_accounts_phase(constants, unmet, demand, served, flows, output, capaci
     two calls.
     """
     starts, target_u, discount, markup, elasticity, cap, commodity, jobs_per_unit, elec_per_unit, carry = constants
-    flows = _as(flows, np.shape(flows))
+    flows, capacity, glut_prev, (unmet_share, capacity_e, glut, price, own_share) = _price_arrays(flows, capacity, glut_prev)
     N, M, E, S = flows.shape
     nms, nes = (N, M, S), (N, E, S)
-    capacity = _as(capacity, np.shape(capacity))
     shocked = price_shock is not None
-    unmet_share, capacity_e, price, own_share = np.empty(nms), np.empty(nes), np.empty(nms), np.empty(nes)
-    glut, glut_prev = np.empty((N, S)), _as(glut_prev, (N, S))
     accounts = (np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nms), np.empty(nes), np.empty(nes),
                 np.empty(nes), np.empty(nes))
     _over_draws(
