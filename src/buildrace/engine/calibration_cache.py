@@ -45,11 +45,19 @@ def _feed(out: list, value: Any) -> None:
     cannot collide by concatenation.
 
     The pieces are hashed as one buffer (a digest of the concatenation is the digest of
-    the pieces fed in turn): some five hundred small updates cost more than the hashing."""
-    if isinstance(value, np.ndarray):
-        arr = np.ascontiguousarray(value)
-        out.append(f"a{arr.dtype.str}{arr.shape}".encode())
-        out.append(arr.tobytes())
+    the pieces fed in turn): some five hundred small updates cost more than the hashing.
+    An array goes in as itself (its buffer, joined without a copy of its bytes), and a
+    dataclass's field names are read once per type: the key is asked every run."""
+    if type(value) is np.ndarray or isinstance(value, np.ndarray):
+        arr = value if value.ndim and value.flags.c_contiguous else np.ascontiguousarray(value)  # (0-d: as (1,))
+        code = arr.dtype.str
+        head = _HEADS.get((code, arr.shape))
+        if head is None:  # formatting the shape costs more than the rest of the array's feed
+            if len(_HEADS) > 4096:  # a long session with many worlds: keep the table small
+                _HEADS.clear()
+            head = _HEADS[code, arr.shape] = f"a{code}{arr.shape}".encode()
+        out.append(head)
+        out.append(arr if arr.dtype.kind != "O" else arr.tobytes())
     elif isinstance(value, _SCALARS):
         out.append(repr(value).encode())
     elif isinstance(value, dict):
@@ -62,12 +70,22 @@ def _feed(out: list, value: Any) -> None:
         for item in value:
             _feed(out, item)
     elif is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES.get(type(value))
+        if names is None:
+            names = _FIELD_NAMES[type(value)] = tuple((f.name, f.name.encode()) for f in fields(value))
         out.append(type(value).__name__.encode())
-        for f in fields(value):
-            out.append(f.name.encode())
-            _feed(out, getattr(value, f.name))
+        for name, encoded in names:
+            out.append(encoded)
+            _feed(out, getattr(value, name))
     else:
         out.append(repr(value).encode())
+
+
+_HEADS: dict[tuple, bytes] = {}
+"""Each array's type-and-shape header by (dtype code, shape), formatted once."""
+
+_FIELD_NAMES: dict[type, tuple] = {}
+"""Each dataclass type's (field name, its bytes), read once (``fields`` builds a tuple a call)."""
 
 
 def calibration_key(c: Compiled) -> bytes:
