@@ -8,6 +8,7 @@ The pipeline buffer is updated in place: a private fast path, since copying a
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -217,6 +218,20 @@ def input_mix(ctx: Context, price: np.ndarray, current: np.ndarray | None = None
     return out
 
 
+_COMPILED: dict[str, object] = {}
+
+
+def _compiled(name: str):
+    """The compiled module ``buildrace.engine.<name>``, imported on its first use (the
+    NumPy path never loads numba). The year step reads its phases as the module's
+    attributes: an import statement costs half a microsecond each time it runs, even
+    once the module is loaded, and the step ran four a year."""
+    module = _COMPILED.get(name)
+    if module is None:
+        module = _COMPILED[name] = importlib.import_module(f"buildrace.engine.{name}")
+    return module
+
+
 def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
     """Advance one year (index t). Returns the next state and the year's outputs."""
     c, st, cal = ctx.c, ctx.st, ctx.cal
@@ -236,10 +251,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
         ((1.0 + c.mp("other_demand_growth")) ** y, (1.0 + c.mp("market_growth")) ** y) for y in range(st.T)])[t]
     fused = _cost_constants(ctx)
     if fused is not None and shocks is None:  # costs, capacity, credits and demand in one compiled call (engine/compiled_step.py)
-        from buildrace.engine.compiled_step import open_year_phase
-
         (intensity, _, cost_pair, _, avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final,
-         purchase) = open_year_phase(
+         purchase) = _compiled("compiled_step").open_year_phase(
             fused, _cost_demand_constants(ctx), state.experience, state.price, state.mix, _fixed_now(ctx, t),
             state.capacity, state.own_share, pol.kappa_mult[t], pol.cost_mult[t], state.ramping, t == 0, content_cn,
             pol.credit_feoc[t], pol.credit[t], pol.credit_share[t], pol.itc[t], c.growth[:, t], other_mult,
@@ -296,9 +309,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     tariff_t, compliant_cap = rules_of_origin(ctx, t, state.content, avail)
     licence = _per_year(ctx, "licence", lambda: licence_in_force(pol.licence, slice(None)))[t]
     if backend.kernels() is not None:  # offers, clearing and the split to sites in one compiled call (engine/compiled_step.py)
-        from buildrace.engine.compiled_step import trade_phase
-
-        dlv, cap_w, pref, index, cl, q_pair = trade_phase(
+        dlv, cap_w, pref, index, cl, q_pair = _compiled("compiled_step").trade_phase(
             cost_eff, tariff_t, pol.pool_premium[t], transport, st.offdiag, avail, lam, pol.trade_factor[t], cal.theta_econ,
             c.mp("capacity_weight_exponent", 3), cal.bilateral, d_final, intensity, st.levels, pol.local_share[t],
             pol.local_members[t], state.stock, c.substitutes, licence, cal.import_share0, compliant_cap, avail_pair, cost_pair,
@@ -330,10 +341,8 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     price_shock = shocks.price[:, t] if shocks is not None else None
     fused = _price_accounts_constants(ctx)
     if fused is not None:  # prices, stocks and accounts in one compiled call (engine/compiled_year.py)
-        from buildrace.engine.compiled_year import price_accounts_phase
-
         (unmet_share, capacity_e, glut, price, own_share, used, received, to_stock, stock, tariff_rev, subsidies, jobs,
-         electricity, carrying) = price_accounts_phase(
+         electricity, carrying) = _compiled("compiled_year").price_accounts_phase(
             fused, cl.unmet, cl.demand, served, cl.flows, cl.output, state.capacity, index, anchor, state.price, state.glut,
             state.unmet_share, price_shock, state.own_share, intensity, cl.fill, cl.derived, state.stock, purchase,
             cl.stock_draw, cost_eff, tariff_t, credit_unit,
@@ -381,9 +390,7 @@ def step(state: State, t: int, ctx: Context) -> tuple[State, dict[str, np.ndarra
     ramp_pair = _per_year(ctx, "ramp_pair", lambda: np.ascontiguousarray(c.stage["ramp_years"][:, ix.pair_stage])) * pol.ramp_mult[t][None]
     fused = _site_progress_constants(ctx)
     if fused is not None:  # site projects and the pipeline in one compiled call (engine/compiled_step.py)
-        from buildrace.engine.compiled_step import site_progress_phase
-
-        announce, fund_pair, capacity, ramping, pipeline_pair, life_eff, utilisation = site_progress_phase(
+        announce, fund_pair, capacity, ramping, pipeline_pair, life_eff, utilisation = _compiled("compiled_step").site_progress_phase(
             fused, cost_pair, private, fund_extra, survive, pol.attract[t], pol.fund_target[t], arrivals, t, permit + build,
             state.capacity, state.ramping, state.pipeline, state.utilisation, q_pair, ramp_pair,
         )
