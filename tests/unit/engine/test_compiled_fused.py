@@ -27,6 +27,22 @@ def race_years():
     return ctx, state
 
 
+def _step_arguments(module, name, ctx, state, monkeypatch, copy=False):
+    """The arguments the year step passes to ``module.name`` in year 3, and the real
+    function (a spy records them; ``copy``: arrays copied, for a call that writes in place)."""
+    seen = []
+    fused_call = getattr(module, name)
+
+    def spy(*args):
+        seen.append([a.copy() if isinstance(a, np.ndarray) else a for a in args] if copy else args)
+        return fused_call(*args)
+
+    monkeypatch.setattr(module, name, spy)
+    with backend.pinned():
+        engine_run.step(state, 3, ctx)
+    return seen[0], fused_call
+
+
 def test_cost_phase_gives_the_bits_of_mix_learning_and_pair_cost(race_years):
     from buildrace.engine.compiled_step import (
         cost_phase,
@@ -62,18 +78,9 @@ def test_price_accounts_phase_gives_the_bits_of_prices_then_accounts(race_years,
     from buildrace.engine import compiled_year
 
     ctx, state = race_years
-    seen = []
-    fused_call = compiled_year.price_accounts_phase
-
-    def spy(*args):
-        seen.append(args)
-        return fused_call(*args)
-
-    monkeypatch.setattr(compiled_year, "price_accounts_phase", spy)
-    with backend.pinned():
-        engine_run.step(state, 3, ctx)
+    args, fused_call = _step_arguments(compiled_year, "price_accounts_phase", ctx, state, monkeypatch)
     (_, unmet, demand, served, flows, output, capacity, index, anchor, price_prev, glut_prev, unmet_share_prev, price_shock,
-     own_share_prev, intensity, fill, derived, stock_prev, purchase, stock_draw, cost_eff, tariff, credit_unit) = seen[0]
+     own_share_prev, intensity, fill, derived, stock_prev, purchase, stock_draw, cost_eff, tariff, credit_unit) = args
     c = ctx.c
     prices = compiled_year.price_phase(
         unmet, demand, served, flows, output, capacity, c.index.group_start, index, anchor, price_prev, glut_prev,
@@ -84,7 +91,7 @@ def test_price_accounts_phase_gives_the_bits_of_prices_then_accounts(race_years,
         output, intensity, fill, derived, stock_prev, purchase, stock_draw, flows, cost_eff, tariff, credit_unit,
         c.stage["jobs_per_unit"], c.stage["electricity_mwh_per_unit"], prices[1], price_prev, c.mp("stock_carrying_cost", 3),
     )
-    fused = fused_call(*seen[0])
+    fused = fused_call(*args)
     assert len(fused) == len(prices) + len(accounts) == 14
     for i, (a, b) in enumerate(zip(fused, prices + accounts, strict=True)):
         assert np.array_equal(np.ascontiguousarray(a).view(np.uint64), np.ascontiguousarray(b).view(np.uint64)), i
@@ -94,18 +101,9 @@ def test_site_progress_phase_gives_the_bits_of_sites_then_pipeline(race_years, m
     from buildrace.engine import compiled_step
 
     ctx, state = race_years
-    seen = []
-    fused_call = compiled_step.site_progress_phase
-
-    def spy(*args):
-        seen.append([a.copy() if isinstance(a, np.ndarray) else a for a in args])  # (the buffer is written in place)
-        return fused_call(*args)
-
-    monkeypatch.setattr(compiled_step, "site_progress_phase", spy)
-    with backend.pinned():
-        engine_run.step(state, 3, ctx)
+    args, fused_call = _step_arguments(compiled_step, "site_progress_phase", ctx, state, monkeypatch, copy=True)
     (constants, cost_pair, private, fund_extra, survive, attract, fund_target, arrivals, t, lead, capacity, ramping, pipeline,
-     utilisation, production, ramp_years) = seen[0]
+     utilisation, production, ramp_years) = args
     c, st = ctx.c, ctx.st
     announce, fund_pair = compiled_step.site_projects(cost_pair, private, fund_extra, survive, c.mp("siting_beta", 2), attract,
                                                       fund_target, c.index.group_start, c.index.pair_group, st.pair_count)
@@ -125,24 +123,15 @@ def test_trade_phase_gives_the_bits_of_offers_clearing_and_sites(race_years, mon
     from buildrace.engine import compiled, compiled_step
 
     ctx, state = race_years
-    seen = []
-    fused_call = compiled_step.trade_phase
-
-    def spy(*args):
-        seen.append(args)
-        return fused_call(*args)
-
-    monkeypatch.setattr(compiled_step, "trade_phase", spy)
-    with backend.pinned():
-        engine_run.step(state, 3, ctx)
+    args, fused_call = _step_arguments(compiled_step, "trade_phase", ctx, state, monkeypatch)
     (cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral, final_demand, intensity,
      levels, local_share, local_members, stock, substitutes, licence, base_share, compliant_cap, avail_pair, cost_pair,
-     theta_pair, lam_within, group_start) = seen[0]
+     theta_pair, lam_within, group_start) = args
     offered = compiled_step.offers(cost_eff, tariff, premium, transport, offdiag, avail, lam, factor, theta, alpha, bilateral)
     cl = compiled.clear_markets(final_demand, avail, offered[2], intensity, levels, local_share, local_members, stock,
                                 substitutes, licence, base_share, compliant_cap)
     q = compiled.split_to_sites(cl.output, avail_pair, cost_pair, theta_pair, lam_within, ctx.c.index)
-    dlv, cap_w, pref, index, fused_cl, fused_q = fused_call(*seen[0])
+    dlv, cap_w, pref, index, fused_cl, fused_q = fused_call(*args)
     parts = [f.name for f in fields(cl)]
     fused = (dlv, cap_w, pref, index, *(getattr(fused_cl, p) for p in parts), fused_q)
     alone = (*offered, *(getattr(cl, p) for p in parts), q)
@@ -154,25 +143,16 @@ def test_open_year_phase_gives_the_bits_of_costs_then_cost_demand(race_years, mo
     from buildrace.engine import compiled_step, compiled_year
 
     ctx, state = race_years
-    seen = []
-    fused_call = compiled_step.open_year_phase
-
-    def spy(*args):
-        seen.append(args)
-        return fused_call(*args)
-
-    monkeypatch.setattr(compiled_step, "open_year_phase", spy)
-    with backend.pinned():
-        engine_run.step(state, 3, ctx)
+    args, fused_call = _step_arguments(compiled_step, "open_year_phase", ctx, state, monkeypatch)
     (cost_constants, demand_constants, x_pair, price, current, fixed_now, capacity, own_share, kappa_mult, cost_mult, ramping,
      base_year, content_cn, credit_feoc, credit, credit_share, itc, growth_t, other_mult, stock_months, stock,
-     market_mult) = seen[0]
+     market_mult) = args
     costs = compiled_step.cost_phase(cost_constants, x_pair, price, current, fixed_now, capacity, own_share, kappa_mult, cost_mult)
     demand = compiled_year.cost_demand_phase(
         demand_constants, capacity, ramping, base_year, costs[2], ctx.st.E, ctx.st.S, content_cn, credit_feoc, credit,
         credit_share, itc, None, price, growth_t, other_mult, stock_months, stock, market_mult,
     )
-    fused = fused_call(*seen[0])
+    fused = fused_call(*args)
     assert len(fused) == len(costs) + len(demand) == 13
     for i, (a, b) in enumerate(zip(fused, costs + demand, strict=True)):
         assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), i
