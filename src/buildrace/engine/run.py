@@ -39,10 +39,10 @@ LEAD_HORIZON = 1
 """Pipeline buffer years beyond the horizon: projects arriving after the last year
 land in one sink year (they are still counted in ``pipeline``)."""
 INIT_BLOCK = 64
+"""Draws whose base-year pipeline is laid out at a time when the run starts."""
 STACK_INTO_MIN_DRAWS = 8
 """Draws from which a run copies each year's outputs into whole-run buffers as it goes
 (below it, a list of the years' arrays stacked at the end costs fewer calls)."""
-"""Draws whose base-year pipeline is laid out at a time when the run starts."""
 
 
 @dataclass(frozen=True)
@@ -572,9 +572,6 @@ def _cost_constants(ctx: Context):
     None where the step runs the three phases one by one: on the reference path, and
     where no consumer has substitute inputs (the mix is then the calibrated intensities,
     which :func:`input_mix` returns as they are)."""
-    if backend.kernels() is None:
-        return None
-
     def make():
         c, st, cal = ctx.c, ctx.st, ctx.cal
         if not c.substitutes.any():
@@ -590,16 +587,19 @@ def _cost_constants(ctx: Context):
             st.N, st.E, st.S, st.P,
         )
 
-    value = _per_year(ctx, "cost_constants", make)
+    value = _compiled_constants(ctx, "cost_constants", make)
     return value if value is not False else None
 
 
-def _price_accounts_constants(ctx: Context):
-    """The compiled price and accounts phase's run-constant arguments (kept in the
-    context's memo), or None on the reference path."""
-    if backend.kernels() is None:
-        return None
+def _compiled_constants(ctx: Context, key: str, make):
+    """A compiled phase's run-constant arguments, made once a run by ``make()`` and kept
+    in the context's memo under ``key``, or None on the reference path."""
+    return None if backend.kernels() is None else _per_year(ctx, key, make)
 
+
+def _price_accounts_constants(ctx: Context):
+    """The compiled price and accounts phase's run-constant arguments, or None on the
+    reference path."""
     def make():
         from buildrace.engine.compiled_year import price_accounts_constants
 
@@ -610,7 +610,7 @@ def _price_accounts_constants(ctx: Context):
             c.stage["electricity_mwh_per_unit"], c.mp("stock_carrying_cost", 3), st.N, st.S,
         )
 
-    return _per_year(ctx, "price_accounts_constants", make)
+    return _compiled_constants(ctx, "price_accounts_constants", make)
 
 
 def _life_pair(ctx: Context) -> np.ndarray:
@@ -619,11 +619,8 @@ def _life_pair(ctx: Context) -> np.ndarray:
 
 
 def _site_progress_constants(ctx: Context):
-    """The compiled site and pipeline phase's run-constant arguments (kept in the
-    context's memo), or None on the reference path."""
-    if backend.kernels() is None:
-        return None
-
+    """The compiled site and pipeline phase's run-constant arguments, or None on the
+    reference path."""
     def make():
         from buildrace.engine.compiled_step import site_progress_constants
 
@@ -631,7 +628,7 @@ def _site_progress_constants(ctx: Context):
         return site_progress_constants(c.mp("siting_beta", 2), c.index.group_start, st.pair_count, _life_pair(ctx),
                                        c.mp("exit_utilisation", 2), c.mp("exit_rate", 2), st.N, st.P)
 
-    return _per_year(ctx, "site_progress_constants", make)
+    return _compiled_constants(ctx, "site_progress_constants", make)
 
 
 def _plan_fixed(ctx: Context) -> dict:
@@ -654,10 +651,8 @@ def _plan_fixed(ctx: Context) -> dict:
 
 
 def _plan_constants(ctx: Context):
-    """The compiled investment plan's run-constant arguments, converted, and powers (kept
-    in the context's memo), or None on the reference path."""
-    if backend.kernels() is None:
-        return None
+    """The compiled investment plan's run-constant arguments, converted, and powers, or
+    None on the reference path."""
     st = ctx.st
 
     def make():
@@ -665,7 +660,7 @@ def _plan_constants(ctx: Context):
 
         return plan_constants(**_plan_fixed(ctx), N=st.N, M=st.E, E=st.E, S=st.S)
 
-    return _per_year(ctx, "plan_constants", make)
+    return _compiled_constants(ctx, "plan_constants", make)
 
 
 def _unchanged(a: np.ndarray) -> np.ndarray:
