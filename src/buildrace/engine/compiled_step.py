@@ -66,7 +66,7 @@ from buildrace.engine.compiled import (
     _split_draws,
     _structure,
 )
-from buildrace.engine.compiled_year import _cost_demand_draws, _lead
+from buildrace.engine.compiled_year import _cost_demand_draws, _lead, cost_demand_arrays
 from buildrace.engine.compiled_year import _per_draw as _year_per_draw
 from buildrace.engine.contract import ENTRY_SEED, EXPECTED_GROWTH_CAP, Clearing
 
@@ -906,11 +906,9 @@ def open_year_phase(cost_constants, demand_constants, x_pair, price, current, fi
     x = _as(x_pair, np.shape(x_pair))
     N, P = x.shape
     M, U = demand0.shape
-    nes, nms = (N, E, S), (N, M, S)
+    nms = (N, M, S)
     mix, learn, cost, multiplier = np.empty((N, S, S)), np.empty((N, P)), np.empty((N, P)), np.empty((N, P))
-    avail_pair = np.empty((N, P))
-    avail, cost_e, credit_unit, cost_eff, itc_t = np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes)
-    final, d_final, purchase = np.empty((N, M, U)), np.empty(nms), np.empty(nms)
+    avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_arrays(N, P, M, E, S, U)
     price = _as(price, nms)
     capacity = _as(capacity, (N, P))
     _over_draws(

@@ -332,6 +332,14 @@ def cost_demand_constants(utilisation, avail_mask0, theta_pair, starts, segregat
     )
 
 
+def cost_demand_arrays(N: int, P: int, M: int, E: int, S: int, U: int) -> tuple:
+    """The empty results of the cost-demand kernel: ``avail_pair`` (N, P); ``avail, cost_e,
+    credit_unit, cost_eff, itc_t`` (N, E, S); ``final`` (N, M, U); ``d_final, purchase`` (N, M, S)."""
+    nes, nms = (N, E, S), (N, M, S)
+    return (np.empty((N, P)), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes),
+            np.empty((N, M, U)), np.empty(nms), np.empty(nms))
+
+
 def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, E: int, S: int, content_cn, credit_feoc,
                       credit, credit_share, itc, cost_shock, price, growth_t, other_mult, stock_months, stock,
                       market_mult=None):
@@ -350,10 +358,8 @@ def cost_demand_phase(constants, capacity, ramping, base_year: bool, cost_pair, 
     cost_pair = _as(cost_pair, np.shape(cost_pair))
     N, P = cost_pair.shape
     M, U = demand0.shape
-    nes, nms = (N, E, S), (N, M, S)
-    avail_pair = np.empty((N, P))
-    avail, cost_e, credit_unit, cost_eff, itc_t = np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes), np.empty(nes)
-    final, d_final, purchase = np.empty((N, M, U)), np.empty(nms), np.empty(nms)
+    nms = (N, M, S)
+    avail_pair, avail, cost_e, credit_unit, cost_eff, itc_t, final, d_final, purchase = cost_demand_arrays(N, P, M, E, S, U)
     shocked = cost_shock is not None
     _over_draws(
         _cost_demand_draws, N, _as(capacity, (N, P)), _as(ramping, (N, P)), util, mask0, bool(base_year), cost_pair,
